@@ -1,0 +1,22 @@
+//! # irl: inverse reinforcement learning on tabular MDPs
+//!
+//! Control as inference (Levine 2018): each step carries an "optimality" variable with
+//! p(O = 1 | s, a) = exp(r(s, a)). Inference is a soft dynamic program whose backward
+//! messages are soft values, V = α·log Σ_a ρ(a|s) exp(Q/α), and whose policy is
+//! π = ρ·exp((Q − V)/α). Keeping the true dynamics in the backup (Q = r + γ E[V'])
+//! gives maximum causal entropy (Ziebart 2010); the exact posterior backup
+//! (Q = r + α log E[exp(V'/α)]) is optimistic under stochastic dynamics.
+//! Inverse RL fits a linear reward r = θ·f by maximising the likelihood of demonstrated
+//! actions under π; its gradient comes from one backward and one forward pass.
+//!
+//! Modules: [`mdp`] (sparse MDPs and `irl-mdp/1`), [`inference`] (the soft dynamic
+//! program, occupancy, sampling).
+
+pub mod error;
+pub mod inference;
+pub mod io;
+pub mod json;
+pub mod mdp;
+
+pub use error::{Error, Result};
+pub use mdp::{Mdp, MdpParts};

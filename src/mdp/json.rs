@@ -1,0 +1,291 @@
+//! Reading and writing `irl-mdp/1` documents (see FORMATS.md).
+//!
+//! Parsing goes through a loose raw form first so that every validation error can name
+//! the field and index it concerns (`transitions.s[4]`, `features.values[3][1]`) instead
+//! of a bare parser position.
+
+use std::io::{Read, Write};
+
+use ndarray::{Array2, Array3};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{FeatureTable, Features, Grid, Mdp, MdpParts, Transitions};
+use crate::error::{Error, Result};
+use crate::json::{from_reader, index_array};
+
+/// The format tag of MDP documents.
+pub const MDP_FORMAT: &str = "irl-mdp/1";
+
+#[derive(Deserialize)]
+struct RawMdp {
+    format: String,
+    n_states: f64,
+    n_actions: f64,
+    #[serde(default)]
+    action_names: Option<Vec<String>>,
+    transitions: RawTransitions,
+    #[serde(default)]
+    initial: Option<Vec<f64>>,
+    #[serde(default)]
+    terminal: Option<Vec<f64>>,
+    features: RawFeatures,
+    #[serde(default)]
+    grid: Option<Grid>,
+}
+
+#[derive(Deserialize, Serialize)]
+struct RawTransitions {
+    s: Vec<f64>,
+    a: Vec<f64>,
+    s_next: Vec<f64>,
+    p: Vec<f64>,
+}
+
+#[derive(Deserialize)]
+struct RawFeatures {
+    kind: String,
+    #[serde(default)]
+    names: Option<Vec<String>>,
+    #[serde(default)]
+    values: Option<Value>,
+}
+
+/// Read and validate an `irl-mdp/1` document.
+pub fn read_mdp(reader: impl Read) -> Result<Mdp> {
+    let raw: RawMdp = from_reader(reader, MDP_FORMAT)?;
+    if raw.format != MDP_FORMAT {
+        return Err(Error::mdp(
+            "format",
+            format!("found \"{}\", expected \"{MDP_FORMAT}\"", raw.format),
+        ));
+    }
+    let n_states = count("n_states", raw.n_states)?;
+    let n_actions = count("n_actions", raw.n_actions)?;
+    let t = &raw.transitions;
+    let s = index_array("transitions.s", &t.s, n_states, "state")?;
+    let a = index_array("transitions.a", &t.a, n_actions, "action")?;
+    let s_next = index_array("transitions.s_next", &t.s_next, n_states, "state")?;
+    let transitions = Transitions::from_arrays(n_states, n_actions, &s, &a, &s_next, &t.p)?;
+    let terminal = match &raw.terminal {
+        Some(list) => index_array("terminal", list, n_states, "state")?,
+        None => Vec::new(),
+    };
+    let features = read_features(raw.features, n_states, n_actions)?;
+    Mdp::new(MdpParts {
+        transitions,
+        initial: raw.initial,
+        terminal,
+        features,
+        action_names: raw.action_names,
+        grid: raw.grid,
+    })
+}
+
+fn count(field: &str, value: f64) -> Result<usize> {
+    if value.fract() != 0.0 || !(1.0..=u32::MAX as f64).contains(&value) {
+        return Err(Error::mdp(field, format!("{value} is not a positive integer")));
+    }
+    Ok(value as usize)
+}
+
+fn read_features(raw: RawFeatures, n_states: usize, n_actions: usize) -> Result<Features> {
+    let values = || raw.values.as_ref().ok_or_else(|| Error::mdp("features.values", "missing field"));
+    let table = match raw.kind.as_str() {
+        "onehot" => return Ok(Features::one_hot(n_states)),
+        "state" => {
+            let rows = matrix("features.values", values()?, n_states)?;
+            let k = rows.first().map_or(0, Vec::len);
+            let flat: Vec<f64> = rows.into_iter().flatten().collect();
+            FeatureTable::State(Array2::from_shape_vec((n_states, k), flat).expect("shape checked"))
+        }
+        "state_action" => {
+            let per_state = list("features.values", values()?, n_states)?;
+            let mut flat = Vec::new();
+            let mut k = None;
+            for (s, item) in per_state.iter().enumerate() {
+                let rows = matrix(&format!("features.values[{s}]"), item, n_actions)?;
+                for (a, row) in rows.into_iter().enumerate() {
+                    if *k.get_or_insert(row.len()) != row.len() {
+                        return Err(Error::mdp(
+                            format!("features.values[{s}][{a}]"),
+                            format!("has {} values, expected {}", row.len(), k.unwrap_or(0)),
+                        ));
+                    }
+                    flat.extend(row);
+                }
+            }
+            let k = k.unwrap_or(0);
+            FeatureTable::StateAction(
+                Array3::from_shape_vec((n_states, n_actions, k), flat).expect("shape checked"),
+            )
+        }
+        other => {
+            return Err(Error::mdp(
+                "features.kind",
+                format!("found \"{other}\", expected \"state\", \"state_action\" or \"onehot\""),
+            ))
+        }
+    };
+    let names = match raw.names {
+        Some(names) => names,
+        None => (0..table.dim()).map(|k| format!("f{k}")).collect(),
+    };
+    Features::new(names, table)
+}
+
+fn list<'a>(place: &str, value: &'a Value, len: usize) -> Result<&'a Vec<Value>> {
+    let items = value
+        .as_array()
+        .ok_or_else(|| Error::mdp(place, "expected an array"))?;
+    if items.len() != len {
+        return Err(Error::mdp(place, format!("has {} entries, expected {len}", items.len())));
+    }
+    Ok(items)
+}
+
+/// A `len`-row matrix of numbers with rows of equal length.
+fn matrix(place: &str, value: &Value, len: usize) -> Result<Vec<Vec<f64>>> {
+    let rows = list(place, value, len)?;
+    let mut out = Vec::with_capacity(len);
+    for (i, row) in rows.iter().enumerate() {
+        let cells = row
+            .as_array()
+            .ok_or_else(|| Error::mdp(format!("{place}[{i}]"), "expected an array of numbers"))?;
+        if let Some(first) = out.first().map(Vec::len) {
+            if cells.len() != first {
+                return Err(Error::mdp(
+                    format!("{place}[{i}]"),
+                    format!("has {} values, expected {first} like the rows before it", cells.len()),
+                ));
+            }
+        }
+        let mut numbers = Vec::with_capacity(cells.len());
+        for (j, cell) in cells.iter().enumerate() {
+            numbers.push(cell.as_f64().ok_or_else(|| {
+                Error::mdp(format!("{place}[{i}][{j}]"), format!("{cell} is not a number"))
+            })?);
+        }
+        out.push(numbers);
+    }
+    Ok(out)
+}
+
+#[derive(Serialize)]
+struct MdpDocument<'a> {
+    format: &'static str,
+    n_states: usize,
+    n_actions: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    action_names: Option<&'a [String]>,
+    transitions: TransitionArrays,
+    initial: &'a [f64],
+    terminal: Vec<usize>,
+    features: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    grid: Option<Grid>,
+}
+
+#[derive(Serialize)]
+struct TransitionArrays {
+    s: Vec<usize>,
+    a: Vec<usize>,
+    s_next: Vec<usize>,
+    p: Vec<f64>,
+}
+
+/// Write an MDP as an `irl-mdp/1` document.
+pub fn write_mdp(mdp: &Mdp, writer: impl Write) -> Result<()> {
+    let mut arrays = TransitionArrays { s: vec![], a: vec![], s_next: vec![], p: vec![] };
+    for e in mdp.transitions().entries() {
+        arrays.s.push(e.state);
+        arrays.a.push(e.action);
+        arrays.s_next.push(e.next);
+        arrays.p.push(e.p);
+    }
+    let f = mdp.features();
+    let features = match f.table() {
+        FeatureTable::OneHot { .. } => serde_json::json!({"kind": "onehot"}),
+        FeatureTable::State(v) => serde_json::json!({
+            "kind": "state", "names": f.names(),
+            "values": v.outer_iter().map(|r| r.to_vec()).collect::<Vec<_>>()
+        }),
+        FeatureTable::StateAction(v) => serde_json::json!({
+            "kind": "state_action", "names": f.names(),
+            "values": v.outer_iter()
+                .map(|m| m.outer_iter().map(|r| r.to_vec()).collect::<Vec<_>>())
+                .collect::<Vec<_>>()
+        }),
+    };
+    let doc = MdpDocument {
+        format: MDP_FORMAT,
+        n_states: mdp.n_states(),
+        n_actions: mdp.n_actions(),
+        action_names: mdp.action_names(),
+        transitions: arrays,
+        initial: mdp.initial(),
+        terminal: mdp.terminal_states(),
+        features,
+        grid: mdp.grid(),
+    };
+    crate::json::to_writer(writer, &doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TINY: &str = r#"{"format": "irl-mdp/1", "n_states": 2, "n_actions": 2,
+        "transitions": {"s": [0, 0, 1], "a": [0, 1, 0], "s_next": [1, 0, 1], "p": [1.0, 1.0, 1.0]},
+        "terminal": [],
+        "features": {"kind": "state", "names": ["good"], "values": [[0.0], [1.0]]}}"#;
+
+    fn error_of(text: &str) -> String {
+        read_mdp(text.as_bytes()).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn reads_and_round_trips() {
+        let mdp = read_mdp(TINY.as_bytes()).unwrap();
+        assert_eq!((mdp.n_states(), mdp.n_actions()), (2, 2));
+        assert_eq!(mdp.initial(), &[0.5, 0.5]);
+        assert!(!mdp.available(1, 1));
+        let mut out = Vec::new();
+        write_mdp(&mdp, &mut out).unwrap();
+        assert_eq!(read_mdp(out.as_slice()).unwrap(), mdp);
+    }
+
+    #[test]
+    fn each_bad_input_names_its_place() {
+        let cases = [
+            (TINY.replace("irl-mdp/1", "irl-mdp/2"), "format"),
+            (TINY.replace("\"p\": [1.0, 1.0, 1.0]", "\"p\": [0.5, 1.0, 1.0]"), "transitions.p[0]"),
+            (TINY.replace("\"s_next\": [1, 0, 1]", "\"s_next\": [1, 0, 7]"), "transitions.s_next[2]"),
+            (TINY.replace("\"s\": [0, 0, 1]", "\"s\": [0, 0, 1.5]"), "transitions.s[2]"),
+            (TINY.replace("[[0.0], [1.0]]", "[[0.0], [NaN]]"), "NaN"),
+            (TINY.replace("[[0.0], [1.0]]", "[[0.0], [\"x\"]]"), "features.values[1][0]"),
+            (TINY.replace("[[0.0], [1.0]]", "[[0.0], [1.0, 2.0]]"), "features.values[1]"),
+            (TINY.replace("\"n_actions\": 2,", ""), "n_actions"),
+            (TINY[..TINY.len() - 20].to_string(), "truncated"),
+            (TINY.replace("\"s\": [0, 0, 1], \"a\": [0, 1, 0], \"s_next\": [1, 0, 1], \"p\": [1.0, 1.0, 1.0]",
+                "\"s\": [0, 0, 0, 1], \"a\": [0, 0, 1, 0], \"s_next\": [1, 1, 0, 1], \"p\": [0.5, 0.5, 1.0, 1.0]"),
+                "duplicate"),
+            (TINY.replace("\"terminal\": []", "\"terminal\": [], \"initial\": [0.5, 0.6]"), "initial"),
+            (TINY.replace("\"terminal\": []", "\"terminal\": [2]"), "terminal[0]"),
+            (TINY.replace("\"p\": [1.0, 1.0, 1.0]", "\"p\": [1.0, 1.0, 1e999]"), "transitions.p"),
+        ];
+        for (text, expected) in cases {
+            let e = error_of(&text);
+            assert!(e.contains(expected), "expected {expected:?} in {e:?}");
+        }
+    }
+
+    #[test]
+    fn non_terminal_state_without_actions_is_an_error() {
+        let text = TINY.replace("\"s\": [0, 0, 1], \"a\": [0, 1, 0], \"s_next\": [1, 0, 1], \"p\": [1.0, 1.0, 1.0]",
+            "\"s\": [0], \"a\": [0], \"s_next\": [1], \"p\": [1.0]");
+        assert!(error_of(&text).contains("state 1 is not terminal"));
+        let ok = text.replace("\"terminal\": []", "\"terminal\": [1]");
+        assert!(read_mdp(ok.as_bytes()).is_ok());
+    }
+}

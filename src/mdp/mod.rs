@@ -1,0 +1,232 @@
+//! Tabular Markov decision processes with sparse dynamics.
+//!
+//! An [`Mdp`] has states `0..S`, actions `0..A`, transitions p(s'|s,a) in CSR form
+//! ([`Transitions`]), an initial distribution p0, terminal (absorbing) states, and
+//! features f(s, a) for a linear reward r = θ·f. A terminal state has no actions, value 0
+//! and no reward after arrival; transitions listed for it are ignored. An action with no
+//! listed transition in a state is unavailable there. Every non-terminal state must have
+//! at least one available action.
+
+mod features;
+mod json;
+mod transitions;
+
+pub use features::{FeatureTable, Features, Reward};
+pub use json::{read_mdp, write_mdp, MDP_FORMAT};
+pub use transitions::{Entry, Transitions, PROBABILITY_SUM_TOLERANCE};
+
+use crate::error::{Error, Result};
+
+/// Grid layout of the states: state = y·width + x.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Grid {
+    pub width: usize,
+    pub height: usize,
+}
+
+/// A validated tabular MDP.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mdp {
+    transitions: Transitions,
+    initial: Vec<f64>,
+    terminal: Vec<bool>,
+    features: Features,
+    action_names: Option<Vec<String>>,
+    grid: Option<Grid>,
+}
+
+/// Everything an [`Mdp`] is built from; [`Mdp::new`] validates it.
+#[derive(Debug, Clone)]
+pub struct MdpParts {
+    pub transitions: Transitions,
+    /// p0; `None` means uniform over non-terminal states.
+    pub initial: Option<Vec<f64>>,
+    pub terminal: Vec<usize>,
+    pub features: Features,
+    pub action_names: Option<Vec<String>>,
+    pub grid: Option<Grid>,
+}
+
+impl Mdp {
+    /// Validate the parts and assemble the MDP.
+    pub fn new(parts: MdpParts) -> Result<Self> {
+        let MdpParts { transitions, initial, terminal, features, action_names, grid } = parts;
+        let (n_states, n_actions) = (transitions.n_states(), transitions.n_actions());
+        let mut is_terminal = vec![false; n_states];
+        for (i, &s) in terminal.iter().enumerate() {
+            if s >= n_states {
+                return Err(Error::mdp(
+                    format!("terminal[{i}]"),
+                    format!("state {s} is out of range 0..{n_states}"),
+                ));
+            }
+            is_terminal[s] = true;
+        }
+        if let Some(s) = (0..n_states)
+            .find(|&s| !is_terminal[s] && (0..n_actions).all(|a| !transitions.available(s, a)))
+        {
+            return Err(Error::mdp(
+                format!("transitions (state {s})"),
+                format!("state {s} is not terminal but has no available action"),
+            ));
+        }
+        let initial = match initial {
+            Some(p0) => {
+                validate_initial(&p0, n_states)?;
+                p0
+            }
+            None => uniform_over_non_terminal(&is_terminal)?,
+        };
+        match features.table() {
+            FeatureTable::StateAction(v) if v.dim().1 != n_actions => {
+                return Err(Error::mdp(
+                    "features.values",
+                    format!("has {} actions per state, expected n_actions = {n_actions}", v.dim().1),
+                ))
+            }
+            table if table.n_states() != n_states => {
+                return Err(Error::mdp(
+                    "features.values",
+                    format!("has {} rows, expected n_states = {n_states}", table.n_states()),
+                ))
+            }
+            _ => {}
+        }
+        if let Some(names) = &action_names {
+            if names.len() != n_actions {
+                return Err(Error::mdp(
+                    "action_names",
+                    format!("has {} names, expected n_actions = {n_actions}", names.len()),
+                ));
+            }
+        }
+        if let Some(g) = grid {
+            if g.width.checked_mul(g.height) != Some(n_states) {
+                return Err(Error::mdp(
+                    "grid",
+                    format!("{}×{} cells do not match n_states = {n_states}", g.width, g.height),
+                ));
+            }
+        }
+        Ok(Self { transitions, initial, terminal: is_terminal, features, action_names, grid })
+    }
+
+    /// Number of states S.
+    pub fn n_states(&self) -> usize {
+        self.transitions.n_states()
+    }
+
+    /// Number of actions A.
+    pub fn n_actions(&self) -> usize {
+        self.transitions.n_actions()
+    }
+
+    /// The sparse dynamics.
+    pub fn transitions(&self) -> &Transitions {
+        &self.transitions
+    }
+
+    /// Initial distribution p0.
+    pub fn initial(&self) -> &[f64] {
+        &self.initial
+    }
+
+    /// Whether `s` is terminal.
+    #[inline]
+    pub fn is_terminal(&self, s: usize) -> bool {
+        self.terminal[s]
+    }
+
+    /// Terminal mask, one entry per state.
+    pub fn terminal_mask(&self) -> &[bool] {
+        &self.terminal
+    }
+
+    /// Whether action `a` can be taken in state `s` (never in a terminal state).
+    #[inline]
+    pub fn available(&self, s: usize, a: usize) -> bool {
+        !self.terminal[s] && self.transitions.available(s, a)
+    }
+
+    /// Number of actions available in `s`.
+    pub fn n_available(&self, s: usize) -> usize {
+        (0..self.n_actions()).filter(|&a| self.available(s, a)).count()
+    }
+
+    /// Reward features.
+    pub fn features(&self) -> &Features {
+        &self.features
+    }
+
+    /// Action names, when given.
+    pub fn action_names(&self) -> Option<&[String]> {
+        self.action_names.as_deref()
+    }
+
+    /// Grid layout, when given.
+    pub fn grid(&self) -> Option<Grid> {
+        self.grid
+    }
+
+    /// The same MDP with other terminal states (the listed ones replace the old set) and
+    /// another initial distribution (`None`: uniform over the new non-terminal states).
+    pub fn with_terminals(&self, terminal: &[usize], initial: Option<Vec<f64>>) -> Result<Self> {
+        let terminal_list = terminal.to_vec();
+        Mdp::new(MdpParts {
+            transitions: self.transitions.clone(),
+            initial,
+            terminal: terminal_list,
+            features: self.features.clone(),
+            action_names: self.action_names.clone(),
+            grid: self.grid,
+        })
+    }
+
+    /// The same MDP with other features.
+    pub fn with_features(&self, features: Features) -> Result<Self> {
+        Mdp::new(MdpParts {
+            transitions: self.transitions.clone(),
+            initial: Some(self.initial.clone()),
+            terminal: self.terminal_states(),
+            features,
+            action_names: self.action_names.clone(),
+            grid: self.grid,
+        })
+    }
+
+    /// Terminal states in increasing order.
+    pub fn terminal_states(&self) -> Vec<usize> {
+        (0..self.n_states()).filter(|&s| self.terminal[s]).collect()
+    }
+}
+
+fn validate_initial(p0: &[f64], n_states: usize) -> Result<()> {
+    if p0.len() != n_states {
+        return Err(Error::mdp(
+            "initial",
+            format!("has {} entries, expected n_states = {n_states}", p0.len()),
+        ));
+    }
+    if let Some(i) = p0.iter().position(|p| !p.is_finite() || *p < 0.0) {
+        return Err(Error::mdp(
+            format!("initial[{i}]"),
+            format!("{} is not a finite probability", p0[i]),
+        ));
+    }
+    let sum: f64 = p0.iter().sum();
+    if (sum - 1.0).abs() > PROBABILITY_SUM_TOLERANCE {
+        return Err(Error::mdp(
+            "initial",
+            format!("sums to {sum:.12}, expected 1 within {PROBABILITY_SUM_TOLERANCE:e}"),
+        ));
+    }
+    Ok(())
+}
+
+fn uniform_over_non_terminal(is_terminal: &[bool]) -> Result<Vec<f64>> {
+    let n = is_terminal.iter().filter(|t| !**t).count();
+    if n == 0 {
+        return Err(Error::mdp("terminal", "every state is terminal"));
+    }
+    Ok(is_terminal.iter().map(|&t| if t { 0.0 } else { 1.0 / n as f64 }).collect())
+}

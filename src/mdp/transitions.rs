@@ -1,0 +1,271 @@
+//! Sparse transition dynamics p(s' | s, a).
+//!
+//! Rows are indexed by `s·A + a`; each row holds the successors s' with p(s'|s,a) > 0 in
+//! compressed sparse row (CSR) form: successor indices as `u32`, probabilities contiguous,
+//! so a backup streams through memory once. An empty row means action `a` is unavailable
+//! in state `s`. The transposed (predecessor) view lists, for each s', the rows (s, a)
+//! that reach it with their probabilities, so the forward pass is a gather that can run
+//! in parallel over s' without write conflicts.
+//!
+//! Memory and time grow with the number of non-zero transitions, never with S².
+
+use crate::error::{Error, Result};
+
+/// Tolerance on Σ_s' p(s'|s,a) = 1.
+pub const PROBABILITY_SUM_TOLERANCE: f64 = 1e-9;
+
+/// Sparse transition model in CSR form with its predecessor view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transitions {
+    n_states: usize,
+    n_actions: usize,
+    row_start: Vec<usize>,
+    next: Vec<u32>,
+    prob: Vec<f64>,
+    pred_start: Vec<usize>,
+    pred_row: Vec<u32>,
+    pred_prob: Vec<f64>,
+}
+
+/// One transition entry: from `state` under `action` to `next` with probability `p`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Entry {
+    pub state: usize,
+    pub action: usize,
+    pub next: usize,
+    pub p: f64,
+}
+
+impl Transitions {
+    /// Build from parallel arrays, validating every entry.
+    ///
+    /// Errors name the offending index `i` of the parallel arrays (`transitions.s[i]`,
+    /// `transitions.p[i]`): indices out of range, non-finite or negative probabilities,
+    /// duplicate (s, a, s') entries, and rows whose probabilities do not sum to 1.
+    /// Entries with p = 0 are dropped after validation.
+    pub fn from_arrays(
+        n_states: usize,
+        n_actions: usize,
+        s: &[usize],
+        a: &[usize],
+        s_next: &[usize],
+        p: &[f64],
+    ) -> Result<Self> {
+        let n = s.len();
+        for (name, len) in [("a", a.len()), ("s_next", s_next.len()), ("p", p.len())] {
+            if len != n {
+                return Err(Error::mdp(
+                    format!("transitions.{name}"),
+                    format!("has {len} entries but transitions.s has {n}; the arrays must be parallel"),
+                ));
+            }
+        }
+        if n_states == 0 || n_actions == 0 {
+            return Err(Error::mdp("n_states", "an MDP needs at least one state and one action"));
+        }
+        let n_rows = n_states
+            .checked_mul(n_actions)
+            .filter(|&r| r < u32::MAX as usize && n_states < u32::MAX as usize)
+            .ok_or_else(|| Error::mdp("n_states", "S·A must be below 2^32"))?;
+        for i in 0..n {
+            let check = |field: &str, value: usize, bound: usize| {
+                if value >= bound {
+                    Err(Error::mdp(
+                        format!("transitions.{field}[{i}]"),
+                        format!("index {value} is out of range 0..{bound}"),
+                    ))
+                } else {
+                    Ok(())
+                }
+            };
+            check("s", s[i], n_states)?;
+            check("a", a[i], n_actions)?;
+            check("s_next", s_next[i], n_states)?;
+            if !p[i].is_finite() || p[i] < 0.0 || p[i] > 1.0 + PROBABILITY_SUM_TOLERANCE {
+                return Err(Error::mdp(
+                    format!("transitions.p[{i}]"),
+                    format!("probability {} is not a finite number in [0, 1]", p[i]),
+                ));
+            }
+        }
+        // Counting sort of entry indices by row, then by successor within a row.
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by_key(|&i| (s[i] * n_actions + a[i], s_next[i]));
+        let mut row_start = vec![0usize; n_rows + 1];
+        let mut next = Vec::with_capacity(n);
+        let mut prob = Vec::with_capacity(n);
+        let mut row_sum = vec![0.0f64; n_rows];
+        let mut row_last_entry = vec![usize::MAX; n_rows];
+        for w in 0..n {
+            let i = order[w];
+            let row = s[i] * n_actions + a[i];
+            if w > 0 {
+                let j = order[w - 1];
+                if s[j] == s[i] && a[j] == a[i] && s_next[j] == s_next[i] {
+                    let (first, second) = (i.min(j), i.max(j));
+                    return Err(Error::mdp(
+                        format!("transitions[{second}]"),
+                        format!(
+                            "duplicate entry (s={}, a={}, s_next={}), first given at index {first}",
+                            s[i], a[i], s_next[i]
+                        ),
+                    ));
+                }
+            }
+            row_sum[row] += p[i];
+            row_last_entry[row] = i;
+            if p[i] > 0.0 {
+                row_start[row + 1] += 1;
+                next.push(s_next[i] as u32);
+                prob.push(p[i]);
+            }
+        }
+        for row in 0..n_rows {
+            let i = row_last_entry[row];
+            if i != usize::MAX && (row_sum[row] - 1.0).abs() > PROBABILITY_SUM_TOLERANCE {
+                return Err(Error::mdp(
+                    format!("transitions.p[{i}]"),
+                    format!(
+                        "probabilities of (s={}, a={}) sum to {:.12}, expected 1 within {PROBABILITY_SUM_TOLERANCE:e}",
+                        row / n_actions,
+                        row % n_actions,
+                        row_sum[row]
+                    ),
+                ));
+            }
+        }
+        for row in 0..n_rows {
+            row_start[row + 1] += row_start[row];
+        }
+        Ok(Self::with_predecessors(n_states, n_actions, row_start, next, prob))
+    }
+
+    fn with_predecessors(
+        n_states: usize,
+        n_actions: usize,
+        row_start: Vec<usize>,
+        next: Vec<u32>,
+        prob: Vec<f64>,
+    ) -> Self {
+        let mut pred_start = vec![0usize; n_states + 1];
+        for &sn in &next {
+            pred_start[sn as usize + 1] += 1;
+        }
+        for i in 0..n_states {
+            pred_start[i + 1] += pred_start[i];
+        }
+        let mut fill = pred_start.clone();
+        let mut pred_row = vec![0u32; next.len()];
+        let mut pred_prob = vec![0.0; next.len()];
+        for row in 0..n_states * n_actions {
+            for k in row_start[row]..row_start[row + 1] {
+                let dst = &mut fill[next[k] as usize];
+                pred_row[*dst] = row as u32;
+                pred_prob[*dst] = prob[k];
+                *dst += 1;
+            }
+        }
+        Self {
+            n_states,
+            n_actions,
+            row_start,
+            next,
+            prob,
+            pred_start,
+            pred_row,
+            pred_prob,
+        }
+    }
+
+    /// Number of states S.
+    pub fn n_states(&self) -> usize {
+        self.n_states
+    }
+
+    /// Number of actions A.
+    pub fn n_actions(&self) -> usize {
+        self.n_actions
+    }
+
+    /// Number of stored (non-zero) transitions.
+    pub fn nnz(&self) -> usize {
+        self.next.len()
+    }
+
+    /// Successors of (s, a): parallel slices of next states and probabilities.
+    #[inline]
+    pub fn successors(&self, s: usize, a: usize) -> (&[u32], &[f64]) {
+        let row = s * self.n_actions + a;
+        let range = self.row_start[row]..self.row_start[row + 1];
+        (&self.next[range.clone()], &self.prob[range])
+    }
+
+    /// Whether action `a` has any listed transition in state `s`.
+    #[inline]
+    pub fn available(&self, s: usize, a: usize) -> bool {
+        let row = s * self.n_actions + a;
+        self.row_start[row + 1] > self.row_start[row]
+    }
+
+    /// Predecessors of s': parallel slices of rows `s·A + a` and probabilities p(s'|s,a).
+    #[inline]
+    pub fn predecessors(&self, s_next: usize) -> (&[u32], &[f64]) {
+        let range = self.pred_start[s_next]..self.pred_start[s_next + 1];
+        (&self.pred_row[range.clone()], &self.pred_prob[range])
+    }
+
+    /// All entries in row order, for writing.
+    pub fn entries(&self) -> impl Iterator<Item = Entry> + '_ {
+        (0..self.n_states * self.n_actions).flat_map(move |row| {
+            (self.row_start[row]..self.row_start[row + 1]).map(move |k| Entry {
+                state: row / self.n_actions,
+                action: row % self.n_actions,
+                next: self.next[k] as usize,
+                p: self.prob[k],
+            })
+        })
+    }
+
+    /// Bytes held by the forward and predecessor arrays.
+    pub fn memory_bytes(&self) -> usize {
+        let idx = std::mem::size_of::<usize>();
+        (self.row_start.len() + self.pred_start.len()) * idx + self.nnz() * 2 * (4 + 8)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn two_state() -> Transitions {
+        // s0 --a0--> {s0: 0.25, s1: 0.75}; s0 --a1--> s1; s1 --a0--> s1; s1 a1 unavailable
+        Transitions::from_arrays(2, 2, &[0, 0, 0, 1], &[0, 0, 1, 0], &[1, 0, 1, 1], &[0.75, 0.25, 1.0, 1.0])
+            .unwrap()
+    }
+
+    #[test]
+    fn rows_are_sorted_and_predecessors_transpose_them() {
+        let t = two_state();
+        assert_eq!(t.successors(0, 0), (&[0u32, 1][..], &[0.25, 0.75][..]));
+        assert!(!t.available(1, 1));
+        // s1 is reached from rows 0 (p .75), 1 (p 1) and 2 (p 1)
+        assert_eq!(t.predecessors(1), (&[0u32, 1, 2][..], &[0.75, 1.0, 1.0][..]));
+        assert_eq!(t.predecessors(0), (&[0u32][..], &[0.25][..]));
+        assert_eq!(t.nnz(), 4);
+    }
+
+    #[test]
+    fn bad_entries_name_their_index() {
+        let err = |r: Result<Transitions>| r.unwrap_err().to_string();
+        let e = err(Transitions::from_arrays(2, 1, &[0, 0], &[0, 0], &[0, 1], &[0.5, 0.4]));
+        assert!(e.contains("transitions.p[1]") && e.contains("sum to 0.9"), "{e}");
+        let e = err(Transitions::from_arrays(2, 1, &[0, 3], &[0, 0], &[0, 1], &[0.5, 0.5]));
+        assert!(e.contains("transitions.s[1]") && e.contains("out of range"), "{e}");
+        let e = err(Transitions::from_arrays(2, 1, &[0, 0], &[0, 0], &[1, 1], &[0.5, 0.5]));
+        assert!(e.contains("duplicate") && e.contains("transitions[1]"), "{e}");
+        let e = err(Transitions::from_arrays(2, 1, &[0], &[0], &[1], &[f64::NAN]));
+        assert!(e.contains("transitions.p[0]"), "{e}");
+        let e = err(Transitions::from_arrays(2, 1, &[0], &[0, 0], &[1], &[1.0]));
+        assert!(e.contains("transitions.a"), "{e}");
+    }
+}
