@@ -22,7 +22,10 @@ pub enum Error {
 
     /// A JSON document does not follow its format.
     #[error("invalid {format} document: {message}")]
-    InvalidJson { format: &'static str, message: String },
+    InvalidJson {
+        format: &'static str,
+        message: String,
+    },
 
     /// A parameter of a solver, learner or generator is out of its range.
     #[error("invalid parameter `{name}`: {message}")]

@@ -13,27 +13,40 @@ pub fn write_atomic<F>(path: &Path, write: F) -> Result<()>
 where
     F: FnOnce(&mut BufWriter<File>) -> Result<()>,
 {
-    let io = |e: std::io::Error| Error::Io { path: path.to_path_buf(), source: e };
+    let io = |e: std::io::Error| Error::Io {
+        path: path.to_path_buf(),
+        source: e,
+    };
     let tmp = temporary_sibling(path);
     let result = (|| {
         let file = File::create(&tmp).map_err(io)?;
         let mut writer = BufWriter::new(file);
         write(&mut writer)?;
         writer.flush().map_err(io)?;
-        writer.into_inner().map_err(|e| io(e.into_error()))?.sync_all().map_err(io)?;
+        writer
+            .into_inner()
+            .map_err(|e| io(e.into_error()))?
+            .sync_all()
+            .map_err(io)?;
         fs::rename(&tmp, path).map_err(io)
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
     result.map_err(|e| match e {
-        Error::Io { source, .. } => Error::Io { path: path.to_path_buf(), source },
+        Error::Io { source, .. } => Error::Io {
+            path: path.to_path_buf(),
+            source,
+        },
         other => other.in_file(path),
     })
 }
 
 fn temporary_sibling(path: &Path) -> PathBuf {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
 }
 
@@ -41,7 +54,10 @@ fn temporary_sibling(path: &Path) -> PathBuf {
 pub fn open(path: &Path) -> Result<std::io::BufReader<File>> {
     File::open(path)
         .map(std::io::BufReader::new)
-        .map_err(|e| Error::Io { path: path.to_path_buf(), source: e })
+        .map_err(|e| Error::Io {
+            path: path.to_path_buf(),
+            source: e,
+        })
 }
 
 #[cfg(test)]
@@ -58,8 +74,13 @@ mod tests {
         });
         assert!(r.is_err());
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
-        write_atomic(&path, |w| w.write_all(b"ok").map_err(|e| Error::Io { path: path.clone(), source: e }))
-            .unwrap();
+        write_atomic(&path, |w| {
+            w.write_all(b"ok").map_err(|e| Error::Io {
+                path: path.clone(),
+                source: e,
+            })
+        })
+        .unwrap();
         assert_eq!(fs::read_to_string(&path).unwrap(), "ok");
     }
 }

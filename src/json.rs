@@ -12,10 +12,12 @@ use crate::error::{Error, Result};
 /// name the line and column and say when the text is truncated or holds NaN / Infinity.
 pub fn from_reader<T: DeserializeOwned>(mut reader: impl Read, format: &'static str) -> Result<T> {
     let mut text = String::new();
-    reader.read_to_string(&mut text).map_err(|e| Error::InvalidJson {
-        format,
-        message: format!("cannot read the document: {e}"),
-    })?;
+    reader
+        .read_to_string(&mut text)
+        .map_err(|e| Error::InvalidJson {
+            format,
+            message: format!("cannot read the document: {e}"),
+        })?;
     serde_json::from_str(&text).map_err(|e| {
         let message = match e.classify() {
             serde_json::error::Category::Eof => {
@@ -42,7 +44,11 @@ fn non_finite_literal_at(text: &str, line: usize, column: usize) -> bool {
     let around = &line_text[line_text.floor_char_boundary(start.saturating_sub(1))..];
     ["NaN", "Infinity", "-Infinity", "inf", "nan"]
         .iter()
-        .any(|lit| around.trim_start_matches([',', ' ', '[', ':', '-']).starts_with(lit))
+        .any(|lit| {
+            around
+                .trim_start_matches([',', ' ', '[', ':', '-'])
+                .starts_with(lit)
+        })
 }
 
 /// Check that each number of `values` is an integer index in `0..bound`.
@@ -65,7 +71,10 @@ pub fn index_array(field: &str, values: &[f64], bound: usize, what: &str) -> Res
 
 /// Serialise `value` as compact JSON followed by a newline.
 pub fn to_writer(mut writer: impl Write, value: &impl Serialize) -> Result<()> {
-    let io = |e: std::io::Error| Error::Io { path: "<output>".into(), source: e };
+    let io = |e: std::io::Error| Error::Io {
+        path: "<output>".into(),
+        source: e,
+    };
     serde_json::to_writer(&mut writer, value).map_err(|e| io(e.into()))?;
     writer.write_all(b"\n").map_err(io)
 }

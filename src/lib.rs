@@ -12,9 +12,14 @@
 //! Modules: [`mdp`] (sparse MDPs and `irl-mdp/1`), [`inference`] (the soft dynamic
 //! program, occupancy, sampling).
 
+// Links the system OpenBLAS that ndarray-linalg (and ndarray's BLAS path) call.
+extern crate openblas_src;
+
+pub mod demos;
 pub mod error;
 pub mod inference;
 pub mod io;
+pub mod irl;
 pub mod json;
 pub mod mdp;
 

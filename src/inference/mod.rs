@@ -1,0 +1,77 @@
+//! Inference in the control-as-inference model: the soft backward pass (soft value
+//! iteration), the forward pass (occupancy, expected features) and sampling.
+//!
+//! [`solve`] runs both passes for a linear reward r = θ·f and returns a [`Solution`].
+
+mod backward;
+mod chunks;
+mod forward;
+mod kernel;
+mod sample;
+mod settings;
+mod solution;
+
+pub use backward::{backward, SoftValues};
+pub use forward::{forward, Occupancy};
+pub use kernel::{log_add_exp, SoftProblem};
+pub use sample::{draw, sample};
+pub use settings::{ActionPrior, Backup, SoftSettings};
+pub use solution::{q_and_policy, Solution, Timing, SOLUTION_FORMAT};
+
+pub(crate) use chunks::for_each_state_chunk;
+pub(crate) use forward::{gather, policy_flow};
+
+use std::time::Instant;
+
+use ndarray::ArrayView1;
+
+use crate::error::{Error, Result};
+use crate::mdp::Mdp;
+
+/// Solve the soft dynamic program for r = θ·f from the MDP's initial distribution.
+///
+/// `arrays` also computes Q_t, π_t (T·S·A numbers each) and the occupancy rows.
+pub fn solve(
+    mdp: &Mdp,
+    theta: ArrayView1<f64>,
+    settings: &SoftSettings,
+    arrays: bool,
+) -> Result<Solution> {
+    settings.check(mdp)?;
+    if theta.len() != mdp.features().dim() {
+        return Err(Error::param(
+            "weights",
+            format!(
+                "has {} entries but the MDP has {} features",
+                theta.len(),
+                mdp.features().dim()
+            ),
+        ));
+    }
+    if let Some(i) = theta.iter().position(|w| !w.is_finite()) {
+        return Err(Error::param(
+            "weights",
+            format!("weights[{i}] = {} is not finite", theta[i]),
+        ));
+    }
+    let reward = mdp.features().reward(theta, mdp.n_actions());
+    let problem = SoftProblem::new(mdp, reward, settings.clone());
+    let clock = Instant::now();
+    let values = backward(&problem)?;
+    let backward_seconds = clock.elapsed().as_secs_f64();
+    let clock = Instant::now();
+    let occupancy = forward(&problem, &values, mdp.initial(), arrays)?;
+    let forward_seconds = clock.elapsed().as_secs_f64();
+    let q_and_policy = arrays.then(|| q_and_policy(&problem, &values));
+    Ok(Solution {
+        settings: settings.clone(),
+        log_partition: values.log_partition(mdp.initial()),
+        values,
+        occupancy,
+        q_and_policy,
+        timing: Timing {
+            backward_seconds,
+            forward_seconds,
+        },
+    })
+}

@@ -37,12 +37,20 @@ pub struct Reward {
 impl Reward {
     /// A reward r(s) shared by every action.
     pub fn per_state(values: Vec<f64>, n_actions: usize) -> Self {
-        Self { values, n_actions, per_action: false }
+        Self {
+            values,
+            n_actions,
+            per_action: false,
+        }
     }
 
     /// A reward r(s, a) stored as S·A values, row `s·A + a`.
     pub fn per_state_action(values: Vec<f64>, n_actions: usize) -> Self {
-        Self { values, n_actions, per_action: true }
+        Self {
+            values,
+            n_actions,
+            per_action: true,
+        }
     }
 
     /// r(s, a).
@@ -93,7 +101,12 @@ impl Features {
                     FeatureTable::State(_) => format!("features.values[{}][{}]", i / k, i % k),
                     _ => {
                         let a = table.n_actions();
-                        format!("features.values[{}][{}][{}]", i / (a * k), (i / k) % a, i % k)
+                        format!(
+                            "features.values[{}][{}][{}]",
+                            i / (a * k),
+                            (i / k) % a,
+                            i % k
+                        )
                     }
                 };
                 return Err(Error::mdp(place, format!("{v} is not a finite number")));
@@ -147,7 +160,10 @@ impl Features {
             FeatureTable::State(v) => Reward::per_state(v.dot(&theta).to_vec(), n_actions),
             FeatureTable::StateAction(v) => {
                 let (s, a, k) = v.dim();
-                let flat = v.view().into_shape_with_order((s * a, k)).expect("contiguous");
+                let flat = v
+                    .view()
+                    .into_shape_with_order((s * a, k))
+                    .expect("contiguous");
                 Reward::per_state_action(flat.dot(&theta).to_vec(), n_actions)
             }
             FeatureTable::OneHot { .. } => Reward::per_state(theta.to_vec(), n_actions),
@@ -160,12 +176,17 @@ impl Features {
         match &self.table {
             FeatureTable::StateAction(v) => {
                 let k = v.dim().2;
-                let flat = v.view().into_shape_with_order((n_states * n_actions, k)).expect("contiguous");
+                let flat = v
+                    .view()
+                    .into_shape_with_order((n_states * n_actions, k))
+                    .expect("contiguous");
                 flat.t().dot(&ArrayView1::from(weights)).to_vec()
             }
             _ => {
-                let per_state: Vec<f64> =
-                    weights.chunks_exact(n_actions).map(|row| row.iter().sum()).collect();
+                let per_state: Vec<f64> = weights
+                    .chunks_exact(n_actions)
+                    .map(|row| row.iter().sum())
+                    .collect();
                 match &self.table {
                     FeatureTable::State(v) => v.t().dot(&ArrayView1::from(&per_state)).to_vec(),
                     _ => per_state,
@@ -226,14 +247,20 @@ mod tests {
         .unwrap();
         assert_eq!(sa.reward(array![0.5].view(), 2).get(1, 1), 2.0);
         assert_eq!(sa.weighted_sum(&[1.0, 0.0, 0.0, 2.0], 2), vec![9.0]);
-        assert_eq!(Features::one_hot(2).weighted_sum(&[1.0, 2.0, 3.0, 4.0], 2), vec![3.0, 7.0]);
+        assert_eq!(
+            Features::one_hot(2).weighted_sum(&[1.0, 2.0, 3.0, 4.0], 2),
+            vec![3.0, 7.0]
+        );
     }
 
     #[test]
     fn non_finite_values_are_named() {
-        let e = Features::new(vec!["x".into()], FeatureTable::State(array![[1.0], [f64::NAN]]))
-            .unwrap_err()
-            .to_string();
+        let e = Features::new(
+            vec!["x".into()],
+            FeatureTable::State(array![[1.0], [f64::NAN]]),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("features.values[1][0]"), "{e}");
     }
 }

@@ -84,13 +84,20 @@ pub fn read_mdp(reader: impl Read) -> Result<Mdp> {
 
 fn count(field: &str, value: f64) -> Result<usize> {
     if value.fract() != 0.0 || !(1.0..=u32::MAX as f64).contains(&value) {
-        return Err(Error::mdp(field, format!("{value} is not a positive integer")));
+        return Err(Error::mdp(
+            field,
+            format!("{value} is not a positive integer"),
+        ));
     }
     Ok(value as usize)
 }
 
 fn read_features(raw: RawFeatures, n_states: usize, n_actions: usize) -> Result<Features> {
-    let values = || raw.values.as_ref().ok_or_else(|| Error::mdp("features.values", "missing field"));
+    let values = || {
+        raw.values
+            .as_ref()
+            .ok_or_else(|| Error::mdp("features.values", "missing field"))
+    };
     let table = match raw.kind.as_str() {
         "onehot" => return Ok(Features::one_hot(n_states)),
         "state" => {
@@ -139,7 +146,10 @@ fn list<'a>(place: &str, value: &'a Value, len: usize) -> Result<&'a Vec<Value>>
         .as_array()
         .ok_or_else(|| Error::mdp(place, "expected an array"))?;
     if items.len() != len {
-        return Err(Error::mdp(place, format!("has {} entries, expected {len}", items.len())));
+        return Err(Error::mdp(
+            place,
+            format!("has {} entries, expected {len}", items.len()),
+        ));
     }
     Ok(items)
 }
@@ -156,14 +166,20 @@ fn matrix(place: &str, value: &Value, len: usize) -> Result<Vec<Vec<f64>>> {
             if cells.len() != first {
                 return Err(Error::mdp(
                     format!("{place}[{i}]"),
-                    format!("has {} values, expected {first} like the rows before it", cells.len()),
+                    format!(
+                        "has {} values, expected {first} like the rows before it",
+                        cells.len()
+                    ),
                 ));
             }
         }
         let mut numbers = Vec::with_capacity(cells.len());
         for (j, cell) in cells.iter().enumerate() {
             numbers.push(cell.as_f64().ok_or_else(|| {
-                Error::mdp(format!("{place}[{i}][{j}]"), format!("{cell} is not a number"))
+                Error::mdp(
+                    format!("{place}[{i}][{j}]"),
+                    format!("{cell} is not a number"),
+                )
             })?);
         }
         out.push(numbers);
@@ -196,7 +212,12 @@ struct TransitionArrays {
 
 /// Write an MDP as an `irl-mdp/1` document.
 pub fn write_mdp(mdp: &Mdp, writer: impl Write) -> Result<()> {
-    let mut arrays = TransitionArrays { s: vec![], a: vec![], s_next: vec![], p: vec![] };
+    let mut arrays = TransitionArrays {
+        s: vec![],
+        a: vec![],
+        s_next: vec![],
+        p: vec![],
+    };
     for e in mdp.transitions().entries() {
         arrays.s.push(e.state);
         arrays.a.push(e.action);
@@ -282,8 +303,10 @@ mod tests {
 
     #[test]
     fn non_terminal_state_without_actions_is_an_error() {
-        let text = TINY.replace("\"s\": [0, 0, 1], \"a\": [0, 1, 0], \"s_next\": [1, 0, 1], \"p\": [1.0, 1.0, 1.0]",
-            "\"s\": [0], \"a\": [0], \"s_next\": [1], \"p\": [1.0]");
+        let text = TINY.replace(
+            "\"s\": [0, 0, 1], \"a\": [0, 1, 0], \"s_next\": [1, 0, 1], \"p\": [1.0, 1.0, 1.0]",
+            "\"s\": [0], \"a\": [0], \"s_next\": [1], \"p\": [1.0]",
+        );
         assert!(error_of(&text).contains("state 1 is not terminal"));
         let ok = text.replace("\"terminal\": []", "\"terminal\": [1]");
         assert!(read_mdp(ok.as_bytes()).is_ok());

@@ -50,7 +50,14 @@ pub struct MdpParts {
 impl Mdp {
     /// Validate the parts and assemble the MDP.
     pub fn new(parts: MdpParts) -> Result<Self> {
-        let MdpParts { transitions, initial, terminal, features, action_names, grid } = parts;
+        let MdpParts {
+            transitions,
+            initial,
+            terminal,
+            features,
+            action_names,
+            grid,
+        } = parts;
         let (n_states, n_actions) = (transitions.n_states(), transitions.n_actions());
         let mut is_terminal = vec![false; n_states];
         for (i, &s) in terminal.iter().enumerate() {
@@ -81,13 +88,19 @@ impl Mdp {
             FeatureTable::StateAction(v) if v.dim().1 != n_actions => {
                 return Err(Error::mdp(
                     "features.values",
-                    format!("has {} actions per state, expected n_actions = {n_actions}", v.dim().1),
+                    format!(
+                        "has {} actions per state, expected n_actions = {n_actions}",
+                        v.dim().1
+                    ),
                 ))
             }
             table if table.n_states() != n_states => {
                 return Err(Error::mdp(
                     "features.values",
-                    format!("has {} rows, expected n_states = {n_states}", table.n_states()),
+                    format!(
+                        "has {} rows, expected n_states = {n_states}",
+                        table.n_states()
+                    ),
                 ))
             }
             _ => {}
@@ -96,7 +109,10 @@ impl Mdp {
             if names.len() != n_actions {
                 return Err(Error::mdp(
                     "action_names",
-                    format!("has {} names, expected n_actions = {n_actions}", names.len()),
+                    format!(
+                        "has {} names, expected n_actions = {n_actions}",
+                        names.len()
+                    ),
                 ));
             }
         }
@@ -104,11 +120,21 @@ impl Mdp {
             if g.width.checked_mul(g.height) != Some(n_states) {
                 return Err(Error::mdp(
                     "grid",
-                    format!("{}×{} cells do not match n_states = {n_states}", g.width, g.height),
+                    format!(
+                        "{}×{} cells do not match n_states = {n_states}",
+                        g.width, g.height
+                    ),
                 ));
             }
         }
-        Ok(Self { transitions, initial, terminal: is_terminal, features, action_names, grid })
+        Ok(Self {
+            transitions,
+            initial,
+            terminal: is_terminal,
+            features,
+            action_names,
+            grid,
+        })
     }
 
     /// Number of states S.
@@ -150,7 +176,9 @@ impl Mdp {
 
     /// Number of actions available in `s`.
     pub fn n_available(&self, s: usize) -> usize {
-        (0..self.n_actions()).filter(|&a| self.available(s, a)).count()
+        (0..self.n_actions())
+            .filter(|&a| self.available(s, a))
+            .count()
     }
 
     /// Reward features.
@@ -228,5 +256,8 @@ fn uniform_over_non_terminal(is_terminal: &[bool]) -> Result<Vec<f64>> {
     if n == 0 {
         return Err(Error::mdp("terminal", "every state is terminal"));
     }
-    Ok(is_terminal.iter().map(|&t| if t { 0.0 } else { 1.0 / n as f64 }).collect())
+    Ok(is_terminal
+        .iter()
+        .map(|&t| if t { 0.0 } else { 1.0 / n as f64 })
+        .collect())
 }

@@ -56,12 +56,17 @@ impl Transitions {
             if len != n {
                 return Err(Error::mdp(
                     format!("transitions.{name}"),
-                    format!("has {len} entries but transitions.s has {n}; the arrays must be parallel"),
+                    format!(
+                        "has {len} entries but transitions.s has {n}; the arrays must be parallel"
+                    ),
                 ));
             }
         }
         if n_states == 0 || n_actions == 0 {
-            return Err(Error::mdp("n_states", "an MDP needs at least one state and one action"));
+            return Err(Error::mdp(
+                "n_states",
+                "an MDP needs at least one state and one action",
+            ));
         }
         let n_rows = n_states
             .checked_mul(n_actions)
@@ -137,7 +142,9 @@ impl Transitions {
         for row in 0..n_rows {
             row_start[row + 1] += row_start[row];
         }
-        Ok(Self::with_predecessors(n_states, n_actions, row_start, next, prob))
+        Ok(Self::with_predecessors(
+            n_states, n_actions, row_start, next, prob,
+        ))
     }
 
     fn with_predecessors(
@@ -239,8 +246,15 @@ mod tests {
 
     fn two_state() -> Transitions {
         // s0 --a0--> {s0: 0.25, s1: 0.75}; s0 --a1--> s1; s1 --a0--> s1; s1 a1 unavailable
-        Transitions::from_arrays(2, 2, &[0, 0, 0, 1], &[0, 0, 1, 0], &[1, 0, 1, 1], &[0.75, 0.25, 1.0, 1.0])
-            .unwrap()
+        Transitions::from_arrays(
+            2,
+            2,
+            &[0, 0, 0, 1],
+            &[0, 0, 1, 0],
+            &[1, 0, 1, 1],
+            &[0.75, 0.25, 1.0, 1.0],
+        )
+        .unwrap()
     }
 
     #[test]
@@ -249,7 +263,10 @@ mod tests {
         assert_eq!(t.successors(0, 0), (&[0u32, 1][..], &[0.25, 0.75][..]));
         assert!(!t.available(1, 1));
         // s1 is reached from rows 0 (p .75), 1 (p 1) and 2 (p 1)
-        assert_eq!(t.predecessors(1), (&[0u32, 1, 2][..], &[0.75, 1.0, 1.0][..]));
+        assert_eq!(
+            t.predecessors(1),
+            (&[0u32, 1, 2][..], &[0.75, 1.0, 1.0][..])
+        );
         assert_eq!(t.predecessors(0), (&[0u32][..], &[0.25][..]));
         assert_eq!(t.nnz(), 4);
     }
@@ -257,13 +274,50 @@ mod tests {
     #[test]
     fn bad_entries_name_their_index() {
         let err = |r: Result<Transitions>| r.unwrap_err().to_string();
-        let e = err(Transitions::from_arrays(2, 1, &[0, 0], &[0, 0], &[0, 1], &[0.5, 0.4]));
-        assert!(e.contains("transitions.p[1]") && e.contains("sum to 0.9"), "{e}");
-        let e = err(Transitions::from_arrays(2, 1, &[0, 3], &[0, 0], &[0, 1], &[0.5, 0.5]));
-        assert!(e.contains("transitions.s[1]") && e.contains("out of range"), "{e}");
-        let e = err(Transitions::from_arrays(2, 1, &[0, 0], &[0, 0], &[1, 1], &[0.5, 0.5]));
-        assert!(e.contains("duplicate") && e.contains("transitions[1]"), "{e}");
-        let e = err(Transitions::from_arrays(2, 1, &[0], &[0], &[1], &[f64::NAN]));
+        let e = err(Transitions::from_arrays(
+            2,
+            1,
+            &[0, 0],
+            &[0, 0],
+            &[0, 1],
+            &[0.5, 0.4],
+        ));
+        assert!(
+            e.contains("transitions.p[1]") && e.contains("sum to 0.9"),
+            "{e}"
+        );
+        let e = err(Transitions::from_arrays(
+            2,
+            1,
+            &[0, 3],
+            &[0, 0],
+            &[0, 1],
+            &[0.5, 0.5],
+        ));
+        assert!(
+            e.contains("transitions.s[1]") && e.contains("out of range"),
+            "{e}"
+        );
+        let e = err(Transitions::from_arrays(
+            2,
+            1,
+            &[0, 0],
+            &[0, 0],
+            &[1, 1],
+            &[0.5, 0.5],
+        ));
+        assert!(
+            e.contains("duplicate") && e.contains("transitions[1]"),
+            "{e}"
+        );
+        let e = err(Transitions::from_arrays(
+            2,
+            1,
+            &[0],
+            &[0],
+            &[1],
+            &[f64::NAN],
+        ));
         assert!(e.contains("transitions.p[0]"), "{e}");
         let e = err(Transitions::from_arrays(2, 1, &[0], &[0, 0], &[1], &[1.0]));
         assert!(e.contains("transitions.a"), "{e}");

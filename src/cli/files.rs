@@ -1,0 +1,32 @@
+//! Reading inputs and writing outputs with the file name in every error.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use irl::io::{open, write_atomic};
+use irl::irl::{read_weights, Weights};
+use irl::mdp::{read_mdp, Mdp};
+
+/// Read and validate an `irl-mdp/1` file.
+pub fn load_mdp(path: &Path) -> Result<Mdp> {
+    read_mdp(open(path)?)
+        .map_err(|e| e.in_file(path))
+        .map_err(Into::into)
+}
+
+/// Read weights (`irl-weights/1` or `irl-model/1`) that must fit the MDP's features.
+pub fn load_weights(path: &Path, mdp: &Mdp) -> Result<Weights> {
+    let weights = read_weights(open(path)?).map_err(|e| e.in_file(path))?;
+    weights
+        .check_against(mdp.features())
+        .map_err(|e| e.in_file(path))?;
+    Ok(weights)
+}
+
+/// Write a file atomically with `write`.
+pub fn save(
+    path: &Path,
+    write: impl FnOnce(&mut dyn std::io::Write) -> irl::Result<()>,
+) -> Result<()> {
+    write_atomic(path, |w| write(w)).with_context(|| format!("could not write {}", path.display()))
+}

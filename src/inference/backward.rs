@@ -1,0 +1,148 @@
+//! The soft backward pass (soft value iteration).
+//!
+//! Finite horizon T: V_T = 0 and, for t = T−1 … 0, V_t(s) = α log Σ_a ρ exp(Q_t(s,a)/α)
+//! with Q_t from V_{t+1} (see [`kernel`](super::kernel)). Only the T+1 value rows are
+//! kept, O(S·T) memory; Q_t and π_t are recomputed from V_{t+1} when needed.
+//!
+//! Infinite horizon: the same backup iterated from V = 0 to its fixed point. The
+//! iteration stops when ‖V_{k+1} − V_k‖∞ ≤ tolerance · max(1, ‖V_{k+1}‖∞); reaching the
+//! iteration cap is an error. With γ < 1 the backup is a γ-contraction; with γ = 1 it
+//! converges when every policy reaches a terminal state.
+//!
+//! Complexity: O(T · (nnz + S·A)) time for the finite horizon, O(k · (nnz + S·A)) for k
+//! iterations of the infinite one.
+
+use ndarray::{Array2, ArrayView1};
+
+use super::chunks::for_each_state_chunk;
+use super::kernel::SoftProblem;
+use crate::error::{Error, Result};
+
+/// The soft values of a solved problem.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SoftValues {
+    /// V_t, rows t = 0..=T for a finite horizon; a single row for the infinite horizon.
+    values: Array2<f64>,
+    horizon: Option<usize>,
+    /// Iterations the infinite-horizon fixed point took (T for a finite horizon).
+    pub iterations: usize,
+}
+
+impl SoftValues {
+    /// V_t (finite horizon) or the stationary V.
+    pub fn at(&self, t: usize) -> ArrayView1<'_, f64> {
+        match self.horizon {
+            Some(_) => self.values.row(t),
+            None => self.values.row(0),
+        }
+    }
+
+    /// The values π_t is computed from: V_{t+1}, or the stationary V.
+    pub fn next(&self, t: usize) -> ArrayView1<'_, f64> {
+        match self.horizon {
+            Some(_) => self.values.row(t + 1),
+            None => self.values.row(0),
+        }
+    }
+
+    /// All value rows (T+1 rows, or one).
+    pub fn rows(&self) -> &Array2<f64> {
+        &self.values
+    }
+
+    /// The horizon, or `None` for the stationary solution.
+    pub fn horizon(&self) -> Option<usize> {
+        self.horizon
+    }
+
+    /// Σ_s p(s) V_0(s) for a start distribution p.
+    pub fn log_partition(&self, start: &[f64]) -> f64 {
+        let v0 = self.at(0);
+        start
+            .iter()
+            .zip(v0.iter())
+            .filter(|(p, _)| **p > 0.0)
+            .map(|(p, v)| p * v)
+            .sum()
+    }
+}
+
+/// Run the backward pass.
+///
+/// Returns the value rows; fails if the infinite-horizon iteration does not converge or
+/// a value becomes non-finite.
+pub fn backward(problem: &SoftProblem) -> Result<SoftValues> {
+    let n_states = problem.mdp.n_states();
+    let n_actions = problem.mdp.n_actions();
+    let settings = &problem.settings;
+    let sweep = |next: &[f64], out: &mut [f64]| {
+        let next = ArrayView1::from(next);
+        for_each_state_chunk(settings.parallel, out, 1, n_actions, |first, rows, q| {
+            for (i, v) in rows.iter_mut().enumerate() {
+                *v = problem.q_and_value(first + i, next, q);
+            }
+        });
+    };
+    let values = match settings.horizon {
+        Some(horizon) => {
+            let mut flat = vec![0.0; (horizon + 1) * n_states];
+            for t in (0..horizon).rev() {
+                let (head, tail) = flat.split_at_mut((t + 1) * n_states);
+                sweep(&tail[..n_states], &mut head[t * n_states..]);
+            }
+            let values = Array2::from_shape_vec((horizon + 1, n_states), flat).expect("shape");
+            SoftValues {
+                values,
+                horizon: Some(horizon),
+                iterations: horizon,
+            }
+        }
+        None => fixed_point(problem, sweep)?,
+    };
+    if let Some(s) = values.values.iter().position(|v| !v.is_finite()) {
+        return Err(Error::Numerical {
+            what: "soft backward pass",
+            message: format!(
+                "V of state {} is {}",
+                s % n_states,
+                values.values[[s / n_states, s % n_states]]
+            ),
+        });
+    }
+    Ok(values)
+}
+
+fn fixed_point(problem: &SoftProblem, sweep: impl Fn(&[f64], &mut [f64])) -> Result<SoftValues> {
+    let settings = &problem.settings;
+    let n_states = problem.mdp.n_states();
+    let mut v = vec![0.0; n_states];
+    let mut next = vec![0.0; n_states];
+    let mut change = f64::INFINITY;
+    for iteration in 1..=settings.max_iterations {
+        sweep(&v, &mut next);
+        change = v
+            .iter()
+            .zip(&next)
+            .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
+        let scale = next.iter().fold(1.0f64, |m, x| m.max(x.abs()));
+        std::mem::swap(&mut v, &mut next);
+        if !change.is_finite() {
+            break;
+        }
+        if change <= settings.tolerance * scale {
+            let values = Array2::from_shape_vec((1, n_states), v).expect("shape");
+            return Ok(SoftValues {
+                values,
+                horizon: None,
+                iterations: iteration,
+            });
+        }
+    }
+    Err(Error::NotConverged {
+        what: "infinite-horizon soft value iteration",
+        iterations: settings.max_iterations,
+        last_change: change,
+        tolerance: settings.tolerance,
+        hint: "with discount 1 every policy must reach a terminal state; give a discount below 1 or a horizon",
+    })
+}
