@@ -293,7 +293,7 @@ mod tests {
                 "duplicate"),
             (TINY.replace("\"terminal\": []", "\"terminal\": [], \"initial\": [0.5, 0.6]"), "initial"),
             (TINY.replace("\"terminal\": []", "\"terminal\": [2]"), "terminal[0]"),
-            (TINY.replace("\"p\": [1.0, 1.0, 1.0]", "\"p\": [1.0, 1.0, 1e999]"), "transitions.p"),
+            (TINY.replace("\"p\": [1.0, 1.0, 1.0]", "\"p\": [1.0, 1.0, 1e999]"), "number out of range at line 2"),
         ];
         for (text, expected) in cases {
             let e = error_of(&text);
