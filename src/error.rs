@@ -38,7 +38,7 @@ pub enum Error {
         iterations: usize,
         last_change: f64,
         tolerance: f64,
-        hint: &'static str,
+        hint: String,
     },
 
     /// A computation produced a non-finite number where a finite one was required.

@@ -23,5 +23,8 @@ pub mod irl;
 pub mod json;
 pub mod mdp;
 
+#[cfg(test)]
+pub(crate) mod test_support;
+
 pub use error::{Error, Result};
 pub use mdp::{Mdp, MdpParts};

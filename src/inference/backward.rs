@@ -143,6 +143,6 @@ fn fixed_point(problem: &SoftProblem, sweep: impl Fn(&[f64], &mut [f64])) -> Res
         iterations: settings.max_iterations,
         last_change: change,
         tolerance: settings.tolerance,
-        hint: "with discount 1 every policy must reach a terminal state; give a discount below 1 or a horizon",
+        hint: settings.divergence_hint(),
     })
 }

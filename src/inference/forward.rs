@@ -95,7 +95,7 @@ pub fn forward(
                     iterations: settings.max_iterations,
                     last_change: weight,
                     tolerance: settings.tolerance,
-                    hint: "with discount 1 every policy must reach a terminal state; give a discount below 1 or a horizon",
+                    hint: settings.divergence_hint(),
                 });
             }
             keep_rows.then(|| Array2::from_shape_vec((1, n_states), total).expect("shape"))
@@ -156,7 +156,7 @@ pub(crate) fn gather(
             for (&row, &p) in rows.iter().zip(probs) {
                 acc += flow[row as usize] * p;
             }
-            if mdp.is_terminal(s) && keep_terminal {
+            if keep_terminal && mdp.is_terminal(s) {
                 acc += d[s];
             }
             *x = acc;

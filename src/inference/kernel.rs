@@ -67,6 +67,12 @@ impl<'a> SoftProblem<'a> {
         &self.reward
     }
 
+    /// log ρ(a|s); −∞ where the action is unavailable.
+    #[inline]
+    pub fn log_prior_at(&self, s: usize, a: usize) -> f64 {
+        self.log_prior[s * self.mdp.n_actions() + a]
+    }
+
     /// Write Q(s, ·) into `q` (length A) and return V(s); terminal states give V = 0 and
     /// Q = −∞ everywhere.
     #[inline]

@@ -95,6 +95,19 @@ impl SoftSettings {
         }
     }
 
+    /// What to try when an infinite-horizon iteration hits its cap.
+    pub fn divergence_hint(&self) -> String {
+        if self.backup == Backup::Optimistic {
+            "the optimistic backup has a finite infinite-horizon value only while γ·Σ_a ρ(a|s) exp(r(s,a)/α) \
+             stays below 1 on average; give a horizon, a smaller discount or smaller rewards"
+                .into()
+        } else if self.discount >= 1.0 {
+            "with discount 1 every policy must reach a terminal state; give a discount below 1 or a horizon".into()
+        } else {
+            "raise the iteration cap or loosen the tolerance".into()
+        }
+    }
+
     /// Check the ranges, and the prior's shape against the MDP.
     pub fn check(&self, mdp: &Mdp) -> Result<()> {
         if !(self.discount > 0.0 && self.discount <= 1.0) {

@@ -1,0 +1,126 @@
+//! Demonstrations arranged by decision step, the form the likelihood needs.
+//!
+//! With a horizon T, step t of a demonstration of L ≤ T actions is decision t of the
+//! T-step problem (`Alignment::Start`, FORMATS.md's default), or decision T − L + t when
+//! each demonstration is its own L-step problem (`Alignment::OwnHorizon`: the last L
+//! decisions of a time-homogeneous T-step problem are an L-step problem). Without a
+//! horizon every step uses the stationary policy, so all steps are pooled.
+
+use std::collections::HashMap;
+
+use crate::demos::Demonstrations;
+use crate::error::{Error, Result};
+
+/// How a demonstration's steps map onto the decisions of a finite-horizon problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Alignment {
+    /// Step t is decision t.
+    #[default]
+    Start,
+    /// A demonstration of L actions is an L-step problem: step t is decision T − L + t.
+    OwnHorizon,
+}
+
+/// Demonstrated (state, action) counts per decision step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemoSteps {
+    /// `pairs[t]` lists (s, a, count) at decision t; one pooled list without a horizon.
+    pairs: Vec<Vec<(usize, usize, f64)>>,
+    n_actions: usize,
+}
+
+impl DemoSteps {
+    /// Arrange `demos` for a problem with `horizon` (`None`: stationary).
+    ///
+    /// Fails if a demonstration is longer than the horizon or there is no action at all.
+    pub fn new(
+        demos: &Demonstrations,
+        horizon: Option<usize>,
+        alignment: Alignment,
+    ) -> Result<Self> {
+        let slots = horizon.unwrap_or(1);
+        let mut counts: Vec<HashMap<(usize, usize), f64>> = vec![HashMap::new(); slots];
+        for traj in &demos.trajectories {
+            let len = traj.len();
+            let offset =
+                match (horizon, alignment) {
+                    (Some(h), _) if len > h => return Err(Error::demos(
+                        format!("trajectory {}", traj.id),
+                        format!(
+                            "has {len} actions, more than the horizon {h}; give a longer --horizon"
+                        ),
+                    )),
+                    (Some(h), Alignment::OwnHorizon) => h - len,
+                    _ => 0,
+                };
+            for (t, (s, a)) in traj.steps().enumerate() {
+                let slot = if horizon.is_some() { offset + t } else { 0 };
+                *counts[slot].entry((s, a)).or_insert(0.0) += 1.0;
+            }
+        }
+        let n_actions = demos.n_actions();
+        if n_actions == 0 {
+            return Err(Error::demos(
+                "demonstrations",
+                "there is no demonstrated action",
+            ));
+        }
+        let pairs = counts
+            .into_iter()
+            .map(|m| {
+                let mut v: Vec<_> = m.into_iter().map(|((s, a), c)| (s, a, c)).collect();
+                v.sort_by_key(|&(s, a, _)| (s, a));
+                v
+            })
+            .collect();
+        Ok(Self { pairs, n_actions })
+    }
+
+    /// (s, a, count) at decision `t` (the pooled list when stationary).
+    pub fn at(&self, t: usize) -> &[(usize, usize, f64)] {
+        self.pairs.get(t).map_or(&[], Vec::as_slice)
+    }
+
+    /// Total number of demonstrated actions.
+    pub fn n_actions(&self) -> usize {
+        self.n_actions
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demos::Trajectory;
+
+    fn demos() -> Demonstrations {
+        Demonstrations::new(vec![
+            Trajectory {
+                id: "a".into(),
+                states: vec![0, 1, 2],
+                actions: vec![1, 0],
+            },
+            Trajectory {
+                id: "b".into(),
+                states: vec![0, 1],
+                actions: vec![1],
+            },
+        ])
+    }
+
+    #[test]
+    fn steps_follow_the_alignment() {
+        let start = DemoSteps::new(&demos(), Some(3), Alignment::Start).unwrap();
+        assert_eq!(start.at(0), &[(0, 1, 2.0)]);
+        assert_eq!(start.at(1), &[(1, 0, 1.0)]);
+        assert!(start.at(2).is_empty());
+        let own = DemoSteps::new(&demos(), Some(3), Alignment::OwnHorizon).unwrap();
+        assert!(own.at(0).is_empty());
+        assert_eq!(own.at(1), &[(0, 1, 1.0)]);
+        assert_eq!(own.at(2), &[(0, 1, 1.0), (1, 0, 1.0)]);
+        let pooled = DemoSteps::new(&demos(), None, Alignment::Start).unwrap();
+        assert_eq!(pooled.at(0), &[(0, 1, 2.0), (1, 0, 1.0)]);
+        assert_eq!(pooled.n_actions(), 3);
+        assert!(DemoSteps::new(&demos(), Some(1), Alignment::Start).is_err());
+    }
+}

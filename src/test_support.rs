@@ -1,0 +1,101 @@
+//! Small random MDPs and demonstrations for unit tests.
+
+use ndarray::{Array2, Array3};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::demos::{Demonstrations, Trajectory};
+use crate::inference::draw;
+use crate::mdp::{FeatureTable, Features, Mdp, MdpParts, Transitions};
+
+/// A random MDP: `successors` random next states per (s, a) with random probabilities,
+/// one unavailable action in state 0 when A > 1, `k` Gaussian-ish features (state or
+/// state-action), and the listed terminal states.
+pub fn random_mdp(
+    seed: u64,
+    n_states: usize,
+    n_actions: usize,
+    successors: usize,
+    k: usize,
+    per_action: bool,
+    terminal: &[usize],
+) -> Mdp {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let (mut s, mut a, mut s_next, mut p) = (vec![], vec![], vec![], vec![]);
+    for state in 0..n_states {
+        for action in 0..n_actions {
+            if state == 0 && action == 1 {
+                continue;
+            }
+            let mut targets: Vec<usize> = (0..n_states).collect();
+            for i in 0..successors.min(n_states) {
+                let j = rng.random_range(i..n_states);
+                targets.swap(i, j);
+            }
+            let weights: Vec<f64> = (0..successors.min(n_states))
+                .map(|_| rng.random::<f64>() + 0.05)
+                .collect();
+            let total: f64 = weights.iter().sum();
+            for (i, w) in weights.iter().enumerate() {
+                s.push(state);
+                a.push(action);
+                s_next.push(targets[i]);
+                p.push(w / total);
+            }
+        }
+    }
+    let transitions = Transitions::from_arrays(n_states, n_actions, &s, &a, &s_next, &p).unwrap();
+    let names = (0..k).map(|i| format!("f{i}")).collect();
+    let table = if per_action {
+        FeatureTable::StateAction(Array3::from_shape_fn((n_states, n_actions, k), |_| {
+            rng.random::<f64>() * 2.0 - 1.0
+        }))
+    } else {
+        FeatureTable::State(Array2::from_shape_fn((n_states, k), |_| {
+            rng.random::<f64>() * 2.0 - 1.0
+        }))
+    };
+    Mdp::new(MdpParts {
+        transitions,
+        initial: None,
+        terminal: terminal.to_vec(),
+        features: Features::new(names, table).unwrap(),
+        action_names: None,
+        grid: None,
+    })
+    .unwrap()
+}
+
+/// Random-walk demonstrations of the given lengths (uniform over available actions),
+/// stopping early at terminal states.
+pub fn random_demos(mdp: &Mdp, seed: u64, lengths: &[usize]) -> Demonstrations {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let trajectories = lengths
+        .iter()
+        .enumerate()
+        .map(|(i, &len)| {
+            let mut st = draw(&mut rng, mdp.initial().iter().copied());
+            let mut traj = Trajectory {
+                id: i.to_string(),
+                states: vec![st],
+                actions: vec![],
+            };
+            for _ in 0..len {
+                if mdp.is_terminal(st) {
+                    break;
+                }
+                let act = draw(
+                    &mut rng,
+                    (0..mdp.n_actions()).map(|a| f64::from(u8::from(mdp.available(st, a)))),
+                );
+                let (next, prob) = mdp.transitions().successors(st, act);
+                st = next[draw(&mut rng, prob.iter().copied())] as usize;
+                traj.actions.push(act);
+                traj.states.push(st);
+            }
+            traj
+        })
+        .filter(|t| !t.is_empty())
+        .collect();
+    Demonstrations::new(trajectories)
+}
