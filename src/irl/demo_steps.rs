@@ -43,17 +43,18 @@ impl DemoSteps {
         let mut counts: Vec<HashMap<(usize, usize), f64>> = vec![HashMap::new(); slots];
         for traj in &demos.trajectories {
             let len = traj.len();
-            let offset =
-                match (horizon, alignment) {
-                    (Some(h), _) if len > h => return Err(Error::demos(
+            let offset = match (horizon, alignment) {
+                (Some(h), _) if len > h => {
+                    return Err(Error::demos(
                         format!("trajectory {}", traj.id),
                         format!(
                             "has {len} actions, more than the horizon {h}; give a longer --horizon"
                         ),
-                    )),
-                    (Some(h), Alignment::OwnHorizon) => h - len,
-                    _ => 0,
-                };
+                    ))
+                }
+                (Some(h), Alignment::OwnHorizon) => h - len,
+                _ => 0,
+            };
             for (t, (s, a)) in traj.steps().enumerate() {
                 let slot = if horizon.is_some() { offset + t } else { 0 };
                 *counts[slot].entry((s, a)).or_insert(0.0) += 1.0;

@@ -1,11 +1,20 @@
 //! Maximum causal entropy inverse reinforcement learning with linear rewards.
 
 mod demo_steps;
+mod fit;
 mod likelihood;
+mod model;
+mod objective;
+mod stopping;
+mod uncertainty;
 mod weights;
 
 pub use demo_steps::{Alignment, DemoSteps};
+pub use fit::{FitParams, Optimizer};
 pub use likelihood::{nll_and_gradient, LikelihoodEvaluation};
+pub use model::{FittedModel, IterationRecord, TrainingHistory};
+pub use objective::{Objective, ObjectiveValue, Task};
+pub use uncertainty::{observed_information, standard_errors};
 
 pub use weights::{read_weights, write_weights, Weights, WEIGHTS_FORMAT};
 

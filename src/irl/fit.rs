@@ -1,0 +1,414 @@
+//! Fitting θ by maximum (penalised) likelihood with argmin.
+//!
+//! Hyper-parameters live in [`FitParams`] (checked once by [`FitParams::check`]);
+//! [`FitParams::fit`] returns a separate [`FittedModel`]. The optimiser is L-BFGS with a
+//! More–Thuente line search, or steepest descent with the same line search; see
+//! [`objective`](super::objective) for the function minimised and
+//! [`stopping`](super::stopping) for the stopping rules.
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use argmin::core::observers::{Observe, ObserverMode};
+use argmin::core::{Executor, State, TerminationReason, KV};
+use argmin::solver::gradientdescent::SteepestDescent;
+use argmin::solver::linesearch::MoreThuenteLineSearch;
+use argmin::solver::quasinewton::LBFGS;
+use ndarray::Array1;
+
+use super::model::{FittedModel, IterationRecord, TrainingHistory};
+use super::objective::{Objective, Task};
+use super::stopping::{FirstOrderState, WithStoppingRules, GRADIENT_SMALL, OBJECTIVE_FLAT};
+use super::uncertainty::standard_errors;
+use crate::error::{Error, Result};
+use crate::inference::SoftSettings;
+
+/// The optimiser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Optimizer {
+    /// L-BFGS keeping `memory` correction pairs.
+    Lbfgs { memory: usize },
+    /// Steepest descent.
+    GradientDescent,
+}
+
+/// Hyper-parameters of a fit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FitParams {
+    pub settings: SoftSettings,
+    /// λ of the Gaussian prior λ‖θ‖².
+    pub l2: f64,
+    pub optimizer: Optimizer,
+    pub max_iterations: u64,
+    /// Stop when ‖∇J‖ falls to this (J is per action).
+    pub gradient_tolerance: f64,
+    /// Stop when |ΔJ|/|J| falls to this.
+    pub objective_tolerance: f64,
+    /// Starting θ (zeros when `None`).
+    pub initial: Option<Array1<f64>>,
+    /// Compute standard errors from the observed information when K is at most this.
+    pub max_features_for_standard_errors: usize,
+}
+
+impl Default for FitParams {
+    fn default() -> Self {
+        Self {
+            settings: SoftSettings::default(),
+            l2: 0.0,
+            optimizer: Optimizer::Lbfgs { memory: 10 },
+            max_iterations: 200,
+            gradient_tolerance: 1e-6,
+            objective_tolerance: 1e-10,
+            initial: None,
+            max_features_for_standard_errors: 256,
+        }
+    }
+}
+
+impl FitParams {
+    /// Check every hyper-parameter against the tasks' MDPs.
+    pub fn check(&self, tasks: &[Task]) -> Result<()> {
+        let first = tasks
+            .first()
+            .ok_or_else(|| Error::demos("demonstrations", "there is nothing to fit"))?;
+        for task in tasks {
+            self.settings.check(&task.mdp)?;
+        }
+        if !(self.l2 >= 0.0 && self.l2.is_finite()) {
+            return Err(Error::param(
+                "l2",
+                format!("{} is not a non-negative number", self.l2),
+            ));
+        }
+        if self.max_iterations == 0 {
+            return Err(Error::param("max_iters", "must be at least 1"));
+        }
+        if let Optimizer::Lbfgs { memory: 0 } = self.optimizer {
+            return Err(Error::param("lbfgs_memory", "must be at least 1"));
+        }
+        for (name, tol) in [
+            ("gradient_tolerance", self.gradient_tolerance),
+            ("objective_tolerance", self.objective_tolerance),
+        ] {
+            if !(tol >= 0.0 && tol.is_finite()) {
+                return Err(Error::param(
+                    name,
+                    format!("{tol} is not a non-negative number"),
+                ));
+            }
+        }
+        if let Some(theta) = &self.initial {
+            if theta.len() != first.mdp.features().dim() {
+                return Err(Error::param(
+                    "initial",
+                    format!(
+                        "has {} weights for {} features",
+                        theta.len(),
+                        first.mdp.features().dim()
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Fit θ to the tasks' demonstrations; `on_iteration` sees each iteration's record.
+    pub fn fit(
+        &self,
+        tasks: Vec<Task>,
+        on_iteration: Box<dyn FnMut(&IterationRecord) + Send>,
+    ) -> Result<FittedModel> {
+        self.check(&tasks)?;
+        let clock = Instant::now();
+        let features = tasks[0].mdp.features().clone();
+        let objective = Objective::new(tasks, self.settings.clone(), self.l2);
+        let initial = self
+            .initial
+            .clone()
+            .unwrap_or_else(|| Array1::zeros(features.dim()));
+        // Evaluate once up front so that solver errors (a horizon too short, a diverging
+        // fixed point) surface as themselves rather than through argmin.
+        objective.evaluate(initial.view())?;
+        let records = Arc::new(Mutex::new(Vec::new()));
+        let observer = Recorder {
+            records: Arc::clone(&records),
+            on_iteration,
+            temperature: self.settings.temperature,
+            l2_per_action: self.l2 / objective.n_actions() as f64,
+        };
+        let linesearch = MoreThuenteLineSearch::new();
+        let (objective, state) = match self.optimizer {
+            Optimizer::Lbfgs { memory } => {
+                let lbfgs = LBFGS::new(linesearch, memory)
+                    .with_tolerance_grad(0.0)
+                    .and_then(|s| s.with_tolerance_cost(0.0))
+                    .map_err(|e| Error::param("optimizer", e.to_string()))?;
+                self.run(objective, lbfgs, initial, observer)?
+            }
+            Optimizer::GradientDescent => self.run(
+                objective,
+                SteepestDescent::new(linesearch),
+                initial,
+                observer,
+            )?,
+        };
+        let best = state
+            .get_best_param()
+            .or(state.get_param())
+            .cloned()
+            .ok_or_else(|| Error::Numerical {
+                what: "optimiser",
+                message: "finished without a parameter".into(),
+            })?;
+        let final_value = objective.evaluate(best.view())?;
+        let reason = state
+            .get_termination_reason()
+            .map_or_else(|| "stopped".to_string(), describe);
+        let converged = reason == GRADIENT_SMALL || reason == OBJECTIVE_FLAT;
+        let iterations = records.lock().expect("unpoisoned").clone();
+        let errors = if features.dim() <= self.max_features_for_standard_errors {
+            standard_errors(&objective, best.view())
+        } else {
+            Err(format!(
+                "not computed: {} features exceed the limit of {}",
+                features.dim(),
+                self.max_features_for_standard_errors
+            ))
+        };
+        let n = objective.n_actions();
+        Ok(FittedModel {
+            feature_names: features.names().to_vec(),
+            weights: best.to_vec(),
+            standard_errors: errors,
+            settings: self.settings.clone(),
+            training: TrainingHistory {
+                iterations,
+                converged,
+                stop_reason: reason,
+                nll_per_action: final_value.nll / n as f64,
+                n_actions: n,
+                n_tasks: objective.tasks().len(),
+                l2: self.l2,
+                optimizer: self.optimizer,
+                evaluations: objective.evaluations(),
+                seconds: clock.elapsed().as_secs_f64(),
+            },
+        })
+    }
+
+    fn run<S>(
+        &self,
+        objective: Objective,
+        solver: S,
+        initial: Array1<f64>,
+        observer: Recorder,
+    ) -> Result<(Objective, FirstOrderState)>
+    where
+        S: argmin::core::Solver<Objective, FirstOrderState>,
+    {
+        let solver = WithStoppingRules {
+            inner: solver,
+            gradient_tolerance: self.gradient_tolerance,
+            objective_tolerance: self.objective_tolerance,
+        };
+        let result = Executor::new(objective, solver)
+            .configure(|state| state.param(initial).max_iters(self.max_iterations))
+            .add_observer(observer, ObserverMode::Always)
+            .run()
+            .map_err(|e| match e.downcast::<Error>() {
+                Ok(ours) => ours,
+                Err(other) => Error::Numerical {
+                    what: "optimiser",
+                    message: other.to_string(),
+                },
+            })?;
+        let objective = result.problem.problem.ok_or_else(|| Error::Numerical {
+            what: "optimiser",
+            message: "argmin did not return the problem".into(),
+        })?;
+        Ok((objective, result.state))
+    }
+}
+
+fn describe(reason: &TerminationReason) -> String {
+    match reason {
+        TerminationReason::SolverExit(text) => text.clone(),
+        TerminationReason::MaxItersReached => "iteration cap reached".into(),
+        other => other.text().to_string(),
+    }
+}
+
+/// Records each iteration and forwards it to the caller's callback.
+struct Recorder {
+    records: Arc<Mutex<Vec<IterationRecord>>>,
+    on_iteration: Box<dyn FnMut(&IterationRecord) + Send>,
+    temperature: f64,
+    l2_per_action: f64,
+}
+
+impl Recorder {
+    fn record(&mut self, state: &FirstOrderState) {
+        let (Some(theta), Some(gradient)) = (state.get_param(), state.get_gradient()) else {
+            return;
+        };
+        // ∇J = (∇NLL + 2λθ)/n, so α‖∇NLL‖/n is the per-action feature-matching residual.
+        let residual = (gradient - &(theta * (2.0 * self.l2_per_action)))
+            .mapv(|g| g * g)
+            .sum()
+            .sqrt()
+            * self.temperature;
+        let record = IterationRecord {
+            iteration: state.get_iter(),
+            objective: state.get_cost(),
+            gradient_norm: gradient.mapv(|g| g * g).sum().sqrt(),
+            feature_residual: residual,
+        };
+        (self.on_iteration)(&record);
+        self.records.lock().expect("unpoisoned").push(record);
+    }
+}
+
+impl Observe<FirstOrderState> for Recorder {
+    fn observe_init(
+        &mut self,
+        _name: &str,
+        state: &FirstOrderState,
+        _kv: &KV,
+    ) -> std::result::Result<(), argmin::core::Error> {
+        self.record(state);
+        Ok(())
+    }
+
+    fn observe_iter(
+        &mut self,
+        state: &FirstOrderState,
+        _kv: &KV,
+    ) -> std::result::Result<(), argmin::core::Error> {
+        self.record(state);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demos::Demonstrations;
+    use crate::inference::{backward, forward, sample, SoftProblem};
+    use crate::irl::{Alignment, DemoSteps};
+    use crate::mdp::{FeatureTable, Features, Mdp, MdpParts, Transitions};
+    use crate::test_support::random_mdp;
+    use ndarray::Array2;
+
+    fn task(mdp: &Mdp, demos: &Demonstrations, horizon: Option<usize>) -> Task {
+        Task {
+            mdp: mdp.clone(),
+            steps: DemoSteps::new(demos, horizon, Alignment::Start).unwrap(),
+        }
+    }
+
+    fn quiet() -> Box<dyn FnMut(&IterationRecord) + Send> {
+        Box::new(|_| {})
+    }
+
+    #[test]
+    fn recovers_weights_from_many_sampled_demonstrations() {
+        let mdp = random_mdp(3, 12, 3, 3, 3, false, &[]);
+        let truth = Array1::from(vec![1.0, -0.5, 0.8]);
+        let settings = SoftSettings::finite(8, 1.0);
+        let problem = SoftProblem::new(
+            &mdp,
+            mdp.features().reward(truth.view(), 3),
+            settings.clone(),
+        );
+        let values = backward(&problem).unwrap();
+        let demos = sample(&problem, &values, 4000, 8, None, 5);
+        let params = FitParams {
+            settings,
+            ..FitParams::default()
+        };
+        let model = params
+            .fit(vec![task(&mdp, &demos, Some(8))], quiet())
+            .unwrap();
+        assert!(model.training.converged, "{}", model.training.stop_reason);
+        let se = model.standard_errors.clone().unwrap();
+        for k in 0..3 {
+            let z = (model.weights[k] - truth[k]) / se[k];
+            assert!(
+                z.abs() < 4.0,
+                "weight {k}: {} vs {} (se {})",
+                model.weights[k],
+                truth[k],
+                se[k]
+            );
+            assert!(se[k] < 0.2, "se {k} = {}", se[k]);
+        }
+        let objective = &model.training.iterations;
+        assert!(objective.last().unwrap().objective < objective[0].objective);
+    }
+
+    /// Deterministic dynamics, γ = 1 and demonstrations that span the horizon: at the
+    /// unregularised optimum the classic demonstrated and expected feature counts agree.
+    #[test]
+    fn classic_feature_counts_match_at_the_optimum() {
+        // A 4-state ring: action 0 stays, action 1 moves on; two state features.
+        let n = 4;
+        let (mut s, mut a, mut s_next) = (vec![], vec![], vec![]);
+        for state in 0..n {
+            s.extend([state, state]);
+            a.extend([0, 1]);
+            s_next.extend([state, (state + 1) % n]);
+        }
+        let transitions =
+            Transitions::from_arrays(n, 2, &s, &a, &s_next, &vec![1.0; 2 * n]).unwrap();
+        let f =
+            Array2::from_shape_vec((n, 2), vec![1.0, 0.0, 0.0, 1.0, 0.5, 0.5, 0.0, 0.0]).unwrap();
+        let mdp = Mdp::new(MdpParts {
+            transitions,
+            initial: None,
+            terminal: vec![],
+            features: Features::new(vec!["a".into(), "b".into()], FeatureTable::State(f)).unwrap(),
+            action_names: None,
+            grid: None,
+        })
+        .unwrap();
+        let demos = crate::test_support::random_demos(&mdp, 9, &[5; 40]);
+        let horizon = 5;
+        let settings = SoftSettings::finite(horizon, 1.0);
+        let params = FitParams {
+            settings: settings.clone(),
+            gradient_tolerance: 1e-8,
+            objective_tolerance: 0.0,
+            ..FitParams::default()
+        };
+        let model = params
+            .fit(vec![task(&mdp, &demos, Some(horizon))], quiet())
+            .unwrap();
+        assert_eq!(model.training.stop_reason, super::GRADIENT_SMALL);
+        let theta = Array1::from(model.weights.clone());
+        // Expected counts: forward pass from the demonstrations' start states.
+        let mut start = vec![0.0; n];
+        for t in &demos.trajectories {
+            start[t.states[0]] += 1.0 / demos.len() as f64;
+        }
+        let problem = SoftProblem::new(&mdp, mdp.features().reward(theta.view(), 2), settings);
+        let values = backward(&problem).unwrap();
+        let expected = forward(&problem, &values, &start, false)
+            .unwrap()
+            .expected_features;
+        for k in 0..2 {
+            let demonstrated: f64 = demos
+                .trajectories
+                .iter()
+                .flat_map(|t| t.steps())
+                .map(|(s, _)| mdp.features().get(s, 0, k))
+                .sum::<f64>()
+                / demos.len() as f64;
+            assert!(
+                (demonstrated - expected[k]).abs() < 1e-6,
+                "feature {k}: {demonstrated} vs {}",
+                expected[k]
+            );
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! The fitting objective as an argmin problem.
+//!
+//! Minimised: J(θ) = (NLL(θ) + λ‖θ‖²) / n, the negative log-posterior under a Gaussian
+//! prior, per demonstrated action (n actions in all), so tolerances mean the same for any
+//! amount of data while the prior's pull still shrinks as demonstrations accumulate.
+//! ∇J = (∇NLL + 2λθ) / n.
+//!
+//! The demonstrations may be split into tasks that share θ but differ in their MDP (for
+//! goal-conditioned fitting, one task per goal with that goal terminal); the tasks'
+//! likelihoods are evaluated in parallel and added.
+//!
+//! argmin asks for the cost and the gradient separately at the same θ; the last
+//! evaluation is cached so one backward + forward pass per task serves both.
+
+use std::sync::Mutex;
+
+use argmin::core::{CostFunction, Error as ArgminError, Gradient};
+use ndarray::{Array1, ArrayView1};
+use rayon::prelude::*;
+
+use super::demo_steps::DemoSteps;
+use super::likelihood::nll_and_gradient;
+use crate::error::Result;
+use crate::inference::SoftSettings;
+use crate::mdp::Mdp;
+
+/// One group of demonstrations with the MDP they were recorded in.
+#[derive(Debug, Clone)]
+pub struct Task {
+    pub mdp: Mdp,
+    pub steps: DemoSteps,
+}
+
+/// Objective value and gradient at one θ.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectiveValue {
+    pub theta: Array1<f64>,
+    /// NLL(θ): −Σ log π over all demonstrated actions.
+    pub nll: f64,
+    /// ∇NLL(θ).
+    pub nll_gradient: Array1<f64>,
+    /// J(θ) = (NLL + λ‖θ‖²)/n.
+    pub cost: f64,
+    /// ∇J(θ).
+    pub gradient: Array1<f64>,
+}
+
+/// The negative log-posterior per action of demonstrations split into tasks.
+#[derive(Debug)]
+pub struct Objective {
+    tasks: Vec<Task>,
+    settings: SoftSettings,
+    l2: f64,
+    n_actions: usize,
+    last: Mutex<Option<ObjectiveValue>>,
+    evaluations: Mutex<usize>,
+}
+
+impl Objective {
+    /// Build from tasks (at least one, with at least one action in all).
+    pub fn new(tasks: Vec<Task>, settings: SoftSettings, l2: f64) -> Self {
+        let n_actions = tasks.iter().map(|t| t.steps.n_actions()).sum();
+        Self {
+            tasks,
+            settings,
+            l2,
+            n_actions,
+            last: Mutex::new(None),
+            evaluations: Mutex::new(0),
+        }
+    }
+
+    /// Total number of demonstrated actions n.
+    pub fn n_actions(&self) -> usize {
+        self.n_actions
+    }
+
+    /// λ.
+    pub fn l2(&self) -> f64 {
+        self.l2
+    }
+
+    /// The solver settings.
+    pub fn settings(&self) -> &SoftSettings {
+        &self.settings
+    }
+
+    /// The tasks.
+    pub fn tasks(&self) -> &[Task] {
+        &self.tasks
+    }
+
+    /// Number of distinct θ evaluated so far.
+    pub fn evaluations(&self) -> usize {
+        *self.evaluations.lock().expect("unpoisoned")
+    }
+
+    /// Evaluate at θ, reusing the cached value when θ is the last one evaluated.
+    pub fn evaluate(&self, theta: ArrayView1<f64>) -> Result<ObjectiveValue> {
+        if let Some(cached) = self.last.lock().expect("unpoisoned").as_ref() {
+            if cached.theta == theta {
+                return Ok(cached.clone());
+            }
+        }
+        let parts = self
+            .tasks
+            .par_iter()
+            .map(|task| nll_and_gradient(&task.mdp, &self.settings, &task.steps, theta))
+            .collect::<Result<Vec<_>>>()?;
+        let k = theta.len();
+        let mut nll = 0.0;
+        let mut nll_gradient = Array1::zeros(k);
+        for part in &parts {
+            nll += part.nll;
+            nll_gradient += &ArrayView1::from(&part.gradient);
+        }
+        let n = self.n_actions as f64;
+        let cost = (nll + self.l2 * theta.dot(&theta)) / n;
+        let gradient = (&nll_gradient + &(&theta * (2.0 * self.l2))) / n;
+        let value = ObjectiveValue {
+            theta: theta.to_owned(),
+            nll,
+            nll_gradient,
+            cost,
+            gradient,
+        };
+        *self.last.lock().expect("unpoisoned") = Some(value.clone());
+        *self.evaluations.lock().expect("unpoisoned") += 1;
+        Ok(value)
+    }
+}
+
+impl CostFunction for Objective {
+    type Param = Array1<f64>;
+    type Output = f64;
+
+    fn cost(&self, theta: &Self::Param) -> std::result::Result<f64, ArgminError> {
+        Ok(self.evaluate(theta.view())?.cost)
+    }
+}
+
+impl Gradient for Objective {
+    type Param = Array1<f64>;
+    type Gradient = Array1<f64>;
+
+    fn gradient(&self, theta: &Self::Param) -> std::result::Result<Array1<f64>, ArgminError> {
+        Ok(self.evaluate(theta.view())?.gradient)
+    }
+}
