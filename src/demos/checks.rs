@@ -49,17 +49,19 @@ pub(crate) fn action_index(text: &str, mdp: &Mdp) -> Result<usize, String> {
     if let Some(a) = names.iter().position(|name| name == text) {
         return Ok(a);
     }
-    let expected = if names.is_empty() {
-        format!("expected an action index in 0..{n_actions}")
-    } else {
-        format!(
-            "expected an action index in 0..{n_actions} or one of the action names {}",
-            names.join(", ")
-        )
+    let expected = || {
+        if names.is_empty() {
+            format!("expected an action index in 0..{n_actions}")
+        } else {
+            format!(
+                "expected an action index in 0..{n_actions} or one of the action names {}",
+                names.join(", ")
+            )
+        }
     };
-    let a = whole_number(text).map_err(|m| format!("{m}; {expected}"))?;
+    let a = whole_number(text).map_err(|m| format!("{m}; {}", expected()))?;
     if a >= n_actions {
-        return Err(format!("action {a} is out of range; {expected}"));
+        return Err(format!("action {a} is out of range; {}", expected()));
     }
     Ok(a)
 }
