@@ -17,6 +17,7 @@ extern crate openblas_src;
 
 pub mod demos;
 pub mod error;
+pub mod eval;
 pub mod inference;
 pub mod io;
 pub mod irl;

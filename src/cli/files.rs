@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use irl::demos::{read_demos, Demonstrations};
 use irl::io::{open, write_atomic};
 use irl::irl::{read_weights, Weights};
 use irl::mdp::{read_mdp, Mdp};
@@ -21,6 +22,11 @@ pub fn load_weights(path: &Path, mdp: &Mdp) -> Result<Weights> {
         .check_against(mdp.features())
         .map_err(|e| e.in_file(path))?;
     Ok(weights)
+}
+
+/// Read demonstrations (CSV or JSON Lines) validated against the MDP.
+pub fn load_demos(path: &Path, mdp: &Mdp) -> Result<Demonstrations> {
+    Ok(read_demos(path, mdp)?)
 }
 
 /// Write a file atomically with `write`.

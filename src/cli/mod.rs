@@ -1,7 +1,9 @@
 //! Subcommands of the `irl` binary. Each lives in its own file and returns
 //! `anyhow::Result`; [`run`] prints a failure as one paragraph on stderr and exits 1.
 
+mod evaluate;
 mod files;
+mod fit;
 mod solve;
 mod solver_args;
 
@@ -21,6 +23,10 @@ struct Cli {
 enum Command {
     /// Solve the soft dynamic program for given weights and write irl-solution/1.
     Solve(solve::SolveArgs),
+    /// Fit reward weights to demonstrations (maximum causal entropy IRL); writes irl-model/1.
+    Fit(fit::FitArgs),
+    /// Score a fitted model on held-out demonstrations; prints JSON.
+    Evaluate(evaluate::EvaluateArgs),
 }
 
 /// Parse the command line, run the subcommand, and turn its outcome into an exit code.
@@ -28,6 +34,8 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Solve(args) => solve::run(args),
+        Command::Fit(args) => fit::run(args),
+        Command::Evaluate(args) => evaluate::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

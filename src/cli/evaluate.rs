@@ -1,0 +1,74 @@
+//! `irl evaluate`: held-out metrics of a fitted model, printed as one JSON object.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+use irl::eval::evaluate;
+use irl::io::open;
+use irl::irl::{Alignment, FittedModel};
+
+use super::files::{load_demos, load_mdp, load_weights};
+
+#[derive(Args)]
+pub struct EvaluateArgs {
+    /// The MDP (irl-mdp/1).
+    #[arg(long)]
+    mdp: PathBuf,
+    /// The fitted model (irl-model/1).
+    #[arg(long)]
+    model: PathBuf,
+    /// Held-out demonstrations.
+    #[arg(long)]
+    demos: PathBuf,
+    /// True weights (irl-weights/1), when known.
+    #[arg(long)]
+    true_weights: Option<PathBuf>,
+    /// Score each demonstration as its own-length problem (as `fit --own-horizon`).
+    #[arg(long)]
+    own_horizon: bool,
+}
+
+pub fn run(args: EvaluateArgs) -> Result<()> {
+    let mdp = load_mdp(&args.mdp)?;
+    load_weights(&args.model, &mdp)?;
+    let model = FittedModel::read(open(&args.model)?).map_err(|e| e.in_file(&args.model))?;
+    let demos = load_demos(&args.demos, &mdp)?;
+    let truth = args
+        .true_weights
+        .as_ref()
+        .map(|path| load_weights(path, &mdp))
+        .transpose()?;
+    let alignment = if args.own_horizon {
+        Alignment::OwnHorizon
+    } else {
+        Alignment::Start
+    };
+    let theta = ndarray::Array1::from(model.weights.clone());
+    let true_theta = truth.as_ref().map(|w| w.theta());
+    let metrics = evaluate(
+        &mdp,
+        &model.settings,
+        alignment,
+        theta.view(),
+        &demos,
+        true_theta.as_ref().map(|t| t.view()),
+    )
+    .map_err(|e| e.in_file(&args.demos))?;
+    let mut json = serde_json::to_value(&metrics)?;
+    let weights: Vec<serde_json::Value> = model
+        .feature_names
+        .iter()
+        .enumerate()
+        .map(|(k, name)| {
+            serde_json::json!({
+                "feature": name,
+                "weight": model.weights[k],
+                "standard_error": model.standard_errors.as_ref().ok().map(|se| se[k]),
+            })
+        })
+        .collect();
+    json["weights"] = weights.into();
+    println!("{json}");
+    Ok(())
+}

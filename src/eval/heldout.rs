@@ -1,0 +1,126 @@
+//! Held-out evaluation of a fitted reward on demonstrations it never saw.
+//!
+//! For the soft-optimal policy π of r = θ·f under the model's solver settings:
+//! - NLL per action: −Σ log π_t(a|s) / (number of actions); per trajectory: the same sum
+//!   divided by the number of trajectories.
+//! - Action accuracy: the share of steps whose demonstrated action is the most likely one
+//!   (ties count for the lowest-numbered action).
+//! - Feature residual: ‖∇_θ NLL‖₂·α / n, the per-action mismatch of demonstrated and
+//!   expected feature counts (see [`likelihood`](crate::irl::nll_and_gradient)).
+//! - With the true weights θ*: the NLL per action under θ*, and the expected value
+//!   difference v(π*) − v(π̂), each policy's value under r* = θ*·f from p0 computed
+//!   exactly as its expected feature counts times θ* (a forward pass each).
+
+use ndarray::ArrayView1;
+use serde::Serialize;
+
+use crate::demos::Demonstrations;
+use crate::error::Result;
+use crate::inference::{forward, SoftProblem, SoftSettings, SoftValues};
+use crate::irl::{nll_and_gradient, Alignment, DemoSteps};
+use crate::mdp::Mdp;
+
+/// Held-out metrics, serialised as the JSON `irl evaluate` prints.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HeldOutMetrics {
+    pub n_trajectories: usize,
+    pub n_actions: usize,
+    pub nll_per_action: f64,
+    pub nll_per_trajectory: f64,
+    pub action_accuracy: f64,
+    pub feature_residual: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub true_nll_per_action: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_value_difference: Option<f64>,
+}
+
+/// Σ log π and the number of correctly predicted actions for `demos` under `values`.
+pub fn score(
+    problem: &SoftProblem,
+    values: &SoftValues,
+    demos: &Demonstrations,
+    alignment: Alignment,
+) -> (f64, usize) {
+    let n_actions = problem.mdp().n_actions();
+    let alpha = problem.settings().temperature;
+    let horizon = problem.settings().horizon;
+    let mut q = vec![0.0; n_actions];
+    let (mut log_likelihood, mut correct) = (0.0, 0);
+    for traj in &demos.trajectories {
+        let offset = match (horizon, alignment) {
+            (Some(h), Alignment::OwnHorizon) => h.saturating_sub(traj.len()),
+            _ => 0,
+        };
+        for (t, (s, a)) in traj.steps().enumerate() {
+            let v = problem.q_and_value(s, values.next(offset + t), &mut q);
+            log_likelihood += (q[a] - v) / alpha + problem.log_prior_at(s, a);
+            let best = (0..n_actions)
+                .map(|b| q[b] / alpha + problem.log_prior_at(s, b))
+                .enumerate()
+                .fold((0, f64::NEG_INFINITY), |(bi, bv), (i, v)| {
+                    if v > bv {
+                        (i, v)
+                    } else {
+                        (bi, bv)
+                    }
+                })
+                .0;
+            correct += usize::from(best == a);
+        }
+    }
+    (log_likelihood, correct)
+}
+
+/// Evaluate weights `theta` on held-out `demos` (already validated against `mdp`).
+pub fn evaluate(
+    mdp: &Mdp,
+    settings: &SoftSettings,
+    alignment: Alignment,
+    theta: ArrayView1<f64>,
+    demos: &Demonstrations,
+    true_theta: Option<ArrayView1<f64>>,
+) -> Result<HeldOutMetrics> {
+    let steps = DemoSteps::new(demos, settings.horizon, alignment)?;
+    let fitted = nll_and_gradient(mdp, settings, &steps, theta)?;
+    let n = steps.n_actions();
+    let problem = SoftProblem::new(
+        mdp,
+        mdp.features().reward(theta, mdp.n_actions()),
+        settings.clone(),
+    );
+    let (_, correct) = score(&problem, &fitted.values, demos, alignment);
+    let residual =
+        fitted.gradient.iter().map(|g| g * g).sum::<f64>().sqrt() * settings.temperature / n as f64;
+    let mut metrics = HeldOutMetrics {
+        n_trajectories: demos.len(),
+        n_actions: n,
+        nll_per_action: fitted.nll / n as f64,
+        nll_per_trajectory: fitted.nll / demos.len() as f64,
+        action_accuracy: correct as f64 / n as f64,
+        feature_residual: residual,
+        true_nll_per_action: None,
+        expected_value_difference: None,
+    };
+    if let Some(true_theta) = true_theta {
+        let truth = nll_and_gradient(mdp, settings, &steps, true_theta)?;
+        metrics.true_nll_per_action = Some(truth.nll / n as f64);
+        let true_problem = SoftProblem::new(
+            mdp,
+            mdp.features().reward(true_theta, mdp.n_actions()),
+            settings.clone(),
+        );
+        let value_of = |problem: &SoftProblem, values: &SoftValues| -> Result<f64> {
+            let features = forward(problem, values, mdp.initial(), false)?.expected_features;
+            Ok(features
+                .iter()
+                .zip(true_theta.iter())
+                .map(|(f, w)| f * w)
+                .sum())
+        };
+        let optimal = value_of(&true_problem, &truth.values)?;
+        let learned = value_of(&problem, &fitted.values)?;
+        metrics.expected_value_difference = Some(optimal - learned);
+    }
+    Ok(metrics)
+}
