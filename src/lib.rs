@@ -23,6 +23,7 @@ pub mod io;
 pub mod irl;
 pub mod json;
 pub mod mdp;
+pub mod tracks;
 
 #[cfg(test)]
 pub(crate) mod test_support;
