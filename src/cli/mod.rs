@@ -1,6 +1,7 @@
 //! Subcommands of the `irl` binary. Each lives in its own file and returns
 //! `anyhow::Result`; [`run`] prints a failure as one paragraph on stderr and exits 1.
 
+mod discretize;
 mod evaluate;
 mod files;
 mod fit;
@@ -25,6 +26,8 @@ enum Command {
     Solve(solve::SolveArgs),
     /// Fit reward weights to demonstrations (maximum causal entropy IRL); writes irl-model/1.
     Fit(fit::FitArgs),
+    /// Turn recorded tracks (track, frame, x, y) into a grid MDP and demonstrations.
+    Discretize(discretize::DiscretizeArgs),
     /// Score a fitted model on held-out demonstrations; prints JSON.
     Evaluate(evaluate::EvaluateArgs),
 }
@@ -36,6 +39,7 @@ pub fn run() -> ExitCode {
         Command::Solve(args) => solve::run(args),
         Command::Fit(args) => fit::run(args),
         Command::Evaluate(args) => evaluate::run(args),
+        Command::Discretize(args) => discretize::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -17,11 +17,35 @@ pub use transitions::{Entry, Transitions, PROBABILITY_SUM_TOLERANCE};
 
 use crate::error::{Error, Result};
 
-/// Grid layout of the states: state = y·width + x.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// Grid layout of the states: state = y·width + x, with y growing upward.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Grid {
     pub width: usize,
     pub height: usize,
+    /// Where the cells lie in metres, when the grid was laid over recorded positions.
+    #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
+    pub geometry: Option<GridGeometry>,
+}
+
+/// Position of a grid in metres: cell (x, y) covers
+/// [origin_x + x·cell, origin_x + (x+1)·cell) × [origin_y + y·cell, origin_y + (y+1)·cell).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct GridGeometry {
+    pub origin_x: f64,
+    pub origin_y: f64,
+    pub cell: f64,
+}
+
+impl Grid {
+    /// A grid of `width` × `height` cells without a position in metres.
+    pub fn new(width: usize, height: usize) -> Self {
+        Self { width, height, geometry: None }
+    }
+
+    /// The geometry, or unit cells with the origin at 0 when there is none.
+    pub fn geometry_or_cells(&self) -> GridGeometry {
+        self.geometry.unwrap_or(GridGeometry { origin_x: 0.0, origin_y: 0.0, cell: 1.0 })
+    }
 }
 
 /// A validated tabular MDP.

@@ -539,10 +539,7 @@ mod tests {
     fn off_grid_moves_are_unlisted() {
         let moves = GridMoves::new(Connectivity::Eight, false);
         let mdp = grid_mdp(
-            Grid {
-                width: 3,
-                height: 2,
-            },
+            Grid::new(3, 2),
             &moves,
             Features::one_hot(6),
             None,
@@ -556,10 +553,7 @@ mod tests {
         let (next, p) = mdp.transitions().successors(1, 5);
         assert_eq!((next, p), (&[3u32][..], &[1.0][..]));
         let four = grid_mdp(
-            Grid {
-                width: 3,
-                height: 2,
-            },
+            Grid::new(3, 2),
             &GridMoves::new(Connectivity::Four, true),
             Features::one_hot(6),
             None,

@@ -14,7 +14,7 @@
 
 use super::reader::Track;
 use crate::error::{Error, Result};
-use crate::mdp::Grid;
+use crate::mdp::{Grid, GridGeometry};
 
 /// Largest number of cells a scene may have.
 pub const MAX_CELLS: usize = 10_000_000;
@@ -101,6 +101,7 @@ impl Scene {
         Grid {
             width: self.width,
             height: self.height,
+            geometry: Some(GridGeometry { origin_x: self.origin_x, origin_y: self.origin_y, cell: self.cell }),
         }
     }
 
