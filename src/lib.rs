@@ -10,18 +10,21 @@
 //! actions under π; its gradient comes from one backward and one forward pass.
 //!
 //! Modules: [`mdp`] (sparse MDPs and `irl-mdp/1`), [`inference`] (the soft dynamic
-//! program, occupancy, sampling).
+//! program, occupancy, sampling), [`worlds`] (benchmark worlds with known rewards, expert
+//! demonstrations), [`eval`] (policy evaluation, expected value difference).
 
 // Links the system OpenBLAS that ndarray-linalg (and ndarray's BLAS path) call.
 extern crate openblas_src;
 
 pub mod demos;
 pub mod error;
+pub mod eval;
 pub mod inference;
 pub mod io;
 pub mod irl;
 pub mod json;
 pub mod mdp;
+pub mod worlds;
 
 pub use error::{Error, Result};
 pub use mdp::{Mdp, MdpParts};
