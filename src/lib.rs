@@ -10,7 +10,8 @@
 //! actions under π; its gradient comes from one backward and one forward pass.
 //!
 //! Modules: [`mdp`] (sparse MDPs and `irl-mdp/1`), [`inference`] (the soft dynamic
-//! program, occupancy, sampling).
+//! program, occupancy, sampling), [`worlds`] (benchmark worlds with known rewards, expert
+//! demonstrations), [`eval`] (policy evaluation, expected value difference).
 
 // Links the system OpenBLAS that ndarray-linalg (and ndarray's BLAS path) call.
 extern crate openblas_src;
@@ -24,6 +25,7 @@ pub mod irl;
 pub mod json;
 pub mod mdp;
 pub mod tracks;
+pub mod worlds;
 
 #[cfg(test)]
 pub(crate) mod test_support;

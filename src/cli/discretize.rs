@@ -6,7 +6,10 @@ use anyhow::{Context, Result};
 use clap::Args;
 use irl::demos::{split_demos, write_demos, Demonstrations};
 use irl::mdp::write_mdp;
-use irl::tracks::{discretize, grid_features, read_tracks_file, visited_cells, Connectivity, DiscretizeParams, GridFeatureParams};
+use irl::tracks::{
+    discretize, grid_features, read_tracks_file, visited_cells, Connectivity, DiscretizeParams,
+    GridFeatureParams,
+};
 
 use super::files::save;
 
@@ -54,9 +57,16 @@ pub fn run(args: DiscretizeArgs) -> Result<()> {
         None => (d.demos.clone(), None),
     };
     let visited = visited_cells(&train, d.scene.n_cells())?;
-    let features = grid_features(&d.scene, &visited, &GridFeatureParams { region_size: args.region_size })?;
+    let features = grid_features(
+        &d.scene,
+        &visited,
+        &GridFeatureParams {
+            region_size: args.region_size,
+        },
+    )?;
     let mdp = d.mdp.with_features(features)?;
-    std::fs::create_dir_all(&args.out).with_context(|| format!("could not create {}", args.out.display()))?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("could not create {}", args.out.display()))?;
     save(&args.out.join("mdp.json"), |w| write_mdp(&mdp, w))?;
     write_demos(&args.out.join("demos.csv"), &train)?;
     if let Some(held_out) = &held_out {
@@ -72,7 +82,9 @@ pub fn run(args: DiscretizeArgs) -> Result<()> {
         "heldout_trajectories": held_out.as_ref().map(Demonstrations::len),
         "features": mdp.features().names(),
     });
-    save(&args.out.join("report.json"), |w| irl::json::to_writer(w, &report))?;
+    save(&args.out.join("report.json"), |w| {
+        irl::json::to_writer(w, &report)
+    })?;
     let r = &d.report;
     eprintln!(
         "discretize: {}×{} cells of {} m; {} of {} tracks kept ({} dropped: never left their first cell); \

@@ -1,5 +1,65 @@
-//! Evaluation: held-out likelihood and prediction metrics.
+//! Evaluating learned rewards: against held-out demonstrations and against known rewards.
+//!
+//! - [`evaluate`]: held-out likelihood, action accuracy, feature residual.
+//! - [`evaluate_policy`]: the exact discounted value V^π = (I − γP_π)⁻¹ r_π of a
+//!   stationary policy.
+//! - [`hard_value_iteration`], [`greedy_policy`], [`soft_optimal_policy`]: the optimal
+//!   (max) and soft-optimal (log-sum-exp, α = 1) stationary policies of a reward.
+//! - [`expected_value_difference`]: Levine, Popović and Koltun's (2011) expected value
+//!   difference between the optimal policy of the true reward and that of the learned
+//!   reward, both valued under the true reward, and the Pearson correlation of the two
+//!   rewards ([`reward_correlation`]).
+//!
+//! Policies are S×A matrices π(a|s); rows of terminal states are ignored (V = 0 there).
 
+mod evd;
 mod heldout;
+mod optimal_policy;
+mod policy_evaluation;
 
+pub use evd::{
+    expected_value_difference, reward_correlation, EvdSettings, ExpectedValueDifference, ValueGap,
+};
 pub use heldout::{evaluate, score, HeldOutMetrics};
+pub use optimal_policy::{
+    greedy_policy, hard_value_iteration, soft_optimal_policy, HardSolution, ValueIterationSettings,
+};
+pub use policy_evaluation::{evaluate_policy, PolicyEvaluationSettings, DENSE_STATE_LIMIT};
+
+use crate::error::{Error, Result};
+use crate::mdp::{Mdp, Reward};
+
+/// Check that `reward` has one finite value per state (or per state-action pair) of `mdp`.
+pub(crate) fn check_reward(mdp: &Mdp, reward: &Reward, name: &'static str) -> Result<()> {
+    let expected = if reward.is_per_action() {
+        mdp.n_states() * mdp.n_actions()
+    } else {
+        mdp.n_states()
+    };
+    let values = reward.values();
+    if values.len() != expected {
+        return Err(Error::param(
+            name,
+            format!("has {} values, expected {expected}", values.len()),
+        ));
+    }
+    if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+        return Err(Error::param(
+            name,
+            format!("value {i} is {}, not a finite number", values[i]),
+        ));
+    }
+    Ok(())
+}
+
+/// Check that the discount is in (0, 1].
+pub(crate) fn check_discount(discount: f64) -> Result<()> {
+    if discount > 0.0 && discount <= 1.0 {
+        Ok(())
+    } else {
+        Err(Error::param(
+            "discount",
+            format!("{discount} is not in (0, 1]"),
+        ))
+    }
+}

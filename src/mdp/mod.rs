@@ -39,12 +39,20 @@ pub struct GridGeometry {
 impl Grid {
     /// A grid of `width` × `height` cells without a position in metres.
     pub fn new(width: usize, height: usize) -> Self {
-        Self { width, height, geometry: None }
+        Self {
+            width,
+            height,
+            geometry: None,
+        }
     }
 
     /// The geometry, or unit cells with the origin at 0 when there is none.
     pub fn geometry_or_cells(&self) -> GridGeometry {
-        self.geometry.unwrap_or(GridGeometry { origin_x: 0.0, origin_y: 0.0, cell: 1.0 })
+        self.geometry.unwrap_or(GridGeometry {
+            origin_x: 0.0,
+            origin_y: 0.0,
+            cell: 1.0,
+        })
     }
 }
 

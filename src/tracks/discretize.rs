@@ -538,13 +538,7 @@ mod tests {
     #[test]
     fn off_grid_moves_are_unlisted() {
         let moves = GridMoves::new(Connectivity::Eight, false);
-        let mdp = grid_mdp(
-            Grid::new(3, 2),
-            &moves,
-            Features::one_hot(6),
-            None,
-        )
-        .unwrap();
+        let mdp = grid_mdp(Grid::new(3, 2), &moves, Features::one_hot(6), None).unwrap();
         // Corner (0, 0): east, north, northeast only.
         let available: Vec<usize> = (0..8).filter(|&a| mdp.available(0, a)).collect();
         assert_eq!(available, vec![0, 2, 4]);

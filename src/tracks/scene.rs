@@ -101,7 +101,11 @@ impl Scene {
         Grid {
             width: self.width,
             height: self.height,
-            geometry: Some(GridGeometry { origin_x: self.origin_x, origin_y: self.origin_y, cell: self.cell }),
+            geometry: Some(GridGeometry {
+                origin_x: self.origin_x,
+                origin_y: self.origin_y,
+                cell: self.cell,
+            }),
         }
     }
 
