@@ -22,6 +22,7 @@ pub mod io;
 pub mod irl;
 pub mod json;
 pub mod mdp;
+pub mod plot;
 
 pub use error::{Error, Result};
 pub use mdp::{Mdp, MdpParts};
