@@ -45,6 +45,10 @@ pub enum Error {
     #[error("numerical failure in {what}: {message}")]
     Numerical { what: &'static str, message: String },
 
+    /// Drawing a figure failed inside the plotting backend (font, rasteriser or encoder).
+    #[error("drawing the figure failed: {message}")]
+    Plot { message: String },
+
     /// A reading or writing error, with the file it concerns.
     #[error("{path}: {source}")]
     Io {

@@ -10,8 +10,11 @@
 //! actions under π; its gradient comes from one backward and one forward pass.
 //!
 //! Modules: [`mdp`] (sparse MDPs and `irl-mdp/1`), [`inference`] (the soft dynamic
-//! program, occupancy, sampling), [`worlds`] (benchmark worlds with known rewards, expert
-//! demonstrations), [`eval`] (policy evaluation, expected value difference).
+//! program, occupancy, sampling), [`demos`] (demonstrations: readers, counts, splits),
+//! [`irl`] (the likelihood, its exact gradient, fitting, models), [`worlds`] (benchmark
+//! worlds with known rewards, expert demonstrations), [`eval`] (held-out metrics, policy
+//! evaluation, expected value difference), [`tracks`] (recorded positions to grid MDPs),
+//! [`plot`] (heatmaps and charts).
 
 // Links the system OpenBLAS that ndarray-linalg (and ndarray's BLAS path) call.
 extern crate openblas_src;
@@ -24,6 +27,7 @@ pub mod io;
 pub mod irl;
 pub mod json;
 pub mod mdp;
+pub mod plot;
 pub mod tracks;
 pub mod worlds;
 

@@ -1,0 +1,815 @@
+//! Heatmap of one value per grid cell, drawn in metres, with a colour bar and overlays.
+//!
+//! Cell (x, y) of a `height × width` grid (state y·width + x, row y of `values`) covers
+//! the square [x₀ + x·c, x₀ + (x+1)·c] × [y₀ + y·c, y₀ + (y+1)·c] in metres, where
+//! (x₀, y₀) is the grid's lower-left corner and c the cell size. The y axis points up and
+//! both axes use the same number of pixels per metre, so cells stay square. A finite
+//! value v is coloured viridis((v − lo) / (hi − lo)) with [lo, hi] the given value range
+//! or else the range of the finite values (values outside are clamped); a non-finite
+//! value (NaN for "no value", ±∞) is drawn in a neutral grey, listed under the colour
+//! bar. Tracks (polylines in metres) and labelled markers are drawn over the cells.
+
+use std::path::Path;
+
+use ndarray::ArrayView2;
+use plotters::coord::types::RangedCoordf64;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::{
+    colormap, drawing_error, rgb, save, tick_label, vertical_label_area, with_title, Figure, Rgb,
+    Typography,
+};
+use crate::error::{Error, Result};
+
+/// The colour of cells without a finite value.
+pub const MISSING_COLOR: Rgb = Rgb(190, 190, 190);
+
+/// Number of colour steps drawn in the colour bar.
+const COLOR_BAR_STEPS: usize = 256;
+
+/// A polyline in metres drawn over the heatmap, such as an observed track.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Track {
+    /// Vertices (x, y) in metres.
+    pub points: Vec<(f64, f64)>,
+    pub color: Rgb,
+    /// Line width in pixels at the default figure size.
+    pub width: u32,
+}
+
+/// The symbol of a [`Marker`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MarkerShape {
+    Circle,
+    Square,
+    Cross,
+}
+
+/// A labelled point in metres (a start or a goal).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Marker {
+    /// Position (x, y) in metres.
+    pub position: (f64, f64),
+    /// Text printed beside the symbol; empty for none.
+    pub label: String,
+    pub color: Rgb,
+    pub shape: MarkerShape,
+}
+
+/// Everything a heatmap shows.
+#[derive(Debug, Clone)]
+pub struct HeatmapSpec<'a> {
+    /// One value per cell, indexed `[y][x]` (row y is grid row y, counted upwards).
+    pub values: ArrayView2<'a, f64>,
+    /// Lower-left corner (x₀, y₀) of cell (0, 0), in metres.
+    pub origin: (f64, f64),
+    /// Side of a square cell, in metres.
+    pub cell_size: f64,
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    /// Text beside the colour bar (what the values are).
+    pub color_bar_label: String,
+    /// Text under the colour bar beside the grey swatch, shown when a value is not finite.
+    pub missing_label: String,
+    /// Values mapped to the ends of the colormap; `None` uses the finite values' range.
+    pub value_range: Option<(f64, f64)>,
+    pub tracks: Vec<Track>,
+    pub markers: Vec<Marker>,
+    /// Figure size in pixels (width, height).
+    pub size: (u32, u32),
+}
+
+impl<'a> HeatmapSpec<'a> {
+    /// A heatmap of `values` on a grid with lower-left corner `origin` and square cells
+    /// of side `cell_size` metres; axes labelled "x (m)" and "y (m)", no title, no
+    /// overlays, the default size.
+    pub fn new(values: ArrayView2<'a, f64>, origin: (f64, f64), cell_size: f64) -> Self {
+        HeatmapSpec {
+            values,
+            origin,
+            cell_size,
+            title: String::new(),
+            x_label: "x (m)".into(),
+            y_label: "y (m)".into(),
+            color_bar_label: String::new(),
+            missing_label: "no value".into(),
+            value_range: None,
+            tracks: Vec::new(),
+            markers: Vec::new(),
+            size: super::DEFAULT_SIZE,
+        }
+    }
+}
+
+/// Draw the heatmap described by `spec` to `path` (`.png` or `.svg`).
+///
+/// Errors: an empty grid, a non-finite origin, a cell size that is not positive and
+/// finite, an empty or non-finite value range, non-finite track or marker coordinates,
+/// a zero track width, a size outside the limits, an unknown extension, or a write
+/// failure. Nothing is written on error.
+pub fn heatmap(spec: &HeatmapSpec<'_>, path: &Path) -> Result<()> {
+    let layout = Layout::check(spec)?;
+    save(&Drawing { spec, layout }, spec.size, path)
+}
+
+/// Validated numbers the drawing needs.
+#[derive(Debug, Clone, Copy)]
+struct Layout {
+    /// Value mapped to the bottom of the colormap.
+    lo: f64,
+    /// Value mapped to the top of the colormap.
+    hi: f64,
+    /// Whether any cell has no finite value.
+    has_missing: bool,
+    /// Extent in metres: x range and y range.
+    x_range: (f64, f64),
+    y_range: (f64, f64),
+}
+
+impl Layout {
+    fn check(spec: &HeatmapSpec<'_>) -> Result<Layout> {
+        let (height, width) = spec.values.dim();
+        if height == 0 || width == 0 {
+            return Err(Error::param(
+                "heatmap.values",
+                format!("{height}×{width} cells: expected at least one row and one column"),
+            ));
+        }
+        let (x0, y0) = spec.origin;
+        if !(x0.is_finite() && y0.is_finite()) {
+            return Err(Error::param(
+                "heatmap.origin",
+                format!("({x0}, {y0}): expected finite coordinates in metres"),
+            ));
+        }
+        let c = spec.cell_size;
+        if !(c.is_finite() && c > 0.0) {
+            return Err(Error::param(
+                "heatmap.cell_size",
+                format!("{c}: expected a positive finite length in metres"),
+            ));
+        }
+        let x_range = (x0, x0 + width as f64 * c);
+        let y_range = (y0, y0 + height as f64 * c);
+        if !(x_range.1.is_finite() && y_range.1.is_finite()) {
+            return Err(Error::param(
+                "heatmap.cell_size",
+                format!("{c} m × {width}×{height} cells: the grid's extent overflows"),
+            ));
+        }
+        let (lo, hi) = match spec.value_range {
+            Some((lo, hi)) if (hi - lo).is_finite() && lo < hi => (lo, hi),
+            Some((lo, hi)) => {
+                return Err(Error::param(
+                    "heatmap.value_range",
+                    format!("({lo}, {hi}): expected finite ends with low < high"),
+                ))
+            }
+            None => finite_range(spec.values),
+        };
+        for (t, track) in spec.tracks.iter().enumerate() {
+            if track.width == 0 {
+                return Err(Error::param(
+                    "heatmap.tracks",
+                    format!("track {t}: width 0, expected at least 1 pixel"),
+                ));
+            }
+            if let Some(i) = track
+                .points
+                .iter()
+                .position(|&(x, y)| !(x.is_finite() && y.is_finite()))
+            {
+                let (x, y) = track.points[i];
+                return Err(Error::param(
+                    "heatmap.tracks",
+                    format!("track {t}, point {i}: ({x}, {y}), expected finite metres"),
+                ));
+            }
+        }
+        for (m, marker) in spec.markers.iter().enumerate() {
+            let (x, y) = marker.position;
+            if !(x.is_finite() && y.is_finite()) {
+                return Err(Error::param(
+                    "heatmap.markers",
+                    format!(
+                        "marker {m} ({}): ({x}, {y}), expected finite metres",
+                        marker.label
+                    ),
+                ));
+            }
+        }
+        Ok(Layout {
+            lo,
+            hi,
+            has_missing: spec.values.iter().any(|v| !v.is_finite()),
+            x_range,
+            y_range,
+        })
+    }
+
+    /// The colour of a cell value.
+    fn color(&self, value: f64) -> Rgb {
+        if value.is_finite() {
+            Rgb::from_unit(colormap::viridis((value - self.lo) / (self.hi - self.lo)))
+        } else {
+            MISSING_COLOR
+        }
+    }
+}
+
+/// The range of the finite values, widened by ½ on each side when they are all equal,
+/// and [0, 1] when there are none.
+fn finite_range(values: ArrayView2<'_, f64>) -> (f64, f64) {
+    let (lo, hi) = values
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
+    if lo > hi {
+        (0.0, 1.0)
+    } else if lo == hi {
+        (lo - 0.5, hi + 0.5)
+    } else {
+        (lo, hi)
+    }
+}
+
+struct Drawing<'s, 'a> {
+    spec: &'s HeatmapSpec<'a>,
+    layout: Layout,
+}
+
+impl Figure for Drawing<'_, '_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
+        let spec = self.spec;
+        let typo = Typography::for_size(spec.size);
+        root.fill(&WHITE).map_err(drawing_error)?;
+        let body = with_title(root, &spec.title, typo)?;
+        let bar = self.color_bar_geometry(&body, typo)?;
+        let (body_w, _) = body.dim_in_pixel();
+        let bar_area_w = bar.total_width().min(body_w / 3);
+        let (map_area, bar_area) = body.split_horizontally(body_w - bar_area_w);
+        let frame = self.map_frame(&map_area, typo)?;
+        self.draw_map(&map_area, &frame, typo)?;
+        self.draw_color_bar(&bar_area, &frame, &bar, typo)
+    }
+}
+
+/// Most ticks asked for on an axis or on the colour bar.
+const TICKS: usize = 8;
+
+/// Pixel margins and label areas of the map, chosen so that a metre has the same
+/// length on both axes and the map is centred in its area, and the vertical extent of
+/// the colour bar: the map's height, or a minimum height centred on the map when the
+/// grid is too flat for a readable bar. Tick counts follow the pixel lengths.
+#[derive(Debug, Clone, Copy)]
+struct Frame {
+    left: u32,
+    right: u32,
+    top: u32,
+    bottom: u32,
+    x_label_area: u32,
+    y_label_area: u32,
+    x_ticks: usize,
+    y_ticks: usize,
+    bar_top: u32,
+    bar_bottom: u32,
+    bar_ticks: usize,
+}
+
+/// Number of ticks for an axis `length` pixels long with ticks at least `spacing` apart.
+fn tick_count(length: f64, spacing: u32) -> usize {
+    ((length / f64::from(spacing)) as usize).clamp(2, TICKS)
+}
+
+/// Horizontal pixel sizes of the colour bar's column, left to right.
+#[derive(Debug, Clone, Copy)]
+struct ColorBarGeometry {
+    gap: u32,
+    bar: u32,
+    labels: u32,
+    /// Room right of the labels; the rotated description is drawn partly into it.
+    margin: u32,
+    /// Width of the grey swatch and its label, when there are non-finite values.
+    swatch: u32,
+}
+
+impl ColorBarGeometry {
+    fn total_width(&self) -> u32 {
+        (self.gap + self.bar + self.labels + self.margin).max(self.gap + self.swatch)
+    }
+}
+
+impl Drawing<'_, '_> {
+    fn color_bar_geometry<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        typo: Typography,
+    ) -> Result<ColorBarGeometry> {
+        let range = (self.layout.lo, self.layout.hi);
+        let labels = vertical_label_area(
+            area,
+            typo,
+            range,
+            TICKS,
+            !self.spec.color_bar_label.is_empty(),
+        )?;
+        let bar = typo.px(24.0);
+        let swatch = if self.layout.has_missing {
+            let (text_w, _) = area
+                .estimate_text_size(&self.spec.missing_label, &typo.tick())
+                .map_err(drawing_error)?;
+            bar + typo.px(6.0) + text_w + typo.px(10.0)
+        } else {
+            0
+        };
+        Ok(ColorBarGeometry {
+            gap: typo.px(12.0),
+            bar,
+            labels,
+            margin: typo.px(12.0),
+            swatch,
+        })
+    }
+
+    fn map_frame<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        typo: Typography,
+    ) -> Result<Frame> {
+        let (w, h) = area.dim_in_pixel();
+        let margin = typo.px(15.0);
+        let x_label_area = typo.px(60.0);
+        let y_label_area = vertical_label_area(area, typo, self.layout.y_range, TICKS, true)?;
+        let available_w = f64::from(w.saturating_sub(2 * margin + y_label_area).max(1));
+        let available_h = f64::from(h.saturating_sub(2 * margin + x_label_area).max(1));
+        let (x_min, x_max) = self.layout.x_range;
+        let (y_min, y_max) = self.layout.y_range;
+        let pixels_per_metre = (available_w / (x_max - x_min)).min(available_h / (y_max - y_min));
+        let plot_w = pixels_per_metre * (x_max - x_min);
+        let plot_h = pixels_per_metre * (y_max - y_min);
+        let spare_w = (available_w - plot_w).max(0.0) as u32;
+        let spare_h = (available_h - plot_h).max(0.0) as u32;
+        let bar_h = plot_h.max(f64::from(typo.px(240.0)).min(available_h));
+        let bar_top = margin + ((available_h - bar_h) / 2.0).max(0.0) as u32;
+        Ok(Frame {
+            left: margin + spare_w / 2,
+            right: margin + spare_w - spare_w / 2,
+            top: margin + spare_h / 2,
+            bottom: margin + spare_h - spare_h / 2,
+            x_label_area,
+            y_label_area,
+            x_ticks: tick_count(plot_w, typo.px(75.0)),
+            y_ticks: tick_count(plot_h, typo.px(45.0)),
+            bar_top,
+            bar_bottom: h.saturating_sub(bar_top + bar_h as u32),
+            bar_ticks: tick_count(bar_h, typo.px(45.0)),
+        })
+    }
+
+    fn draw_map<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        frame: &Frame,
+        typo: Typography,
+    ) -> Result<()> {
+        let spec = self.spec;
+        let layout = &self.layout;
+        let (x_min, x_max) = layout.x_range;
+        let (y_min, y_max) = layout.y_range;
+        let mut chart = ChartBuilder::on(area)
+            .margin_left(frame.left)
+            .margin_right(frame.right)
+            .margin_top(frame.top)
+            .margin_bottom(frame.bottom)
+            .x_label_area_size(frame.x_label_area)
+            .y_label_area_size(frame.y_label_area)
+            .build_cartesian_2d(x_min..x_max, y_min..y_max)
+            .map_err(drawing_error)?;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .set_all_tick_mark_size(typo.px(5.0))
+            .x_labels(frame.x_ticks)
+            .y_labels(frame.y_ticks)
+            .x_label_formatter(&|v| tick_label(*v))
+            .y_label_formatter(&|v| tick_label(*v))
+            .label_style(typo.tick())
+            .axis_desc_style(typo.axis_label())
+            .x_desc(spec.x_label.as_str())
+            .y_desc(spec.y_label.as_str())
+            .draw()
+            .map_err(drawing_error)?;
+
+        let (x0, y0) = spec.origin;
+        let c = spec.cell_size;
+        let cells = spec.values.indexed_iter().map(|((y, x), &value)| {
+            let corner = (x0 + x as f64 * c, y0 + y as f64 * c);
+            let opposite = (corner.0 + c, corner.1 + c);
+            Rectangle::new([corner, opposite], rgb(layout.color(value)).filled())
+        });
+        chart.draw_series(cells).map_err(drawing_error)?;
+
+        for track in &spec.tracks {
+            let style = rgb(track.color).stroke_width(typo.px(f64::from(track.width)));
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    track.points.clone(),
+                    style,
+                )))
+                .map_err(drawing_error)?;
+        }
+
+        for marker in &spec.markers {
+            self.draw_marker(&mut chart, marker, typo)?;
+        }
+        Ok(())
+    }
+
+    fn draw_marker<DB: DrawingBackend>(
+        &self,
+        chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+        marker: &Marker,
+        typo: Typography,
+    ) -> Result<()> {
+        let r = typo.px(8.0) as i32;
+        let at = EmptyElement::at(marker.position);
+        let fill = rgb(marker.color).filled();
+        let outline = BLACK.stroke_width(typo.px(2.0));
+        let drawn = match marker.shape {
+            MarkerShape::Circle => chart.draw_series(std::iter::once(
+                at + Circle::new((0, 0), r, fill) + Circle::new((0, 0), r, outline),
+            )),
+            MarkerShape::Square => chart.draw_series(std::iter::once(
+                at + Rectangle::new([(-r, -r), (r, r)], fill)
+                    + Rectangle::new([(-r, -r), (r, r)], outline),
+            )),
+            MarkerShape::Cross => chart.draw_series(std::iter::once(
+                at + Cross::new((0, 0), r, BLACK.stroke_width(typo.px(7.0)))
+                    + Cross::new((0, 0), r, rgb(marker.color).stroke_width(typo.px(4.0))),
+            )),
+        };
+        drawn.map_err(drawing_error)?;
+        if marker.label.is_empty() {
+            return Ok(());
+        }
+        let style = typo.tick();
+        let (text_w, text_h) = chart
+            .plotting_area()
+            .estimate_text_size(&marker.label, &style)
+            .map_err(drawing_error)?;
+        let pad = typo.px(3.0) as i32;
+        let left = r + pad;
+        let (text_w, text_h) = (text_w as i32, text_h as i32);
+        let label = EmptyElement::at(marker.position)
+            + Rectangle::new(
+                [
+                    (left, -text_h / 2 - pad),
+                    (left + text_w + 2 * pad, text_h / 2 + pad),
+                ],
+                WHITE.mix(0.85).filled(),
+            )
+            + Text::new(marker.label.clone(), (left + pad, -text_h / 2), style);
+        chart
+            .draw_series(std::iter::once(label))
+            .map_err(drawing_error)?;
+        Ok(())
+    }
+
+    fn draw_color_bar<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        frame: &Frame,
+        geometry: &ColorBarGeometry,
+        typo: Typography,
+    ) -> Result<()> {
+        let layout = &self.layout;
+        let (lo, hi) = (layout.lo, layout.hi);
+        let mut bar = ChartBuilder::on(area)
+            .margin_left(geometry.gap)
+            .margin_top(frame.bar_top)
+            .margin_bottom(frame.bar_bottom)
+            .margin_right(geometry.margin)
+            .set_label_area_size(LabelAreaPosition::Right, geometry.labels)
+            .build_cartesian_2d(0.0..1.0, lo..hi)
+            .map_err(drawing_error)?;
+        bar.configure_mesh()
+            .disable_mesh()
+            .set_all_tick_mark_size(typo.px(5.0))
+            .disable_x_axis()
+            .y_labels(frame.bar_ticks)
+            .y_label_formatter(&|v| tick_label(*v))
+            .label_style(typo.tick())
+            .axis_desc_style(typo.axis_label())
+            .y_desc(self.spec.color_bar_label.as_str())
+            .draw()
+            .map_err(drawing_error)?;
+        let step = (hi - lo) / COLOR_BAR_STEPS as f64;
+        let slices = (0..COLOR_BAR_STEPS).map(|k| {
+            let bottom = lo + k as f64 * step;
+            let color = colormap::viridis((k as f64 + 0.5) / COLOR_BAR_STEPS as f64);
+            Rectangle::new(
+                [(0.0, bottom), (1.0, bottom + step)],
+                rgb(Rgb::from_unit(color)).filled(),
+            )
+        });
+        bar.draw_series(slices).map_err(drawing_error)?;
+        bar.draw_series(std::iter::once(Rectangle::new(
+            [(0.0, lo), (1.0, hi)],
+            BLACK.stroke_width(1),
+        )))
+        .map_err(drawing_error)?;
+        if layout.has_missing {
+            self.draw_missing_swatch(area, frame, geometry, typo)?;
+        }
+        Ok(())
+    }
+
+    /// A grey square under the colour bar with the label for non-finite values.
+    fn draw_missing_swatch<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        frame: &Frame,
+        geometry: &ColorBarGeometry,
+        typo: Typography,
+    ) -> Result<()> {
+        let (_, area_h) = area.dim_in_pixel();
+        let bar_bottom = area_h as i32 - frame.bar_bottom as i32;
+        let top = bar_bottom + typo.px(14.0) as i32;
+        let (left, side) = (geometry.gap as i32, geometry.bar as i32);
+        area.draw(&Rectangle::new(
+            [(left, top), (left + side, top + side)],
+            rgb(MISSING_COLOR).filled(),
+        ))
+        .map_err(drawing_error)?;
+        area.draw(&Rectangle::new(
+            [(left, top), (left + side, top + side)],
+            BLACK.stroke_width(1),
+        ))
+        .map_err(drawing_error)?;
+        area.draw(&Text::new(
+            self.spec.missing_label.clone(),
+            (left + side + typo.px(6.0) as i32, top + side / 2),
+            typo.tick().pos(Pos::new(HPos::Left, VPos::Center)),
+        ))
+        .map_err(drawing_error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plot::testing::{blob, blob_in, folder_entries, read_png, svg_texts, Blob};
+    use ndarray::{array, Array2};
+
+    fn viridis_rgb(t: f64) -> Rgb {
+        Rgb::from_unit(colormap::viridis(t))
+    }
+
+    fn found(image: &image::RgbImage, color: Rgb) -> Blob {
+        blob(image, color).unwrap_or_else(|| panic!("no pixel of colour {color:?}"))
+    }
+
+    #[test]
+    fn png_and_svg_show_title_axes_and_colour_bar() {
+        let dir = tempfile::tempdir().unwrap();
+        let values = array![[0.0, 1.0, 0.25], [f64::NAN, 0.5, 0.75]];
+        let mut spec = HeatmapSpec::new(values.view(), (10.0, -2.0), 2.0);
+        spec.title = "Soft value of each cell".into();
+        spec.color_bar_label = "V(s) [nats]".into();
+        spec.missing_label = "unreachable".into();
+        spec.size = (800, 600);
+        spec.markers.push(Marker {
+            position: (11.0, -1.0),
+            label: "start".into(),
+            color: Rgb(255, 255, 255),
+            shape: MarkerShape::Circle,
+        });
+        let png = dir.path().join("map.png");
+        let svg = dir.path().join("map.svg");
+        heatmap(&spec, &png).unwrap();
+        heatmap(&spec, &svg).unwrap();
+        assert_eq!(folder_entries(dir.path()), ["map.png", "map.svg"]);
+
+        assert_eq!(read_png(&png).dimensions(), (800, 600));
+        let document = std::fs::read_to_string(&svg).unwrap();
+        assert!(document.contains(r#"width="800" height="600""#));
+        let texts = svg_texts(&document);
+        for expected in [
+            "Soft value of each cell",
+            "x (m)",
+            "y (m)",
+            "V(s) [nats]",
+            "unreachable",
+            "start",
+        ] {
+            assert!(
+                texts.iter().any(|t| t == expected),
+                "no text {expected:?} in {texts:?}"
+            );
+        }
+        // The grid spans x ∈ [10, 16] and y ∈ [−2, 2] metres; the colour bar [0, 1].
+        for tick in ["10", "16", "-2", "2", "0.6"] {
+            assert!(
+                texts.iter().any(|t| t == tick),
+                "no tick {tick:?} in {texts:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn cells_take_their_value_colour_with_y_up_and_square_cells() {
+        let dir = tempfile::tempdir().unwrap();
+        // Row y = 0 is the bottom row; (x = 0, y = 1) has no value.
+        let values = array![[0.0, 1.0, 0.25], [f64::NAN, 0.5, 0.75]];
+        let mut spec = HeatmapSpec::new(values.view(), (0.0, 0.0), 1.0);
+        spec.title = "orientation".into();
+        spec.tracks.push(Track {
+            points: vec![(0.5, 0.5), (2.5, 0.5)],
+            color: Rgb(255, 0, 0),
+            width: 3,
+        });
+        spec.markers.push(Marker {
+            position: (1.5, 1.5),
+            label: String::new(),
+            color: Rgb(255, 0, 255),
+            shape: MarkerShape::Square,
+        });
+        let path = dir.path().join("cells.png");
+        heatmap(&spec, &path).unwrap();
+        let image = read_png(&path);
+
+        let low = found(&image, viridis_rgb(0.0)); // cell (0, 0)
+        let high = found(&image, viridis_rgb(1.0)); // cell (1, 0)
+        let middle = found(&image, viridis_rgb(0.5)); // cell (1, 1)
+        let quarter = found(&image, viridis_rgb(0.25)); // cell (2, 0)
+        assert!(low.count > 20_000 && high.count > 20_000 && quarter.count > 20_000);
+
+        // Cells are squares: the red track crosses the low cell but not its corners.
+        assert!(low.width().abs_diff(low.height()) <= 1, "{low:?}");
+        // x grows to the right along the bottom row.
+        assert!((high.centre.1 - low.centre.1).abs() < 2.0);
+        assert!((quarter.centre.1 - low.centre.1).abs() < 2.0);
+        let pitch = high.centre.0 - low.centre.0;
+        assert!(pitch > 100.0);
+        assert!((quarter.centre.0 - high.centre.0 - pitch).abs() < 2.0);
+        // y grows upwards, with the same pixels per metre as x.
+        assert!((middle.centre.0 - high.centre.0).abs() < 2.0);
+        assert!((high.centre.1 - middle.centre.1 - pitch).abs() < 2.0);
+        // The grey cell is the square right above the low cell.
+        let column_above_low = (low.bounds.0, 0, low.bounds.2, low.bounds.1 - 1);
+        let missing = blob_in(&image, MISSING_COLOR, column_above_low).unwrap();
+        assert_eq!(
+            (missing.bounds.0, missing.bounds.2),
+            (low.bounds.0, low.bounds.2)
+        );
+        assert_eq!(missing.bounds.3 + 1, low.bounds.1);
+        assert!(
+            missing.width().abs_diff(missing.height()) <= 1,
+            "{missing:?}"
+        );
+
+        // Overlays land where their metres say.
+        let track = found(&image, Rgb(255, 0, 0));
+        assert!((track.centre.1 - low.centre.1).abs() < 2.0);
+        assert!((track.centre.0 - high.centre.0).abs() < 2.0);
+        assert!((track.width() as f64 - 2.0 * pitch).abs() < 4.0);
+        let marker = found(&image, Rgb(255, 0, 255));
+        assert!((marker.centre.0 - middle.centre.0).abs() < 2.0);
+        assert!((marker.centre.1 - middle.centre.1).abs() < 2.0);
+    }
+
+    #[test]
+    fn a_given_value_range_sets_the_colours_and_clamps() {
+        let dir = tempfile::tempdir().unwrap();
+        let values = array![[5.0, 20.0, -3.0]];
+        let mut spec = HeatmapSpec::new(values.view(), (0.0, 0.0), 1.0);
+        spec.value_range = Some((0.0, 10.0));
+        let path = dir.path().join("range.png");
+        heatmap(&spec, &path).unwrap();
+        let image = read_png(&path);
+        for t in [0.5, 1.0, 0.0] {
+            assert!(found(&image, viridis_rgb(t)).count > 10_000, "t = {t}");
+        }
+        // All values are finite: no grey swatch (a few anti-aliased text pixels may
+        // share its grey; the swatch alone would be over 400).
+        let grey = blob(&image, MISSING_COLOR).map_or(0, |b| b.count);
+        assert!(grey < 100, "{grey} grey pixels");
+    }
+
+    #[test]
+    fn the_automatic_range_spans_the_finite_values() {
+        let v = array![[f64::NAN, -1.0], [3.0, f64::INFINITY]];
+        assert_eq!(finite_range(v.view()), (-1.0, 3.0));
+        assert_eq!(finite_range(array![[2.0, 2.0]].view()), (1.5, 2.5));
+        assert_eq!(finite_range(array![[f64::NAN]].view()), (0.0, 1.0));
+    }
+
+    #[test]
+    fn invalid_specs_are_refused_and_write_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.png");
+        let values = array![[0.0, 1.0]];
+        let empty = Array2::<f64>::zeros((0, 3));
+        let valid = HeatmapSpec::new(values.view(), (0.0, 0.0), 1.0);
+        let track = |points: Vec<(f64, f64)>, width| Track {
+            points,
+            color: Rgb(0, 0, 0),
+            width,
+        };
+        let cases: Vec<(HeatmapSpec<'_>, &str)> = vec![
+            (
+                HeatmapSpec::new(empty.view(), (0.0, 0.0), 1.0),
+                "heatmap.values",
+            ),
+            (
+                HeatmapSpec {
+                    cell_size: 0.0,
+                    ..valid.clone()
+                },
+                "heatmap.cell_size",
+            ),
+            (
+                HeatmapSpec {
+                    cell_size: f64::NAN,
+                    ..valid.clone()
+                },
+                "heatmap.cell_size",
+            ),
+            (
+                HeatmapSpec {
+                    origin: (f64::NAN, 0.0),
+                    ..valid.clone()
+                },
+                "heatmap.origin",
+            ),
+            (
+                HeatmapSpec {
+                    cell_size: 1e308,
+                    ..valid.clone()
+                },
+                "extent overflows",
+            ),
+            (
+                HeatmapSpec {
+                    value_range: Some((1.0, 1.0)),
+                    ..valid.clone()
+                },
+                "heatmap.value_range",
+            ),
+            (
+                HeatmapSpec {
+                    value_range: Some((0.0, f64::INFINITY)),
+                    ..valid.clone()
+                },
+                "heatmap.value_range",
+            ),
+            (
+                HeatmapSpec {
+                    tracks: vec![track(vec![(0.0, 0.0), (1.0, 1.0)], 0)],
+                    ..valid.clone()
+                },
+                "track 0: width 0",
+            ),
+            (
+                HeatmapSpec {
+                    tracks: vec![track(vec![(0.0, 0.0), (1.0, f64::NAN)], 2)],
+                    ..valid.clone()
+                },
+                "track 0, point 1",
+            ),
+            (
+                HeatmapSpec {
+                    markers: vec![Marker {
+                        position: (f64::INFINITY, 0.0),
+                        label: "goal".into(),
+                        color: Rgb(0, 0, 0),
+                        shape: MarkerShape::Cross,
+                    }],
+                    ..valid.clone()
+                },
+                "marker 0 (goal)",
+            ),
+            (
+                HeatmapSpec {
+                    size: (100, 100),
+                    ..valid.clone()
+                },
+                "size",
+            ),
+        ];
+        for (spec, expected) in cases {
+            let message = heatmap(&spec, &path).unwrap_err().to_string();
+            assert!(message.contains(expected), "{message:?} lacks {expected:?}");
+        }
+        let message = heatmap(&valid, &dir.path().join("map.jpg"))
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("map.jpg") && message.contains(".png or .svg"));
+        assert!(folder_entries(dir.path()).is_empty());
+    }
+}
