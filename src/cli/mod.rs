@@ -44,9 +44,23 @@ pub fn run() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            let chain: Vec<String> = e.chain().map(ToString::to_string).collect();
-            eprintln!("irl: error: {}", chain.join(": "));
+            eprintln!("irl: error: {}", one_paragraph(&e));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes joined by ": ", leaving out a cause whose text the message
+/// already ends with (the library's errors display their source as well as return it).
+fn one_paragraph(error: &anyhow::Error) -> String {
+    let mut message = String::new();
+    for cause in error.chain().map(|c| c.to_string()) {
+        if message.is_empty() {
+            message = cause;
+        } else if !message.ends_with(&cause) {
+            message.push_str(": ");
+            message.push_str(&cause);
+        }
+    }
+    message
 }

@@ -104,10 +104,16 @@ impl<'a> SoftProblem<'a> {
     }
 
     /// Write π(·|s) into `pi` given Q(s, ·) and V(s).
+    ///
+    /// π = ρ·exp((Q − V)/α), divided by its sum: when |V| is large (rewards of 10⁴ over
+    /// 10³ steps), V carries a rounding error of about |V|·ε shared by every action, and
+    /// the division removes it, so each row sums to 1 to rounding and the forward pass
+    /// conserves mass.
     #[inline]
     pub fn policy_from_q(&self, s: usize, q: &[f64], v: f64, pi: &mut [f64]) {
         let n_actions = q.len();
         let alpha = self.settings.temperature;
+        let mut total = 0.0;
         for (a, p) in pi.iter_mut().enumerate() {
             let log_rho = self.log_prior[s * n_actions + a];
             *p = if log_rho == f64::NEG_INFINITY {
@@ -115,6 +121,10 @@ impl<'a> SoftProblem<'a> {
             } else {
                 ((q[a] - v) / alpha + log_rho).exp()
             };
+            total += *p;
+        }
+        if total > 0.0 {
+            pi.iter_mut().for_each(|p| *p /= total);
         }
     }
 
