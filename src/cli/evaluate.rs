@@ -8,7 +8,7 @@ use irl::eval::evaluate;
 use irl::io::open;
 use irl::irl::{Alignment, FittedModel};
 
-use super::files::{load_demos, load_mdp, load_weights};
+use super::files::{load_demos, load_mdp, load_true_reward, load_weights};
 
 #[derive(Args)]
 pub struct EvaluateArgs {
@@ -21,7 +21,8 @@ pub struct EvaluateArgs {
     /// Held-out demonstrations.
     #[arg(long)]
     demos: PathBuf,
-    /// True weights (irl-weights/1), when known.
+    /// True weights (irl-weights/1), when known: over the MDP's features, or one-hot
+    /// weights over the states (names s0, s1, …) for a true reward per state.
     #[arg(long)]
     true_weights: Option<PathBuf>,
     /// Score each demonstration as its own-length problem (as `fit --own-horizon`).
@@ -37,7 +38,7 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
     let truth = args
         .true_weights
         .as_ref()
-        .map(|path| load_weights(path, &mdp))
+        .map(|path| load_true_reward(path, &mdp))
         .transpose()?;
     let alignment = if args.own_horizon {
         Alignment::OwnHorizon
@@ -45,14 +46,13 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
         Alignment::Start
     };
     let theta = ndarray::Array1::from(model.weights.clone());
-    let true_theta = truth.as_ref().map(|w| w.theta());
     let metrics = evaluate(
         &mdp,
         &model.settings,
         alignment,
         theta.view(),
         &demos,
-        true_theta.as_ref().map(|t| t.view()),
+        truth.as_ref(),
     )
     .map_err(|e| e.in_file(&args.demos))?;
     let mut json = serde_json::to_value(&metrics)?;

@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use irl::demos::{read_demos, Demonstrations};
 use irl::io::{open, write_atomic};
 use irl::irl::{read_weights, Weights};
-use irl::mdp::{read_mdp, Mdp};
+use irl::mdp::{read_mdp, Features, Mdp, Reward};
 
 /// Read and validate an `irl-mdp/1` file.
 pub fn load_mdp(path: &Path) -> Result<Mdp> {
@@ -22,6 +22,25 @@ pub fn load_weights(path: &Path, mdp: &Mdp) -> Result<Weights> {
         .check_against(mdp.features())
         .map_err(|e| e.in_file(path))?;
     Ok(weights)
+}
+
+/// Read a true reward: weights over the MDP's features, or weights named `s0`, `s1`, …
+/// over one-hot state features (a reward per state, as `irl generate objectworld` writes).
+pub fn load_true_reward(path: &Path, mdp: &Mdp) -> Result<Reward> {
+    let weights = read_weights(open(path)?).map_err(|e| e.in_file(path))?;
+    let one_hot = Features::one_hot(mdp.n_states());
+    if weights.check_against(mdp.features()).is_ok() {
+        Ok(mdp
+            .features()
+            .reward(weights.theta().view(), mdp.n_actions()))
+    } else if weights.check_against(&one_hot).is_ok() {
+        Ok(Reward::per_state(weights.weights, mdp.n_actions()))
+    } else {
+        weights
+            .check_against(mdp.features())
+            .map_err(|e| e.in_file(path))?;
+        unreachable!("check_against failed above")
+    }
 }
 
 /// Read demonstrations (CSV or JSON Lines) validated against the MDP.

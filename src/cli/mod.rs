@@ -5,6 +5,7 @@ mod discretize;
 mod evaluate;
 mod files;
 mod fit;
+mod generate;
 mod solve;
 mod solver_args;
 
@@ -26,6 +27,8 @@ enum Command {
     Solve(solve::SolveArgs),
     /// Fit reward weights to demonstrations (maximum causal entropy IRL); writes irl-model/1.
     Fit(fit::FitArgs),
+    /// Generate a benchmark world (gridworld, objectworld, random) with expert demonstrations.
+    Generate(generate::GenerateArgs),
     /// Turn recorded tracks (track, frame, x, y) into a grid MDP and demonstrations.
     Discretize(discretize::DiscretizeArgs),
     /// Score a fitted model on held-out demonstrations; prints JSON.
@@ -40,6 +43,7 @@ pub fn run() -> ExitCode {
         Command::Fit(args) => fit::run(args),
         Command::Evaluate(args) => evaluate::run(args),
         Command::Discretize(args) => discretize::run(args),
+        Command::Generate(args) => generate::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

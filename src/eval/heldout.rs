@@ -7,18 +7,19 @@
 //!   (ties count for the lowest-numbered action).
 //! - Feature residual: ‖∇_θ NLL‖₂·α / n, the per-action mismatch of demonstrated and
 //!   expected feature counts (see [`likelihood`](crate::irl::nll_and_gradient)).
-//! - With the true weights θ*: the NLL per action under θ*, and the expected value
-//!   difference v(π*) − v(π̂), each policy's value under r* = θ*·f from p0 computed
-//!   exactly as its expected feature counts times θ* (a forward pass each).
+//! - With the true reward r*: the NLL per action under r*, and the expected value
+//!   difference v(π*) − v(π̂) of the soft-optimal policies of r* and of r̂ under the same
+//!   solver settings, each valued under r* from p0 exactly as Σ_{s,a} occupancy(s,a)·r*(s,a)
+//!   (a forward pass each).
 
 use ndarray::ArrayView1;
 use serde::Serialize;
 
 use crate::demos::Demonstrations;
 use crate::error::Result;
-use crate::inference::{forward, SoftProblem, SoftSettings, SoftValues};
+use crate::inference::{backward, forward, SoftProblem, SoftSettings, SoftValues};
 use crate::irl::{nll_and_gradient, Alignment, DemoSteps};
-use crate::mdp::Mdp;
+use crate::mdp::{Mdp, Reward};
 
 /// Held-out metrics, serialised as the JSON `irl evaluate` prints.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -79,7 +80,7 @@ pub fn evaluate(
     alignment: Alignment,
     theta: ArrayView1<f64>,
     demos: &Demonstrations,
-    true_theta: Option<ArrayView1<f64>>,
+    true_reward: Option<&Reward>,
 ) -> Result<HeldOutMetrics> {
     let steps = DemoSteps::new(demos, settings.horizon, alignment)?;
     let fitted = nll_and_gradient(mdp, settings, &steps, theta)?;
@@ -102,25 +103,28 @@ pub fn evaluate(
         true_nll_per_action: None,
         expected_value_difference: None,
     };
-    if let Some(true_theta) = true_theta {
-        let truth = nll_and_gradient(mdp, settings, &steps, true_theta)?;
-        metrics.true_nll_per_action = Some(truth.nll / n as f64);
-        let true_problem = SoftProblem::new(
-            mdp,
-            mdp.features().reward(true_theta, mdp.n_actions()),
-            settings.clone(),
-        );
+    if let Some(true_reward) = true_reward {
+        let true_problem = SoftProblem::new(mdp, true_reward.clone(), settings.clone());
+        let true_values = backward(&true_problem)?;
+        let (true_log_likelihood, _) = score(&true_problem, &true_values, demos, alignment);
+        metrics.true_nll_per_action = Some(-true_log_likelihood / n as f64);
         let value_of = |problem: &SoftProblem, values: &SoftValues| -> Result<f64> {
-            let features = forward(problem, values, mdp.initial(), false)?.expected_features;
-            Ok(features
+            let occupancy = forward(problem, values, mdp.initial(), false)?.state_action;
+            let n_actions = mdp.n_actions();
+            Ok(occupancy
                 .iter()
-                .zip(true_theta.iter())
-                .map(|(f, w)| f * w)
+                .enumerate()
+                .map(|(row, o)| {
+                    if *o == 0.0 {
+                        0.0
+                    } else {
+                        o * true_reward.get(row / n_actions, row % n_actions)
+                    }
+                })
                 .sum())
         };
-        let optimal = value_of(&true_problem, &truth.values)?;
-        let learned = value_of(&problem, &fitted.values)?;
-        metrics.expected_value_difference = Some(optimal - learned);
+        metrics.expected_value_difference =
+            Some(value_of(&true_problem, &true_values)? - value_of(&problem, &fitted.values)?);
     }
     Ok(metrics)
 }

@@ -396,7 +396,7 @@ mod tests {
         let expected = forward(&problem, &values, &start, false)
             .unwrap()
             .expected_features;
-        for k in 0..2 {
+        for (k, expected_k) in expected.iter().enumerate() {
             let demonstrated: f64 = demos
                 .trajectories
                 .iter()
@@ -405,9 +405,8 @@ mod tests {
                 .sum::<f64>()
                 / demos.len() as f64;
             assert!(
-                (demonstrated - expected[k]).abs() < 1e-6,
-                "feature {k}: {demonstrated} vs {}",
-                expected[k]
+                (demonstrated - expected_k).abs() < 1e-6,
+                "feature {k}: {demonstrated} vs {expected_k}"
             );
         }
     }

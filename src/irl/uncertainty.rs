@@ -26,7 +26,7 @@ pub fn standard_errors(objective: &Objective, theta: ArrayView1<f64>) -> Result<
         .map_err(|e| format!("eigen-decomposition failed: {e}"))?;
     let largest = eigenvalues.iter().fold(0.0f64, |m, v| m.max(v.abs()));
     let smallest = eigenvalues.iter().fold(f64::INFINITY, |m, &v| m.min(v));
-    if !(smallest > MIN_EIGENVALUE_RATIO * largest) {
+    if smallest.is_nan() || smallest <= MIN_EIGENVALUE_RATIO * largest {
         return Err(format!(
             "the observed information is singular or ill-conditioned (eigenvalues from {smallest:.3e} to {largest:.3e}); \
              some combination of weights is not identified by the demonstrations (add --l2 or remove redundant features)"

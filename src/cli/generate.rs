@@ -1,0 +1,252 @@
+//! `irl generate`: a benchmark world with its true reward and expert demonstrations.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand, ValueEnum};
+use irl::demos::write_demos;
+use irl::irl::write_weights;
+use irl::mdp::write_mdp;
+use irl::worlds::{
+    expert_demonstrations, gridworld, objectworld, random_mdp, ExpertParams, ExpertPolicy,
+    ExpertStart, GridFeatures, GridworldParams, ObjectFeatures, ObjectworldParams, RandomMdpParams,
+    World,
+};
+
+use super::files::save;
+
+#[derive(Args)]
+pub struct GenerateArgs {
+    #[command(subcommand)]
+    world: WorldArgs,
+}
+
+#[derive(Subcommand)]
+enum WorldArgs {
+    /// N×N grid with slippery moves; true reward linear in its features.
+    Gridworld {
+        /// Side N of the grid.
+        #[arg(long, default_value_t = 10)]
+        size: usize,
+        /// Actions: 4 (E, W, N, S) or 5 (with stay).
+        #[arg(long, default_value_t = 5)]
+        actions: usize,
+        /// Probability that a move goes to one of the other outcomes instead.
+        #[arg(long, default_value_t = 0.2)]
+        slip: f64,
+        /// Features: one-hot cells, x/y coordinates one-hot, or macro-blocks.
+        #[arg(long, value_enum, default_value_t = GridFeatureArg::Blocks)]
+        features: GridFeatureArg,
+        /// Side of the macro-blocks (with --features blocks).
+        #[arg(long, default_value_t = 2)]
+        block: usize,
+        /// Share of features with a non-zero true weight.
+        #[arg(long, default_value_t = 0.1)]
+        reward_density: f64,
+        #[command(flatten)]
+        expert: ExpertArgs,
+    },
+    /// Objectworld of Levine, Popović and Koltun (2011); true reward per state.
+    Objectworld {
+        /// Side n of the grid.
+        #[arg(long, default_value_t = 32)]
+        size: usize,
+        /// Probability that the intended move happens.
+        #[arg(long, default_value_t = 0.7)]
+        move_probability: f64,
+        /// Probability that a cell holds an object.
+        #[arg(long, default_value_t = 0.05)]
+        object_probability: f64,
+        /// Continuous distances or discrete "distance < d" indicators.
+        #[arg(long, value_enum, default_value_t = ObjectFeatureArg::Discrete)]
+        features: ObjectFeatureArg,
+        #[command(flatten)]
+        expert: ExpertArgs,
+    },
+    /// Random sparse dynamics with Gaussian features and weights.
+    Random {
+        /// Number of states.
+        #[arg(long, default_value_t = 100)]
+        states: usize,
+        /// Number of actions.
+        #[arg(long, default_value_t = 4)]
+        actions: usize,
+        /// Successors of each (state, action).
+        #[arg(long, default_value_t = 3)]
+        successors: usize,
+        /// Number of features.
+        #[arg(long = "n-features", default_value_t = 8)]
+        n_features: usize,
+        #[command(flatten)]
+        expert: ExpertArgs,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy)]
+enum GridFeatureArg {
+    Onehot,
+    Coords,
+    Blocks,
+}
+
+#[derive(ValueEnum, Clone, Copy)]
+enum ObjectFeatureArg {
+    Continuous,
+    Discrete,
+}
+
+#[derive(ValueEnum, Clone, Copy)]
+enum ExpertArg {
+    /// Soft-optimal for β·r.
+    Soft,
+    /// Optimal, with probability ε of a uniformly random action.
+    Hard,
+}
+
+#[derive(ValueEnum, Clone, Copy)]
+enum StartArg {
+    Uniform,
+    Initial,
+}
+
+#[derive(Args)]
+struct ExpertArgs {
+    /// Number of demonstrations N.
+    #[arg(long)]
+    demos: usize,
+    /// Actions per demonstration T.
+    #[arg(long)]
+    length: usize,
+    /// Seed of the world and the demonstrations.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Seed of the demonstrations alone (default: --seed), for more demonstrations of
+    /// the same world, e.g. a held-out set.
+    #[arg(long)]
+    demos_seed: Option<u64>,
+    /// The expert's policy.
+    #[arg(long, value_enum, default_value_t = ExpertArg::Soft)]
+    expert: ExpertArg,
+    /// Inverse temperature β of the soft expert.
+    #[arg(long, default_value_t = 1.0)]
+    beta: f64,
+    /// Random-action probability ε of the hard expert.
+    #[arg(long, default_value_t = 0.0)]
+    epsilon: f64,
+    /// Discount γ of the expert's infinite-horizon problem.
+    #[arg(long, default_value_t = 0.9)]
+    discount: f64,
+    /// Start states: uniform over states, or the MDP's initial distribution.
+    #[arg(long, value_enum, default_value_t = StartArg::Uniform)]
+    start: StartArg,
+    /// Output folder: mdp.json, true_weights.json, demos.csv.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+pub fn run(args: GenerateArgs) -> Result<()> {
+    let (world, expert) = match args.world {
+        WorldArgs::Gridworld {
+            size,
+            actions,
+            slip,
+            features,
+            block,
+            reward_density,
+            expert,
+        } => {
+            let stay = match actions {
+                4 => false,
+                5 => true,
+                other => anyhow::bail!("--actions must be 4 or 5, not {other}"),
+            };
+            let features = match features {
+                GridFeatureArg::Onehot => GridFeatures::OneHot,
+                GridFeatureArg::Coords => GridFeatures::Coords,
+                GridFeatureArg::Blocks => GridFeatures::Blocks { block },
+            };
+            (
+                gridworld(
+                    &GridworldParams {
+                        size,
+                        stay,
+                        slip,
+                        features,
+                        reward_density,
+                    },
+                    expert.seed,
+                )?,
+                expert,
+            )
+        }
+        WorldArgs::Objectworld {
+            size,
+            move_probability,
+            object_probability,
+            features,
+            expert,
+        } => {
+            let features = match features {
+                ObjectFeatureArg::Continuous => ObjectFeatures::Continuous,
+                ObjectFeatureArg::Discrete => ObjectFeatures::Discrete,
+            };
+            let params = ObjectworldParams {
+                size,
+                move_probability,
+                object_probability,
+                features,
+                ..ObjectworldParams::default()
+            };
+            (objectworld(&params, expert.seed)?, expert)
+        }
+        WorldArgs::Random {
+            states,
+            actions,
+            successors,
+            n_features,
+            expert,
+        } => {
+            let params = RandomMdpParams {
+                n_states: states,
+                n_actions: actions,
+                n_successors: successors,
+                n_features,
+                ..RandomMdpParams::default()
+            };
+            (random_mdp(&params, expert.seed)?, expert)
+        }
+    };
+    write_world(&world, &expert)
+}
+
+fn write_world(world: &World, expert: &ExpertArgs) -> Result<()> {
+    let params = ExpertParams {
+        n_trajectories: expert.demos,
+        length: expert.length,
+        discount: expert.discount,
+        policy: match expert.expert {
+            ExpertArg::Soft => ExpertPolicy::Soft { beta: expert.beta },
+            ExpertArg::Hard => ExpertPolicy::Hard {
+                epsilon: expert.epsilon,
+            },
+        },
+        start: match expert.start {
+            StartArg::Uniform => ExpertStart::Uniform,
+            StartArg::Initial => ExpertStart::Initial,
+        },
+    };
+    let demos = expert_demonstrations(
+        &world.mdp,
+        &world.true_reward(),
+        &params,
+        expert.demos_seed.unwrap_or(expert.seed),
+    )?;
+    let out = &expert.out;
+    std::fs::create_dir_all(out).with_context(|| format!("could not create {}", out.display()))?;
+    save(&out.join("mdp.json"), |w| write_mdp(&world.mdp, w))?;
+    save(&out.join("true_weights.json"), |w| {
+        write_weights(&world.true_weights, w)
+    })?;
+    write_demos(&out.join("demos.csv"), &demos)?;
+    Ok(())
+}
