@@ -4,9 +4,9 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
-use irl::eval::evaluate;
+use irl::eval::{evaluate, evaluate_by_goal};
 use irl::io::open;
-use irl::irl::{Alignment, FittedModel};
+use irl::irl::FittedModel;
 
 use super::files::{load_demos, load_mdp, load_true_reward, load_weights};
 
@@ -25,9 +25,6 @@ pub struct EvaluateArgs {
     /// weights over the states (names s0, s1, …) for a true reward per state.
     #[arg(long)]
     true_weights: Option<PathBuf>,
-    /// Score each demonstration as its own-length problem (as `fit --own-horizon`).
-    #[arg(long)]
-    own_horizon: bool,
 }
 
 pub fn run(args: EvaluateArgs) -> Result<()> {
@@ -40,20 +37,22 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
         .as_ref()
         .map(|path| load_true_reward(path, &mdp))
         .transpose()?;
-    let alignment = if args.own_horizon {
-        Alignment::OwnHorizon
-    } else {
-        Alignment::Start
-    };
     let theta = ndarray::Array1::from(model.weights.clone());
-    let metrics = evaluate(
-        &mdp,
-        &model.settings,
-        alignment,
-        theta.view(),
-        &demos,
-        truth.as_ref(),
-    )
+    let metrics = if model.is_goal_conditioned() {
+        if truth.is_some() {
+            anyhow::bail!("--true-weights is not supported for goal-conditioned models");
+        }
+        evaluate_by_goal(&mdp, &model.settings, model.alignment, theta.view(), &demos)
+    } else {
+        evaluate(
+            &mdp,
+            &model.settings,
+            model.alignment,
+            theta.view(),
+            &demos,
+            truth.as_ref(),
+        )
+    }
     .map_err(|e| e.in_file(&args.demos))?;
     let mut json = serde_json::to_value(&metrics)?;
     let weights: Vec<serde_json::Value> = model

@@ -6,7 +6,10 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use irl::irl::{Alignment, DemoSteps, FitParams, FittedModel, IterationRecord, Optimizer, Task};
+use irl::irl::{
+    goal_counts, goal_tasks, group_by_goal, Alignment, DemoSteps, FitParams, FittedModel,
+    IterationRecord, Optimizer, Task,
+};
 
 use super::files::{load_demos, load_mdp, save};
 use super::solver_args::SolverArgs;
@@ -40,6 +43,10 @@ pub struct FitArgs {
     /// (its last L decisions) instead of the first L decisions of the T-step problem.
     #[arg(long)]
     own_horizon: bool,
+    /// Treat each demonstration's last state as its goal: solve the soft dynamic program
+    /// once per distinct goal (that goal terminal), all sharing one θ.
+    #[arg(long)]
+    goal_conditioned: bool,
     /// No progress or summary on stderr.
     #[arg(long)]
     quiet: bool,
@@ -65,8 +72,16 @@ pub fn run(args: FitArgs) -> Result<()> {
     } else {
         Alignment::Start
     };
-    let steps =
-        DemoSteps::new(&demos, settings.horizon, alignment).map_err(|e| e.in_file(&args.demos))?;
+    let (tasks, goals) = if args.goal_conditioned {
+        let groups = group_by_goal(&demos);
+        let tasks = goal_tasks(&mdp, &groups, settings.horizon, alignment)
+            .map_err(|e| e.in_file(&args.demos))?;
+        (tasks, goal_counts(&groups))
+    } else {
+        let steps = DemoSteps::new(&demos, settings.horizon, alignment)
+            .map_err(|e| e.in_file(&args.demos))?;
+        (vec![Task { mdp, steps }], Vec::new())
+    };
     let params = FitParams {
         settings,
         l2: args.l2,
@@ -80,7 +95,9 @@ pub fn run(args: FitArgs) -> Result<()> {
         ..FitParams::default()
     };
     let progress = Progress::new(args.quiet, args.max_iters);
-    let model = params.fit(vec![Task { mdp, steps }], progress.callback())?;
+    let mut model = params.fit(tasks, progress.callback())?;
+    model.goals = goals;
+    model.alignment = alignment;
     progress.finish();
     save(&args.out, |w| model.write(w))?;
     if !args.quiet {

@@ -1,6 +1,7 @@
 //! Evaluating learned rewards: against held-out demonstrations and against known rewards.
 //!
-//! - [`evaluate`]: held-out likelihood, action accuracy, feature residual.
+//! - [`evaluate`], [`evaluate_by_goal`]: held-out likelihood, action accuracy, feature
+//!   residual; [`uniform_walk_nll`], [`empirical_move_nll`]: baselines to compare with.
 //! - [`evaluate_policy`]: the exact discounted value V^π = (I − γP_π)⁻¹ r_π of a
 //!   stationary policy.
 //! - [`hard_value_iteration`], [`greedy_policy`], [`soft_optimal_policy`]: the optimal
@@ -12,15 +13,17 @@
 //!
 //! Policies are S×A matrices π(a|s); rows of terminal states are ignored (V = 0 there).
 
+mod baselines;
 mod evd;
 mod heldout;
 mod optimal_policy;
 mod policy_evaluation;
 
+pub use baselines::{empirical_move_nll, uniform_walk_nll};
 pub use evd::{
     expected_value_difference, reward_correlation, EvdSettings, ExpectedValueDifference, ValueGap,
 };
-pub use heldout::{evaluate, score, HeldOutMetrics};
+pub use heldout::{evaluate, evaluate_by_goal, score, HeldOutMetrics};
 pub use optimal_policy::{
     greedy_policy, hard_value_iteration, soft_optimal_policy, HardSolution, ValueIterationSettings,
 };

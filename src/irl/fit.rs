@@ -16,6 +16,7 @@ use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::quasinewton::LBFGS;
 use ndarray::Array1;
 
+use super::demo_steps::Alignment;
 use super::model::{FittedModel, IterationRecord, TrainingHistory};
 use super::objective::{Objective, Task};
 use super::stopping::{FirstOrderState, WithStoppingRules, GRADIENT_SMALL, OBJECTIVE_FLAT};
@@ -194,6 +195,8 @@ impl FitParams {
                 evaluations: objective.evaluations(),
                 seconds: clock.elapsed().as_secs_f64(),
             },
+            goals: Vec::new(),
+            alignment: Alignment::default(),
         })
     }
 

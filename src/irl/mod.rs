@@ -2,6 +2,8 @@
 
 mod demo_steps;
 mod fit;
+mod forecast;
+mod goals;
 mod likelihood;
 mod model;
 mod objective;
@@ -11,6 +13,8 @@ mod weights;
 
 pub use demo_steps::{Alignment, DemoSteps};
 pub use fit::{FitParams, Optimizer};
+pub use forecast::{forecast, Forecast};
+pub use goals::{goal_counts, goal_mdp, goal_tasks, group_by_goal, GoalCount, GoalGroup};
 pub use likelihood::{nll_and_gradient, LikelihoodEvaluation};
 pub use model::{FittedModel, IterationRecord, TrainingHistory};
 pub use objective::{Objective, ObjectiveValue, Task};

@@ -4,7 +4,9 @@ use std::io::{Read, Write};
 
 use serde::{Deserialize, Serialize};
 
+use super::demo_steps::Alignment;
 use super::fit::Optimizer;
+use super::goals::GoalCount;
 use super::MODEL_FORMAT;
 use crate::error::{Error, Result};
 use crate::inference::{ActionPrior, Backup, SoftSettings};
@@ -47,6 +49,18 @@ pub struct FittedModel {
     pub standard_errors: std::result::Result<Vec<f64>, String>,
     pub settings: SoftSettings,
     pub training: TrainingHistory,
+    /// Goal-conditioned models: the training goals and how many demonstrations ended at
+    /// each (empty for a model fitted without goals).
+    pub goals: Vec<GoalCount>,
+    /// How demonstrations map onto the decisions of a finite horizon.
+    pub alignment: Alignment,
+}
+
+impl FittedModel {
+    /// Whether the model was fitted with each demonstration's last state as its goal.
+    pub fn is_goal_conditioned(&self) -> bool {
+        !self.goals.is_empty()
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -56,6 +70,8 @@ struct SolverDocument {
     backup: Backup,
     temperature: f64,
     action_prior: String,
+    #[serde(default)]
+    alignment: Alignment,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -86,6 +102,10 @@ struct ModelDocument {
     standard_errors_note: Option<String>,
     solver: SolverDocument,
     training: TrainingDocument,
+    #[serde(default)]
+    goal_conditioned: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    goals: Vec<GoalCount>,
 }
 
 impl FittedModel {
@@ -105,6 +125,7 @@ impl FittedModel {
                 backup: s.backup,
                 temperature: s.temperature,
                 action_prior: s.action_prior.name().into(),
+                alignment: self.alignment,
             },
             training: TrainingDocument {
                 iterations: t.iterations.len().saturating_sub(1),
@@ -121,6 +142,8 @@ impl FittedModel {
                 evaluations: t.evaluations,
                 seconds: t.seconds,
             },
+            goal_conditioned: self.is_goal_conditioned(),
+            goals: self.goals.clone(),
         };
         crate::json::to_writer(writer, &doc)
     }
@@ -189,6 +212,8 @@ impl FittedModel {
                 evaluations: t.evaluations,
                 seconds: t.seconds,
             },
+            goals: doc.goals,
+            alignment: doc.solver.alignment,
         })
     }
 }
