@@ -32,6 +32,7 @@ pub mod colormap;
 pub mod curve;
 mod font;
 pub mod heatmap;
+mod maps;
 
 use std::io::Write;
 use std::path::Path;
@@ -50,6 +51,7 @@ use crate::io::write_atomic;
 pub use colormap::{series_color, viridis, Rgb};
 pub use curve::{line_chart, LineChartSpec, Series, XScale};
 pub use heatmap::{heatmap, HeatmapSpec, Marker, MarkerShape, Track};
+pub use maps::{reward_map, state_map, training_curve, trajectory_track};
 
 /// Figure size in pixels (width, height) used when a spec does not say otherwise.
 pub const DEFAULT_SIZE: (u32, u32) = (900, 700);
