@@ -251,7 +251,7 @@ struct Recorder {
 }
 
 impl Recorder {
-    fn record(&mut self, state: &FirstOrderState) {
+    fn record(&mut self, state: &FirstOrderState, iteration: u64) {
         let (Some(theta), Some(gradient)) = (state.get_param(), state.get_gradient()) else {
             return;
         };
@@ -262,7 +262,7 @@ impl Recorder {
             .sqrt()
             * self.temperature;
         let record = IterationRecord {
-            iteration: state.get_iter(),
+            iteration,
             objective: state.get_cost(),
             gradient_norm: gradient.mapv(|g| g * g).sum().sqrt(),
             feature_residual: residual,
@@ -279,16 +279,18 @@ impl Observe<FirstOrderState> for Recorder {
         state: &FirstOrderState,
         _kv: &KV,
     ) -> std::result::Result<(), argmin::core::Error> {
-        self.record(state);
+        self.record(state, 0);
         Ok(())
     }
 
+    /// argmin shows an iteration to its observers before counting it, so the state still
+    /// holds the previous iteration's number.
     fn observe_iter(
         &mut self,
         state: &FirstOrderState,
         _kv: &KV,
     ) -> std::result::Result<(), argmin::core::Error> {
-        self.record(state);
+        self.record(state, state.get_iter() + 1);
         Ok(())
     }
 }
@@ -348,6 +350,10 @@ mod tests {
         }
         let objective = &model.training.iterations;
         assert!(objective.last().unwrap().objective < objective[0].objective);
+        assert!(objective
+            .iter()
+            .enumerate()
+            .all(|(i, record)| record.iteration == i as u64));
     }
 
     /// Deterministic dynamics, γ = 1 and demonstrations that span the horizon: at the
