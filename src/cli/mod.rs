@@ -1,11 +1,14 @@
 //! Subcommands of the `irl` binary. Each lives in its own file and returns
 //! `anyhow::Result`; [`run`] prints a failure as one paragraph on stderr and exits 1.
 
+mod cells;
 mod discretize;
 mod evaluate;
 mod files;
 mod fit;
+mod forecast;
 mod generate;
+mod plot;
 mod solve;
 mod solver_args;
 
@@ -27,6 +30,10 @@ enum Command {
     Solve(solve::SolveArgs),
     /// Fit reward weights to demonstrations (maximum causal entropy IRL); writes irl-model/1.
     Fit(fit::FitArgs),
+    /// Forecast where a walker goes from a start cell (towards a goal, or mixed over goals).
+    Forecast(forecast::ForecastArgs),
+    /// Draw a reward map, a forecast map or a training curve (PNG or SVG).
+    Plot(plot::PlotArgs),
     /// Generate a benchmark world (gridworld, objectworld, random) with expert demonstrations.
     Generate(generate::GenerateArgs),
     /// Turn recorded tracks (track, frame, x, y) into a grid MDP and demonstrations.
@@ -44,6 +51,8 @@ pub fn run() -> ExitCode {
         Command::Evaluate(args) => evaluate::run(args),
         Command::Discretize(args) => discretize::run(args),
         Command::Generate(args) => generate::run(args),
+        Command::Forecast(args) => forecast::run(args),
+        Command::Plot(args) => plot::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
