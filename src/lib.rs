@@ -28,6 +28,7 @@ pub mod irl;
 pub mod json;
 pub mod mdp;
 pub mod plot;
+pub mod study;
 pub mod tracks;
 pub mod worlds;
 

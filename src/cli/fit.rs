@@ -142,13 +142,13 @@ pub fn summary(model: &FittedModel) -> String {
 }
 
 /// Progress on stderr: a bar on a terminal, plain lines otherwise, nothing when quiet.
-struct Progress {
+pub(super) struct Progress {
     bar: Option<ProgressBar>,
     quiet: bool,
 }
 
 impl Progress {
-    fn new(quiet: bool, max_iters: u64) -> Self {
+    pub(super) fn new(quiet: bool, max_iters: u64) -> Self {
         let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
             let bar = ProgressBar::new(max_iters);
             bar.set_style(
@@ -160,7 +160,7 @@ impl Progress {
         Self { bar, quiet }
     }
 
-    fn callback(&self) -> Box<dyn FnMut(&IterationRecord) + Send> {
+    pub(super) fn callback(&self) -> Box<dyn FnMut(&IterationRecord) + Send> {
         let line = |r: &IterationRecord| {
             format!(
                 "objective {:.8}  |grad| {:.3e}  residual {:.3e}",
@@ -182,7 +182,7 @@ impl Progress {
         }
     }
 
-    fn finish(&self) {
+    pub(super) fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }

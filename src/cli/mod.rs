@@ -2,6 +2,7 @@
 //! `anyhow::Result`; [`run`] prints a failure as one paragraph on stderr and exits 1.
 
 mod cells;
+mod demo;
 mod discretize;
 mod evaluate;
 mod files;
@@ -28,6 +29,8 @@ struct Cli {
 enum Command {
     /// Solve the soft dynamic program for given weights and write irl-solution/1.
     Solve(solve::SolveArgs),
+    /// The main job: goal-conditioned reward learning on the embedded UCY pedestrian scenes.
+    Demo(demo::DemoArgs),
     /// Fit reward weights to demonstrations (maximum causal entropy IRL); writes irl-model/1.
     Fit(fit::FitArgs),
     /// Forecast where a walker goes from a start cell (towards a goal, or mixed over goals).
@@ -48,6 +51,7 @@ pub fn run() -> ExitCode {
     let result = match cli.command {
         Command::Solve(args) => solve::run(args),
         Command::Fit(args) => fit::run(args),
+        Command::Demo(args) => demo::run(args),
         Command::Evaluate(args) => evaluate::run(args),
         Command::Discretize(args) => discretize::run(args),
         Command::Generate(args) => generate::run(args),
