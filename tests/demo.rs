@@ -6,8 +6,8 @@
 //!   split of `data/ucy/zara01.csv`, and on an 8-connected W×H grid a cell (x, y) has
 //!   (number of x ± 1, x in range)·(number of y ± 1, y in range) − 1 moves.
 //! - The output folder is replaced as a whole (a file left in it disappears) and no
-//!   `.partial` staging folder remains; an unknown scene or a failing run changes
-//!   nothing on disk.
+//!   `.partial` staging folder remains; an unknown scene, a failing run, or an output
+//!   that is not a named folder (`.`, `..`, an existing file) changes nothing on disk.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -19,8 +19,14 @@ use irl::tracks::{discretize, read_tracks_file, DiscretizeParams};
 use serde_json::Value;
 
 fn irl(args: &[&str]) -> Output {
+    irl_in(Path::new("."), args)
+}
+
+/// Run the binary with `dir` as its working folder.
+fn irl_in(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_irl"))
         .args(args)
+        .current_dir(dir)
         .output()
         .expect("the irl binary runs")
 }
@@ -199,4 +205,39 @@ fn a_failing_run_keeps_the_old_output_and_removes_its_staging() {
     assert_eq!(entries(&out), ["old.txt"]);
     assert_eq!(entries(parent.path()), ["out"]);
     no_partial_folder(parent.path());
+}
+
+#[test]
+fn an_output_that_is_not_a_named_folder_is_refused_and_nothing_is_touched() {
+    let work = tempfile::tempdir().unwrap();
+    let sub = work.path().join("sub");
+    fs::create_dir(&sub).unwrap();
+    fs::write(work.path().join("keep.txt"), "mine").unwrap();
+    fs::write(sub.join("report"), "also mine").unwrap();
+    // `.` and `..` cannot be replaced by a rename; they used to be emptied before failing.
+    for (cwd, out) in [
+        (work.path(), "."),
+        (sub.as_path(), ".."),
+        (sub.as_path(), "report"),
+    ] {
+        let output = irl_in(
+            cwd,
+            &[
+                "demo",
+                "--scenes",
+                "zara01",
+                "--max-iters",
+                "1",
+                "--out",
+                out,
+            ],
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "--out {out} accepted");
+        assert!(stderr.contains(&format!("--out {out}")), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert_eq!(entries(work.path()), ["keep.txt", "sub"], "--out {out}");
+        assert_eq!(entries(&sub), ["report"], "--out {out}");
+        assert_eq!(fs::read_to_string(sub.join("report")).unwrap(), "also mine");
+    }
 }

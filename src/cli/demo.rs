@@ -56,17 +56,11 @@ pub fn run(args: DemoArgs) -> Result<()> {
         ..StudyParams::default()
     };
     let staging = staging_dir(&args.out)?;
-    let result = run_scenes(&args, &params, &staging);
+    let result = run_scenes(&args, &params, &staging).and_then(|()| replace(&staging, &args.out));
     if result.is_err() {
         let _ = fs::remove_dir_all(&staging);
         return result;
     }
-    if args.out.exists() {
-        fs::remove_dir_all(&args.out)
-            .with_context(|| format!("could not replace {}", args.out.display()))?;
-    }
-    fs::rename(&staging, &args.out)
-        .with_context(|| format!("could not create {}", args.out.display()))?;
     if !args.quiet {
         eprintln!("demo: report and figures in {}", args.out.display());
     }
@@ -110,12 +104,31 @@ fn run_scenes(args: &DemoArgs, params: &StudyParams, dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Put the finished `staging` folder in the place of `out`.
+fn replace(staging: &Path, out: &Path) -> Result<()> {
+    if out.exists() {
+        fs::remove_dir_all(out).with_context(|| format!("could not replace {}", out.display()))?;
+    }
+    fs::rename(staging, out).with_context(|| format!("could not create {}", out.display()))
+}
+
 /// A fresh hidden folder beside `out`, where the demo writes until it is complete.
+/// `out` must name a folder (not `.`, `..` or `/`, which cannot be replaced) and must
+/// not be an existing file.
 fn staging_dir(out: &Path) -> Result<PathBuf> {
     let name = out
         .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "demo-output".into());
+        .with_context(|| {
+            format!(
+                "--out {}: name the folder to create or replace, such as demo-output",
+                out.display()
+            )
+        })?
+        .to_string_lossy()
+        .into_owned();
+    if out.exists() && !out.is_dir() {
+        anyhow::bail!("--out {} is an existing file, not a folder", out.display());
+    }
     let parent = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
