@@ -10,6 +10,7 @@ use clap::Args;
 use irl::study::{markdown_report, study_scene, write_figures, StudyParams, StudyReport};
 use irl::tracks::read_tracks;
 
+use super::files::staging_dir;
 use super::fit::Progress;
 
 /// The scenes shipped in `data/ucy/` (credit in its README).
@@ -110,31 +111,4 @@ fn replace(staging: &Path, out: &Path) -> Result<()> {
         fs::remove_dir_all(out).with_context(|| format!("could not replace {}", out.display()))?;
     }
     fs::rename(staging, out).with_context(|| format!("could not create {}", out.display()))
-}
-
-/// A fresh hidden folder beside `out`, where the demo writes until it is complete.
-/// `out` must name a folder (not `.`, `..` or `/`, which cannot be replaced) and must
-/// not be an existing file.
-fn staging_dir(out: &Path) -> Result<PathBuf> {
-    let name = out
-        .file_name()
-        .with_context(|| {
-            format!(
-                "--out {}: name the folder to create or replace, such as demo-output",
-                out.display()
-            )
-        })?
-        .to_string_lossy()
-        .into_owned();
-    if out.exists() && !out.is_dir() {
-        anyhow::bail!("--out {} is an existing file, not a folder", out.display());
-    }
-    let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let staging = parent.join(format!(".{name}.{}.partial", std::process::id()));
-    fs::create_dir_all(&staging)
-        .with_context(|| format!("could not create {}", staging.display()))?;
-    Ok(staging)
 }

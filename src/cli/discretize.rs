@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 use irl::demos::{split_demos, write_demos, Demonstrations};
 use irl::mdp::write_mdp;
@@ -11,7 +11,7 @@ use irl::tracks::{
     GridFeatureParams,
 };
 
-use super::files::save;
+use super::files::{save, write_folder};
 
 #[derive(Args)]
 pub struct DiscretizeArgs {
@@ -65,13 +65,6 @@ pub fn run(args: DiscretizeArgs) -> Result<()> {
         },
     )?;
     let mdp = d.mdp.with_features(features)?;
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("could not create {}", args.out.display()))?;
-    save(&args.out.join("mdp.json"), |w| write_mdp(&mdp, w))?;
-    write_demos(&args.out.join("demos.csv"), &train)?;
-    if let Some(held_out) = &held_out {
-        write_demos(&args.out.join("heldout.csv"), held_out)?;
-    }
     let report = serde_json::json!({
         "tracks": args.tracks.display().to_string(),
         "params": params,
@@ -82,8 +75,15 @@ pub fn run(args: DiscretizeArgs) -> Result<()> {
         "heldout_trajectories": held_out.as_ref().map(Demonstrations::len),
         "features": mdp.features().names(),
     });
-    save(&args.out.join("report.json"), |w| {
-        irl::json::to_writer(w, &report)
+    write_folder(&args.out, |dir| {
+        save(&dir.join("mdp.json"), |w| write_mdp(&mdp, w))?;
+        write_demos(&dir.join("demos.csv"), &train)?;
+        if let Some(held_out) = &held_out {
+            write_demos(&dir.join("heldout.csv"), held_out)?;
+        }
+        save(&dir.join("report.json"), |w| {
+            irl::json::to_writer(w, &report)
+        })
     })?;
     let r = &d.report;
     eprintln!(

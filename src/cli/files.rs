@@ -1,6 +1,7 @@
 //! Reading inputs and writing outputs with the file name in every error.
 
-use std::path::Path;
+use std::fs;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use irl::demos::{read_demos, Demonstrations};
@@ -54,4 +55,50 @@ pub fn save(
     write: impl FnOnce(&mut dyn std::io::Write) -> irl::Result<()>,
 ) -> Result<()> {
     write_atomic(path, |w| write(w)).with_context(|| format!("could not write {}", path.display()))
+}
+
+/// A fresh hidden folder beside `out`, where a command writes until its output is complete.
+/// `out` must name a folder (not `.`, `..` or `/`, which cannot be replaced) and must
+/// not be an existing file.
+pub fn staging_dir(out: &Path) -> Result<PathBuf> {
+    let name = out
+        .file_name()
+        .with_context(|| {
+            format!(
+                "--out {}: name the folder to create or replace, such as demo-output",
+                out.display()
+            )
+        })?
+        .to_string_lossy()
+        .into_owned();
+    if out.exists() && !out.is_dir() {
+        anyhow::bail!("--out {} is an existing file, not a folder", out.display());
+    }
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let staging = parent.join(format!(".{name}.{}.partial", std::process::id()));
+    fs::create_dir_all(&staging)
+        .with_context(|| format!("could not create {}", staging.display()))?;
+    Ok(staging)
+}
+
+/// Write a set of files into the folder `out` all or nothing: `write` fills a staging
+/// folder beside `out`; only when it succeeds are the files moved into `out` (created if
+/// needed; other files in it are left alone).
+pub fn write_folder(out: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+    let staging = staging_dir(out)?;
+    let result = write(&staging).and_then(|()| {
+        fs::create_dir_all(out).with_context(|| format!("could not create {}", out.display()))?;
+        for entry in fs::read_dir(&staging)? {
+            let entry = entry?;
+            let target = out.join(entry.file_name());
+            fs::rename(entry.path(), &target)
+                .with_context(|| format!("could not write {}", target.display()))?;
+        }
+        Ok(())
+    });
+    let _ = fs::remove_dir_all(&staging);
+    result
 }

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
 use irl::demos::write_demos;
 use irl::irl::write_weights;
@@ -13,7 +13,7 @@ use irl::worlds::{
     World,
 };
 
-use super::files::save;
+use super::files::{save, write_folder};
 
 #[derive(Args)]
 pub struct GenerateArgs {
@@ -242,11 +242,11 @@ fn write_world(world: &World, expert: &ExpertArgs) -> Result<()> {
         expert.demos_seed.unwrap_or(expert.seed),
     )?;
     let out = &expert.out;
-    std::fs::create_dir_all(out).with_context(|| format!("could not create {}", out.display()))?;
-    save(&out.join("mdp.json"), |w| write_mdp(&world.mdp, w))?;
-    save(&out.join("true_weights.json"), |w| {
-        write_weights(&world.true_weights, w)
-    })?;
-    write_demos(&out.join("demos.csv"), &demos)?;
-    Ok(())
+    write_folder(out, |dir| {
+        save(&dir.join("mdp.json"), |w| write_mdp(&world.mdp, w))?;
+        save(&dir.join("true_weights.json"), |w| {
+            write_weights(&world.true_weights, w)
+        })?;
+        Ok(write_demos(&dir.join("demos.csv"), &demos)?)
+    })
 }
