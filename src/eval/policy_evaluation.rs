@@ -9,9 +9,10 @@
 //!
 //! with V^π = 0 at terminal states (no reward after arrival). Up to
 //! [`DENSE_STATE_LIMIT`] states the linear system (I − γP_π) V = r_π is solved directly
-//! (LU factorisation through ndarray-linalg / LAPACK); beyond, by iterating
-//! V ← r_π + γ P_π V from V = 0 until ‖ΔV‖∞ ≤ tolerance · max(1, ‖V‖∞), which leaves an
-//! error of at most γ/(1 − γ) times that change. With γ = 1 the system is solvable only
+//! (LU factorisation through ndarray-linalg / LAPACK, run on a thread of its own with a
+//! large stack so that callers on small-stack threads such as rayon's are safe); beyond,
+//! by iterating V ← r_π + γ P_π V from V = 0 until ‖ΔV‖∞ ≤ tolerance · max(1, ‖V‖∞),
+//! which leaves an error of at most γ/(1 − γ) times that change. With γ = 1 the system is solvable only
 //! when π reaches a terminal state from every state; otherwise the dense path reports a
 //! singular system and the iterative path does not converge (both errors).
 
@@ -25,6 +26,13 @@ use crate::mdp::{Mdp, Reward, PROBABILITY_SUM_TOLERANCE};
 
 /// Largest number of states solved with a dense linear system by default.
 pub const DENSE_STATE_LIMIT: usize = 4096;
+
+/// Stack of the thread that runs the dense LAPACK solve. OpenBLAS's threaded LU
+/// (`dgetrf_parallel`) keeps large work tables on the caller's stack: measured here,
+/// between 1 and 2 MiB for S = 1024, enough to overflow a rayon worker (2 MiB, part of
+/// it already in use) with a segmentation fault. The reservation is virtual; only the
+/// pages touched are committed.
+const LAPACK_STACK_BYTES: usize = 64 << 20;
 
 /// How [`evaluate_policy`] solves the Bellman equation.
 #[derive(Debug, Clone, PartialEq)]
@@ -180,15 +188,25 @@ impl MarkovChain {
                 system[[s, n]] -= w;
             }
         }
-        let values = system
-            .solve_into(Array1::from(self.reward.clone()))
-            .map_err(|e| Error::Numerical {
-                what: "policy evaluation",
-                message: format!(
-                    "the linear system (I − γP_π) V = r_π has no unique solution ({e}); \
-                     with discount 1 the policy must reach a terminal state from every state"
-                ),
-            })?;
+        let rhs = Array1::from(self.reward.clone());
+        let failure = |message: String| Error::Numerical {
+            what: "policy evaluation",
+            message,
+        };
+        let solved = std::thread::scope(|scope| {
+            std::thread::Builder::new()
+                .stack_size(LAPACK_STACK_BYTES)
+                .spawn_scoped(scope, move || system.solve_into(rhs))
+                .map(|handle| handle.join())
+        })
+        .map_err(|e| failure(format!("could not start the dense solve's thread: {e}")))?
+        .map_err(|_| failure("the dense solve's thread panicked".into()))?;
+        let values = solved.map_err(|e| {
+            failure(format!(
+                "the linear system (I − γP_π) V = r_π has no unique solution ({e}); \
+                 with discount 1 the policy must reach a terminal state from every state"
+            ))
+        })?;
         Ok(values.to_vec())
     }
 
@@ -356,6 +374,39 @@ mod tests {
                 bellman += policy[[s, a]] * (reward.get(s, a) + gamma * ev);
             }
             assert!((bellman - dense[s]).abs() < 1e-10, "state {s}");
+        }
+    }
+
+    /// OpenBLAS's threaded LU needs 1–2 MiB of the caller's stack at S = 1024; called
+    /// from a thread with less, the dense solve used to end in a segmentation fault.
+    #[test]
+    fn the_dense_solve_works_from_a_small_stack_thread() {
+        let world = random_mdp(
+            &RandomMdpParams {
+                n_states: 1024,
+                n_actions: 2,
+                n_successors: 3,
+                ..Default::default()
+            },
+            5,
+        )
+        .unwrap();
+        let policy = Array2::from_elem((1024, 2), 0.5);
+        let reward = world.true_reward();
+        let values = |settings: PolicyEvaluationSettings| {
+            evaluate_policy(&world.mdp, &reward, policy.view(), 0.9, &settings).unwrap()
+        };
+        let dense = std::thread::scope(|scope| {
+            std::thread::Builder::new()
+                .stack_size(512 << 10)
+                .spawn_scoped(scope, || values(DENSE))
+                .unwrap()
+                .join()
+                .unwrap()
+        });
+        let iterative = values(ITERATIVE);
+        for s in 0..1024 {
+            assert!((dense[s] - iterative[s]).abs() < 1e-9, "state {s}");
         }
     }
 
