@@ -102,10 +102,17 @@ impl Objective {
                 return Ok(cached.clone());
             }
         }
+        // With several tasks the parallelism is across tasks, each solved on one thread:
+        // nesting rayon inside every step of every task costs more in wake-ups than the
+        // small per-task grids gain (the results are the same either way).
+        let per_task = SoftSettings {
+            parallel: self.settings.parallel && self.tasks.len() == 1,
+            ..self.settings.clone()
+        };
         let parts = self
             .tasks
             .par_iter()
-            .map(|task| nll_and_gradient(&task.mdp, &self.settings, &task.steps, theta))
+            .map(|task| nll_and_gradient(&task.mdp, &per_task, &task.steps, theta))
             .collect::<Result<Vec<_>>>()?;
         let k = theta.len();
         let mut nll = 0.0;

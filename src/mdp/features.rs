@@ -4,7 +4,7 @@
 //! state-action features f(s, a), and one-hot state features (K = S, a free reward per
 //! state, stored implicitly).
 
-use ndarray::{Array2, Array3, ArrayView1};
+use ndarray::{Array2, Array3, ArrayView1, ArrayView2};
 
 use crate::error::{Error, Result};
 
@@ -157,14 +157,14 @@ impl Features {
     pub fn reward(&self, theta: ArrayView1<f64>, n_actions: usize) -> Reward {
         assert_eq!(theta.len(), self.dim(), "θ has the wrong length");
         match &self.table {
-            FeatureTable::State(v) => Reward::per_state(v.dot(&theta).to_vec(), n_actions),
+            FeatureTable::State(v) => Reward::per_state(rows_times(v.view(), theta), n_actions),
             FeatureTable::StateAction(v) => {
                 let (s, a, k) = v.dim();
                 let flat = v
                     .view()
                     .into_shape_with_order((s * a, k))
                     .expect("contiguous");
-                Reward::per_state_action(flat.dot(&theta).to_vec(), n_actions)
+                Reward::per_state_action(rows_times(flat, theta), n_actions)
             }
             FeatureTable::OneHot { .. } => Reward::per_state(theta.to_vec(), n_actions),
         }
@@ -180,7 +180,7 @@ impl Features {
                     .view()
                     .into_shape_with_order((n_states * n_actions, k))
                     .expect("contiguous");
-                flat.t().dot(&ArrayView1::from(weights)).to_vec()
+                weighted_rows(flat, weights)
             }
             _ => {
                 let per_state: Vec<f64> = weights
@@ -188,12 +188,33 @@ impl Features {
                     .map(|row| row.iter().sum())
                     .collect();
                 match &self.table {
-                    FeatureTable::State(v) => v.t().dot(&ArrayView1::from(&per_state)).to_vec(),
+                    FeatureTable::State(v) => weighted_rows(v.view(), &per_state),
                     _ => per_state,
                 }
             }
         }
     }
+}
+
+/// M·x, one dot product per row. Plain loops rather than BLAS: the products are small
+/// and are called from many threads at once, where a threaded BLAS would spin.
+fn rows_times(m: ArrayView2<f64>, x: ArrayView1<f64>) -> Vec<f64> {
+    m.outer_iter()
+        .map(|row| row.iter().zip(x.iter()).map(|(a, b)| a * b).sum())
+        .collect()
+}
+
+/// Mᵀ·w = Σ_i w_i M_i, skipping rows of weight 0.
+fn weighted_rows(m: ArrayView2<f64>, w: &[f64]) -> Vec<f64> {
+    let mut out = vec![0.0; m.ncols()];
+    for (row, &wi) in m.outer_iter().zip(w) {
+        if wi != 0.0 {
+            out.iter_mut()
+                .zip(row.iter())
+                .for_each(|(o, f)| *o += wi * f);
+        }
+    }
+    out
 }
 
 impl FeatureTable {
