@@ -1,5 +1,6 @@
 //! Trajectory and demonstration-set types.
 
+use super::checks::{action_available, transition_possible};
 use crate::error::{Error, Result};
 use crate::mdp::Mdp;
 
@@ -95,25 +96,9 @@ impl Demonstrations {
                         format!("action {a} is out of range 0..{}", mdp.n_actions()),
                     ));
                 }
-                if !mdp.available(s, a) {
-                    let why = if mdp.is_terminal(s) {
-                        "a terminal state"
-                    } else {
-                        "a state where it is unavailable"
-                    };
-                    return Err(Error::demos(
-                        place(t),
-                        format!("action {a} taken in state {s}, {why}"),
-                    ));
-                }
-                let s_next = traj.states[t + 1];
-                let (next, _) = mdp.transitions().successors(s, a);
-                if !next.contains(&(s_next as u32)) {
-                    return Err(Error::demos(
-                        place(t + 1),
-                        format!("the transition {s} --{a}--> {s_next} has zero probability under the MDP"),
-                    ));
-                }
+                action_available(mdp, s, a).map_err(|m| Error::demos(place(t), m))?;
+                transition_possible(mdp, s, a, traj.states[t + 1])
+                    .map_err(|m| Error::demos(place(t + 1), m))?;
             }
         }
         Ok(())
