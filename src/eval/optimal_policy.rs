@@ -21,6 +21,7 @@ use ndarray::{Array2, ArrayView1, Axis};
 use super::{check_discount, check_reward};
 use crate::error::{Error, Result};
 use crate::inference::{backward, q_and_policy, SoftProblem, SoftSettings};
+use crate::inference::{iterate_to_fixed_point, Unconverged};
 use crate::mdp::{Mdp, Reward};
 
 /// Relative width of a tie between Q values in [`greedy_policy`].
@@ -70,54 +71,44 @@ pub fn hard_value_iteration(
     check_discount(discount)?;
     check_reward(mdp, reward, "reward")?;
     let n_states = mdp.n_states();
-    let (mut v, mut next) = (vec![0.0; n_states], vec![0.0; n_states]);
-    let mut change = f64::INFINITY;
-    for iteration in 1..=settings.max_iterations {
+    let sweep = |v: &[f64], next: &mut [f64]| {
         for (s, out) in next.iter_mut().enumerate() {
             *out = if mdp.is_terminal(s) {
                 0.0
             } else {
-                available_q(mdp, reward, discount, s, ArrayView1::from(&v))
+                available_q(mdp, reward, discount, s, ArrayView1::from(v))
                     .fold(f64::NEG_INFINITY, |m, (_, q)| m.max(q))
             };
         }
-        change = v
-            .iter()
-            .zip(&next)
-            .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
-        let scale = next.iter().fold(1.0f64, |m, x| m.max(x.abs()));
-        std::mem::swap(&mut v, &mut next);
-        if !change.is_finite() {
-            break;
-        }
-        if change <= settings.tolerance * scale {
+    };
+    match iterate_to_fixed_point(n_states, settings.tolerance, settings.max_iterations, sweep) {
+        Ok((v, iterations)) => {
             let mut q = Array2::from_elem((n_states, mdp.n_actions()), f64::NEG_INFINITY);
             for s in (0..n_states).filter(|&s| !mdp.is_terminal(s)) {
                 for (a, value) in available_q(mdp, reward, discount, s, ArrayView1::from(&v)) {
                     q[[s, a]] = value;
                 }
             }
-            return Ok(HardSolution {
+            Ok(HardSolution {
                 value: v,
                 q,
-                iterations: iteration,
-            });
+                iterations,
+            })
         }
-    }
-    if !change.is_finite() {
-        return Err(Error::Numerical {
+        Err(Unconverged::NonFinite { change }) => Err(Error::Numerical {
             what: "hard value iteration",
             message: format!("the change of V became {change}"),
-        });
+        }),
+        Err(Unconverged::Cap { last_change }) => Err(Error::NotConverged {
+            what: "hard value iteration",
+            iterations: settings.max_iterations,
+            last_change,
+            tolerance: settings.tolerance,
+            hint:
+                "with discount 1 every policy must reach a terminal state; give a discount below 1"
+                    .into(),
+        }),
     }
-    Err(Error::NotConverged {
-        what: "hard value iteration",
-        iterations: settings.max_iterations,
-        last_change: change,
-        tolerance: settings.tolerance,
-        hint: "with discount 1 every policy must reach a terminal state; give a discount below 1"
-            .into(),
-    })
 }
 
 /// (a, Q(s, a)) for the actions available in the non-terminal state s.

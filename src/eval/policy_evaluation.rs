@@ -21,7 +21,7 @@ use ndarray_linalg::Solve;
 
 use super::{check_discount, check_reward};
 use crate::error::{Error, Result};
-use crate::inference::for_each_state_chunk;
+use crate::inference::{for_each_state_chunk, iterate_to_fixed_point, Unconverged};
 use crate::mdp::{Mdp, Reward, PROBABILITY_SUM_TOLERANCE};
 
 /// Largest number of states solved with a dense linear system by default.
@@ -212,36 +212,30 @@ impl MarkovChain {
 
     fn iterate(&self, settings: &PolicyEvaluationSettings) -> Result<Vec<f64>> {
         let n_states = self.reward.len();
-        let mut v = vec![0.0; n_states];
-        let mut next = vec![0.0; n_states];
-        let mut change = f64::INFINITY;
-        for _ in 0..settings.max_iterations {
-            for_each_state_chunk(settings.parallel, &mut next, 1, 0, |first, out, _| {
+        let sweep = |v: &[f64], next: &mut [f64]| {
+            for_each_state_chunk(settings.parallel, next, 1, 0, |first, out, _| {
                 for (i, x) in out.iter_mut().enumerate() {
                     let s = first + i;
                     *x = self.reward[s] + self.successors(s).map(|(n, w)| w * v[n]).sum::<f64>();
                 }
             });
-            change = v
-                .iter()
-                .zip(&next)
-                .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
-            let scale = next.iter().fold(1.0f64, |m, x| m.max(x.abs()));
-            std::mem::swap(&mut v, &mut next);
-            if !change.is_finite() {
-                break;
-            }
-            if change <= settings.tolerance * scale {
-                return Ok(v);
-            }
+        };
+        match iterate_to_fixed_point(n_states, settings.tolerance, settings.max_iterations, sweep) {
+            Ok((v, _)) => Ok(v),
+            Err(
+                Unconverged::Cap { last_change }
+                | Unconverged::NonFinite {
+                    change: last_change,
+                },
+            ) => Err(Error::NotConverged {
+                what: "iterative policy evaluation",
+                iterations: settings.max_iterations,
+                last_change,
+                tolerance: settings.tolerance,
+                hint: "with discount 1 the policy must reach a terminal state from every state"
+                    .into(),
+            }),
         }
-        Err(Error::NotConverged {
-            what: "iterative policy evaluation",
-            iterations: settings.max_iterations,
-            last_change: change,
-            tolerance: settings.tolerance,
-            hint: "with discount 1 the policy must reach a terminal state from every state".into(),
-        })
     }
 }
 

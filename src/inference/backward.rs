@@ -15,6 +15,7 @@
 use ndarray::{Array2, ArrayView1};
 
 use super::chunks::for_each_state_chunk;
+use super::fixed_point::{iterate_to_fixed_point, Unconverged};
 use super::kernel::SoftProblem;
 use crate::error::{Error, Result};
 
@@ -115,34 +116,23 @@ pub fn backward(problem: &SoftProblem) -> Result<SoftValues> {
 fn fixed_point(problem: &SoftProblem, sweep: impl Fn(&[f64], &mut [f64])) -> Result<SoftValues> {
     let settings = &problem.settings;
     let n_states = problem.mdp.n_states();
-    let mut v = vec![0.0; n_states];
-    let mut next = vec![0.0; n_states];
-    let mut change = f64::INFINITY;
-    for iteration in 1..=settings.max_iterations {
-        sweep(&v, &mut next);
-        change = v
-            .iter()
-            .zip(&next)
-            .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
-        let scale = next.iter().fold(1.0f64, |m, x| m.max(x.abs()));
-        std::mem::swap(&mut v, &mut next);
-        if !change.is_finite() {
-            break;
-        }
-        if change <= settings.tolerance * scale {
-            let values = Array2::from_shape_vec((1, n_states), v).expect("shape");
-            return Ok(SoftValues {
-                values,
-                horizon: None,
-                iterations: iteration,
-            });
-        }
+    match iterate_to_fixed_point(n_states, settings.tolerance, settings.max_iterations, sweep) {
+        Ok((v, iterations)) => Ok(SoftValues {
+            values: Array2::from_shape_vec((1, n_states), v).expect("shape"),
+            horizon: None,
+            iterations,
+        }),
+        Err(Unconverged::Cap { last_change }) => Err(not_converged(settings, last_change)),
+        Err(Unconverged::NonFinite { change }) => Err(not_converged(settings, change)),
     }
-    Err(Error::NotConverged {
+}
+
+fn not_converged(settings: &super::SoftSettings, last_change: f64) -> Error {
+    Error::NotConverged {
         what: "infinite-horizon soft value iteration",
         iterations: settings.max_iterations,
-        last_change: change,
+        last_change,
         tolerance: settings.tolerance,
         hint: settings.divergence_hint(),
-    })
+    }
 }

@@ -5,6 +5,7 @@
 
 mod backward;
 mod chunks;
+mod fixed_point;
 mod forward;
 mod kernel;
 mod sample;
@@ -19,6 +20,7 @@ pub use settings::{ActionPrior, Backup, SoftSettings};
 pub use solution::{q_and_policy, Solution, Timing, SOLUTION_FORMAT};
 
 pub(crate) use chunks::for_each_state_chunk;
+pub(crate) use fixed_point::{iterate_to_fixed_point, Unconverged};
 pub(crate) use forward::{gather, policy_flow};
 
 use std::time::Instant;
