@@ -21,10 +21,13 @@
 //!   stopping tolerance, and the residuals the model file records at θ = 0 and at the end
 //!   are exactly these classic differences (the exact gradient is then their difference).
 
-use std::ffi::OsStr;
+mod common;
+
+use common::{irl, path, succeed};
+
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use irl::demos::{feature_counts, read_demos, start_distribution};
 use irl::inference::{backward, forward, SoftProblem, SoftSettings};
@@ -34,29 +37,8 @@ use irl::Mdp;
 use ndarray::Array1;
 use serde_json::Value;
 
-fn irl<S: AsRef<OsStr>>(args: &[S]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_irl"))
-        .args(args)
-        .output()
-        .expect("the irl binary runs")
-}
-
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn succeed<S: AsRef<OsStr> + std::fmt::Debug>(args: &[S]) -> Output {
-    let output = irl(args);
-    assert!(
-        output.status.success(),
-        "irl {args:?} failed:\n{}",
-        text(&output.stderr)
-    );
-    output
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().expect("UTF-8 temporary path")
 }
 
 fn listing(dir: &Path) -> Vec<String> {

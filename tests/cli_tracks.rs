@@ -17,10 +17,12 @@
 //! tracks file ends with a non-zero status and a one-line message naming the file and
 //! the line, never a panic, and leaves no output behind.
 
-use std::ffi::OsStr;
+mod common;
+
+use common::{irl, path, succeed};
+
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
 
 use serde_json::Value;
 
@@ -54,27 +56,6 @@ fn expected_demos() -> Vec<(&'static str, Vec<usize>, Vec<usize>)> {
         ("c", vec![5, 10], vec![NORTHEAST]),
         ("e", vec![11, 6, 5, 0], vec![SOUTHWEST, WEST, SOUTHWEST]),
     ]
-}
-
-fn irl<S: AsRef<OsStr>>(args: &[S]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_irl"))
-        .args(args)
-        .output()
-        .expect("the irl binary runs")
-}
-
-fn succeed<S: AsRef<OsStr> + std::fmt::Debug>(args: &[S]) -> Output {
-    let output = irl(args);
-    assert!(
-        output.status.success(),
-        "irl {args:?} failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 fn read_json(p: &Path) -> Value {

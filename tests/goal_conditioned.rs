@@ -18,11 +18,8 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::ffi::OsStr;
-use std::path::Path;
-use std::process::{Command, Output};
 
-use common::{far_from, sample_towards, SoftGrid};
+use common::{far_from, path, sample_towards, succeed, SoftGrid};
 use irl::demos::{write_demos, Demonstrations, Trajectory};
 use irl::eval::evaluate_by_goal;
 use irl::inference::SoftSettings;
@@ -321,27 +318,6 @@ fn reference_recovery_nll(world: &SoftGrid, demos: &Demonstrations) -> f64 {
 // ---------------------------------------------------------------------------------------
 // (c) `irl fit --goal-conditioned` and `irl evaluate` through the binary.
 
-fn irl<S: AsRef<OsStr>>(args: &[S]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_irl"))
-        .args(args)
-        .output()
-        .expect("the irl binary runs")
-}
-
-fn succeed<S: AsRef<OsStr> + std::fmt::Debug>(args: &[S]) -> Output {
-    let output = irl(args);
-    assert!(
-        output.status.success(),
-        "irl {args:?} failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
 #[test]
 fn fit_goal_conditioned_and_evaluate_through_the_binary() {
     let world = recovery_world();
@@ -450,7 +426,7 @@ fn fit_goal_conditioned_and_evaluate_through_the_binary() {
         .all(|w| w["standard_error"].as_f64().unwrap() > 0.0));
 
     // True weights are for models without goals only.
-    let output = irl(&[
+    let output = common::irl(&[
         "evaluate",
         "--mdp",
         path(&mdp_path),

@@ -6,11 +6,13 @@
 #![allow(dead_code, unused_imports)]
 
 mod chain;
+mod cli;
 mod goal_sampling;
 mod soft_grid;
 mod table_mdp;
 
 pub use chain::*;
+pub use cli::*;
 pub use goal_sampling::*;
 pub use soft_grid::*;
 pub use table_mdp::*;
