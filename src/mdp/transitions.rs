@@ -62,16 +62,8 @@ impl Transitions {
                 ));
             }
         }
-        if n_states == 0 || n_actions == 0 {
-            return Err(Error::mdp(
-                "n_states",
-                "an MDP needs at least one state and one action",
-            ));
-        }
-        let n_rows = n_states
-            .checked_mul(n_actions)
-            .filter(|&r| r < u32::MAX as usize && n_states < u32::MAX as usize)
-            .ok_or_else(|| Error::mdp("n_states", "S·A must be below 2^32"))?;
+        check_sizes(n_states, n_actions)?;
+        let n_rows = n_states * n_actions;
         for i in 0..n {
             let check = |field: &str, value: usize, bound: usize| {
                 if value >= bound {
@@ -86,12 +78,7 @@ impl Transitions {
             check("s", s[i], n_states)?;
             check("a", a[i], n_actions)?;
             check("s_next", s_next[i], n_states)?;
-            if !p[i].is_finite() || p[i] < 0.0 || p[i] > 1.0 + PROBABILITY_SUM_TOLERANCE {
-                return Err(Error::mdp(
-                    format!("transitions.p[{i}]"),
-                    format!("probability {} is not a finite number in [0, 1]", p[i]),
-                ));
-            }
+            check_probability(&format!("transitions.p[{i}]"), p[i])?;
         }
         // Counting sort of entry indices by row, then by successor within a row.
         let mut order: Vec<usize> = (0..n).collect();
@@ -142,6 +129,104 @@ impl Transitions {
         for row in 0..n_rows {
             row_start[row + 1] += row_start[row];
         }
+        Ok(Self::with_predecessors(
+            n_states, n_actions, row_start, next, prob,
+        ))
+    }
+
+    /// Build from compressed sparse rows as SciPy stores them: row `s·A + a` holds
+    /// entries `row_start[row]..row_start[row + 1]` of `next` (columns s') and `prob`.
+    ///
+    /// Validates what [`from_arrays`](Self::from_arrays) does; errors name the array
+    /// and index (`indptr[3]`, `indices[17]`, `data[17]`). Entries with p = 0 are dropped
+    /// and each row is sorted by successor.
+    pub fn from_csr(
+        n_states: usize,
+        n_actions: usize,
+        row_start: Vec<usize>,
+        next: Vec<u32>,
+        prob: Vec<f64>,
+    ) -> Result<Self> {
+        check_sizes(n_states, n_actions)?;
+        let n_rows = n_states * n_actions;
+        if row_start.len() != n_rows + 1 {
+            return Err(Error::mdp(
+                "indptr",
+                format!(
+                    "has {} entries, expected S·A + 1 = {}",
+                    row_start.len(),
+                    n_rows + 1
+                ),
+            ));
+        }
+        if next.len() != prob.len() {
+            return Err(Error::mdp(
+                "indices",
+                format!(
+                    "has {} entries but data has {}; they must be parallel",
+                    next.len(),
+                    prob.len()
+                ),
+            ));
+        }
+        if row_start[0] != 0 || row_start[n_rows] != next.len() {
+            return Err(Error::mdp(
+                "indptr",
+                format!(
+                    "must start at 0 and end at the number of entries {}, found {} … {}",
+                    next.len(),
+                    row_start[0],
+                    row_start[n_rows]
+                ),
+            ));
+        }
+        if let Some(row) = (0..n_rows).find(|&r| row_start[r + 1] < row_start[r]) {
+            return Err(Error::mdp(
+                format!("indptr[{}]", row + 1),
+                format!(
+                    "decreases from {} to {}",
+                    row_start[row],
+                    row_start[row + 1]
+                ),
+            ));
+        }
+        let (mut next, mut prob) = (next, prob);
+        for row in 0..n_rows {
+            let range = row_start[row]..row_start[row + 1];
+            for k in range.clone() {
+                if next[k] as usize >= n_states {
+                    return Err(Error::mdp(
+                        format!("indices[{k}]"),
+                        format!("state {} is out of range 0..{n_states}", next[k]),
+                    ));
+                }
+                check_probability(&format!("data[{k}]"), prob[k])?;
+            }
+            sort_row(&mut next[range.clone()], &mut prob[range.clone()]);
+            if let Some(k) = range.clone().skip(1).find(|&k| next[k] == next[k - 1]) {
+                return Err(Error::mdp(
+                    format!("indices[{k}]"),
+                    format!(
+                        "duplicate successor {} of (s={}, a={})",
+                        next[k],
+                        row / n_actions,
+                        row % n_actions
+                    ),
+                ));
+            }
+            let sum: f64 = prob[range.clone()].iter().sum();
+            if !range.is_empty() && (sum - 1.0).abs() > PROBABILITY_SUM_TOLERANCE {
+                return Err(Error::mdp(
+                    format!("indptr[{row}]"),
+                    format!(
+                        "probabilities of row {row} (s={}, a={}) sum to {sum:.12}, expected 1 within {PROBABILITY_SUM_TOLERANCE:e}",
+                        row / n_actions,
+                        row % n_actions
+                    ),
+                ));
+            }
+        }
+        let (row_start, next, prob) = drop_zeros(row_start, next, prob);
         Ok(Self::with_predecessors(
             n_states, n_actions, row_start, next, prob,
         ))
@@ -240,6 +325,71 @@ impl Transitions {
     }
 }
 
+/// S ≥ 1, A ≥ 1, and every row index s·A + a fits in a `u32`.
+fn check_sizes(n_states: usize, n_actions: usize) -> Result<()> {
+    if n_states == 0 || n_actions == 0 {
+        return Err(Error::mdp(
+            "n_states",
+            "an MDP needs at least one state and one action",
+        ));
+    }
+    n_states
+        .checked_mul(n_actions)
+        .filter(|&r| r < u32::MAX as usize)
+        .map(|_| ())
+        .ok_or_else(|| Error::mdp("n_states", "S·A must be below 2^32"))
+}
+
+fn check_probability(place: &str, p: f64) -> Result<()> {
+    if !p.is_finite() || !(0.0..=1.0 + PROBABILITY_SUM_TOLERANCE).contains(&p) {
+        return Err(Error::mdp(
+            place,
+            format!("probability {p} is not a finite number in [0, 1]"),
+        ));
+    }
+    Ok(())
+}
+
+/// Sort one row's entries by successor (insertion sort: rows are short and usually sorted).
+fn sort_row(next: &mut [u32], prob: &mut [f64]) {
+    for i in 1..next.len() {
+        let mut j = i;
+        while j > 0 && next[j - 1] > next[j] {
+            next.swap(j - 1, j);
+            prob.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+}
+
+/// Remove entries with p = 0, compacting the arrays in place.
+fn drop_zeros(
+    mut row_start: Vec<usize>,
+    mut next: Vec<u32>,
+    mut prob: Vec<f64>,
+) -> (Vec<usize>, Vec<u32>, Vec<f64>) {
+    if prob.iter().all(|&p| p > 0.0) {
+        return (row_start, next, prob);
+    }
+    let mut write = 0;
+    let mut read_start = 0;
+    for row in 0..row_start.len() - 1 {
+        let read_end = row_start[row + 1];
+        for k in read_start..read_end {
+            if prob[k] > 0.0 {
+                next[write] = next[k];
+                prob[write] = prob[k];
+                write += 1;
+            }
+        }
+        read_start = read_end;
+        row_start[row + 1] = write;
+    }
+    next.truncate(write);
+    prob.truncate(write);
+    (row_start, next, prob)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -321,5 +471,62 @@ mod tests {
         assert!(e.contains("transitions.p[0]"), "{e}");
         let e = err(Transitions::from_arrays(2, 1, &[0], &[0, 0], &[1], &[1.0]));
         assert!(e.contains("transitions.a"), "{e}");
+    }
+
+    #[test]
+    fn csr_rows_match_parallel_arrays_and_bad_rows_are_named() {
+        let from_csr = Transitions::from_csr(
+            2,
+            2,
+            vec![0, 2, 3, 4, 4],
+            vec![1, 0, 1, 1],
+            vec![0.75, 0.25, 1.0, 1.0],
+        )
+        .unwrap();
+        assert_eq!(from_csr, two_state());
+        let err = |r: Result<Transitions>| r.unwrap_err().to_string();
+        let e = err(Transitions::from_csr(
+            2,
+            1,
+            vec![0, 1, 2],
+            vec![1, 2],
+            vec![1.0, 1.0],
+        ));
+        assert!(
+            e.contains("indices[1]") && e.contains("out of range"),
+            "{e}"
+        );
+        let e = err(Transitions::from_csr(
+            2,
+            1,
+            vec![0, 2, 2],
+            vec![1, 1],
+            vec![0.5, 0.5],
+        ));
+        assert!(e.contains("indices[1]") && e.contains("duplicate"), "{e}");
+        let e = err(Transitions::from_csr(
+            2,
+            1,
+            vec![0, 1, 2],
+            vec![1, 0],
+            vec![0.9, 1.0],
+        ));
+        assert!(e.contains("indptr[0]") && e.contains("sum to 0.9"), "{e}");
+        let e = err(Transitions::from_csr(
+            3,
+            1,
+            vec![0, 2, 1, 3],
+            vec![1, 0, 2],
+            vec![0.5, 0.5, 1.0],
+        ));
+        assert!(e.contains("indptr[2]") && e.contains("decreases"), "{e}");
+        let e = err(Transitions::from_csr(2, 1, vec![0, 1], vec![1], vec![1.0]));
+        assert!(e.contains("indptr") && e.contains("S·A + 1 = 3"), "{e}");
+        let zeros = Transitions::from_csr(1, 1, vec![0, 2], vec![0, 0], vec![1.0, 0.0]);
+        assert!(err(zeros).contains("duplicate"));
+        let dropped =
+            Transitions::from_csr(2, 1, vec![0, 2, 3], vec![0, 1, 1], vec![0.0, 1.0, 1.0]).unwrap();
+        assert_eq!(dropped.nnz(), 2);
+        assert_eq!(dropped.successors(0, 0), (&[1u32][..], &[1.0][..]));
     }
 }
