@@ -22,7 +22,9 @@
 mod common;
 
 use common::{Shape, TableMdp};
-use irl::inference::{solve, ActionPrior, Backup, SoftSettings, Solution};
+use irl::inference::{
+    solve, state_action_occupancy, ActionPrior, Backup, SoftProblem, SoftSettings, Solution,
+};
 use ndarray::Array3;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -400,8 +402,16 @@ fn occupancy_and_expected_features_are_trajectory_marginals() {
                 assert_close(rows[[step, s]], expected, 1e-12, &what, &case.label);
             }
         }
+        let mdp = t.build();
+        let problem = SoftProblem::new(
+            &mdp,
+            mdp.features()
+                .reward(ndarray::ArrayView1::from(&t.theta), mdp.n_actions()),
+            settings.clone(),
+        );
+        let pairs = state_action_occupancy(&problem, &solution.values, mdp.initial()).unwrap();
         for (i, &expected) in state_action.iter().enumerate() {
-            let got = solution.occupancy.state_action[i];
+            let got = pairs[i];
             let what = format!(
                 "state-action occupancy ({}, {})",
                 i / t.n_actions,

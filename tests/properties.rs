@@ -234,13 +234,13 @@ proptest! {
         let theta = ArrayView1::from(&table.theta);
         let run = |parallel| solve(&mdp, theta, &SoftSettings { parallel, ..settings.clone() }, true).expect("solves");
         let (par, seq) = (run(true), run(false));
-        let close = |x: f64, y: f64| x == y || (x - y).abs() <= 1e-12 * x.abs().max(1.0);
+        let close = |x: f64, y: f64| x.to_bits() == y.to_bits();
         let pairs = [
             (par.values.rows().iter().copied().collect::<Vec<_>>(), seq.values.rows().iter().copied().collect::<Vec<_>>(), "V"),
             (par.q_and_policy.as_ref().unwrap().0.iter().copied().collect(), seq.q_and_policy.as_ref().unwrap().0.iter().copied().collect(), "Q"),
             (par.q_and_policy.as_ref().unwrap().1.iter().copied().collect(), seq.q_and_policy.as_ref().unwrap().1.iter().copied().collect(), "π"),
             (par.occupancy.states.as_ref().unwrap().iter().copied().collect(), seq.occupancy.states.as_ref().unwrap().iter().copied().collect(), "D"),
-            (par.occupancy.state_action.clone(), seq.occupancy.state_action.clone(), "state-action occupancy"),
+            (par.occupancy.visits.clone(), seq.occupancy.visits.clone(), "visits"),
             (par.occupancy.expected_features.clone(), seq.occupancy.expected_features.clone(), "expected features"),
             (vec![par.log_partition], vec![seq.log_partition], "log_partition"),
         ];

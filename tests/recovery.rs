@@ -105,9 +105,8 @@ fn optimal_value_from_p0(world: &World) -> f64 {
     let reward: Reward = world.true_reward();
     let problem = irl::inference::SoftProblem::new(&world.mdp, reward.clone(), settings());
     let values = irl::inference::backward(&problem).expect("backward");
-    let occupancy = irl::inference::forward(&problem, &values, world.mdp.initial(), false)
-        .expect("forward")
-        .state_action;
+    let occupancy = irl::inference::state_action_occupancy(&problem, &values, world.mdp.initial())
+        .expect("forward");
     let n_actions = world.mdp.n_actions();
     occupancy
         .iter()

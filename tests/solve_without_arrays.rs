@@ -25,7 +25,7 @@ fn finite_horizon_summaries_need_no_per_step_arrays() {
     assert!(lean.q_and_policy.is_none());
     assert!(lean.occupancy.states.is_none());
     assert_eq!(lean.values.rows().dim(), (horizon + 1, n_states));
-    assert_eq!(lean.occupancy.state_action.len(), n_states * n_actions);
+    assert_eq!(lean.occupancy.visits.len(), n_states);
 
     let full = solve(&mdp, theta, &settings, true).expect("solves");
     let (q, policy) = full.q_and_policy.as_ref().expect("arrays");
@@ -37,5 +37,5 @@ fn finite_horizon_summaries_need_no_per_step_arrays() {
         lean.occupancy.expected_features,
         full.occupancy.expected_features
     );
-    assert_eq!(lean.occupancy.state_action, full.occupancy.state_action);
+    assert_eq!(lean.occupancy.visits, full.occupancy.visits);
 }

@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::demos::Demonstrations;
 use crate::error::Result;
-use crate::inference::{backward, forward, SoftProblem, SoftSettings, SoftValues};
+use crate::inference::{backward, state_action_occupancy, SoftProblem, SoftSettings, SoftValues};
 use crate::irl::{goal_mdp, group_by_goal, nll_and_gradient, Alignment, DemoSteps};
 use crate::mdp::{Mdp, Reward};
 use rayon::prelude::*;
@@ -110,7 +110,7 @@ pub fn evaluate(
         let (true_log_likelihood, _) = score(&true_problem, &true_values, demos, alignment);
         metrics.true_nll_per_action = Some(-true_log_likelihood / n as f64);
         let value_of = |problem: &SoftProblem, values: &SoftValues| -> Result<f64> {
-            let occupancy = forward(problem, values, mdp.initial(), false)?.state_action;
+            let occupancy = state_action_occupancy(problem, values, mdp.initial())?;
             let n_actions = mdp.n_actions();
             Ok(occupancy
                 .iter()

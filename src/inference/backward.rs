@@ -4,6 +4,9 @@
 //! with Q_t from V_{t+1} (see [`kernel`](super::kernel)). Only the T+1 value rows are
 //! kept, O(S·T) memory; Q_t and π_t are recomputed from V_{t+1} when needed.
 //!
+//! Each chunk of states first stores max_a z and Σ_a e^(z − max) per state, then takes
+//! all the chunk's logarithms in one loop, so they vectorise like the exponentials.
+//!
 //! Infinite horizon: the same backup iterated from V = 0 to its fixed point. The
 //! iteration stops when ‖V_{k+1} − V_k‖∞ ≤ tolerance · max(1, ‖V_{k+1}‖∞); reaching the
 //! iteration cap is an error. With γ < 1 the backup is a γ-contraction; with γ = 1 it
@@ -14,7 +17,7 @@
 
 use ndarray::{Array2, ArrayView1};
 
-use super::chunks::for_each_state_chunk;
+use super::chunks::{for_each_state_chunk, CHUNK_STATES};
 use super::fixed_point::{iterate_to_fixed_point, Unconverged};
 use super::kernel::SoftProblem;
 use crate::error::{Error, Result};
@@ -73,16 +76,31 @@ impl SoftValues {
 /// Returns the value rows; fails if the infinite-horizon iteration does not converge or
 /// a value becomes non-finite.
 pub fn backward(problem: &SoftProblem) -> Result<SoftValues> {
-    let n_states = problem.mdp.n_states();
-    let n_actions = problem.mdp.n_actions();
+    let mdp = problem.mdp;
+    let (n_states, n_actions) = (mdp.n_states(), mdp.n_actions());
     let settings = &problem.settings;
     let sweep = |next: &[f64], out: &mut [f64]| {
-        let next = ArrayView1::from(next);
-        for_each_state_chunk(settings.parallel, out, 1, n_actions, |first, rows, q| {
-            for (i, v) in rows.iter_mut().enumerate() {
-                *v = problem.q_and_value(first + i, next, q);
-            }
-        });
+        let scratch_len = n_actions + CHUNK_STATES;
+        for_each_state_chunk(
+            settings.parallel,
+            out,
+            1,
+            scratch_len,
+            |first, rows, scratch| {
+                let (z, maxima) = scratch.split_at_mut(n_actions);
+                for (i, (v, max)) in rows.iter_mut().zip(maxima.iter_mut()).enumerate() {
+                    let s = first + i;
+                    (*max, *v) = if mdp.is_terminal(s) {
+                        (0.0, 1.0)
+                    } else {
+                        problem.soft_max_parts(s, next, z)
+                    };
+                }
+                for (v, &max) in rows.iter_mut().zip(maxima.iter()) {
+                    *v = problem.value_from_parts(max, *v);
+                }
+            },
+        );
     };
     let values = match settings.horizon {
         Some(horizon) => {

@@ -10,16 +10,17 @@
 //! then the discounted probability of arriving there (each arrival counted once), which
 //! keeps it finite when γ = 1.
 //!
-//! π_t is recomputed from V_{t+1} state by state; the step from D_t to D_{t+1} is a gather
-//! over the predecessor CSR, parallel over s' with no write conflicts.
+//! π_t is recomputed from V_{t+1} state by state and D_t is pushed along the rows just
+//! read (see [`propagate`](super::propagate)). With state features only the per-state
+//! visits are summed; the S·A state-action occupancy is kept only when the features
+//! depend on the action or a caller asks for it.
 
 use ndarray::{Array2, ArrayView1};
 
 use super::backward::SoftValues;
-use super::chunks::for_each_state_chunk;
 use super::kernel::SoftProblem;
+use super::propagate::{Carry, Propagator};
 use crate::error::{Error, Result};
-use crate::mdp::Mdp;
 
 /// The result of a forward pass.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,8 +28,12 @@ pub struct Occupancy {
     /// D_0..D_T (finite horizon) or the discounted sum Σ_t γ^t D_t (one row); `None`
     /// when the rows were not asked for.
     pub states: Option<Array2<f64>>,
-    /// Σ_t γ^t D_t(s) π_t(a|s), rows `s·A + a`.
-    pub state_action: Vec<f64>,
+    /// Σ_t γ^t D_t(s) over the steps at which s acts (non-terminal s, t < T): the
+    /// discounted visits at which reward is collected.
+    pub visits: Vec<f64>,
+    /// Σ_t γ^t D_t(s) π_t(a|s), rows `s·A + a`; kept when the features depend on the
+    /// action or when asked for (see [`state_action_occupancy`]).
+    pub state_action: Option<Vec<f64>>,
     /// Σ_{s,a} state_action(s, a) f(s, a).
     pub expected_features: Vec<f64>,
 }
@@ -42,15 +47,53 @@ pub fn forward(
     start: &[f64],
     keep_rows: bool,
 ) -> Result<Occupancy> {
+    let pairs = problem.mdp().features().is_per_action();
+    run(problem, values, start, keep_rows, pairs)
+}
+
+/// The state-action occupancy Σ_t γ^t D_t(s) π_t(a|s) from `start`, rows `s·A + a`.
+pub fn state_action_occupancy(
+    problem: &SoftProblem,
+    values: &SoftValues,
+    start: &[f64],
+) -> Result<Vec<f64>> {
+    Ok(run(problem, values, start, false, true)?
+        .state_action
+        .expect("asked for"))
+}
+
+fn run(
+    problem: &SoftProblem,
+    values: &SoftValues,
+    start: &[f64],
+    keep_rows: bool,
+    pairs: bool,
+) -> Result<Occupancy> {
     let mdp = problem.mdp;
     let (n_states, n_actions) = (mdp.n_states(), mdp.n_actions());
     let settings = &problem.settings;
     let gamma = settings.discount;
+    let mut propagator = Propagator::new(problem);
     let mut d = start.to_vec();
     let mut d_next = vec![0.0; n_states];
-    let mut flow = vec![0.0; n_states * n_actions];
-    let mut state_action = vec![0.0; n_states * n_actions];
+    let mut visits = vec![0.0; n_states];
+    let mut state_action = pairs.then(|| vec![0.0; n_states * n_actions]);
     let mut weight = 1.0;
+    let mut step =
+        |d: &[f64], d_next: &mut [f64], next_v: ArrayView1<f64>, weight: f64, absorbing| {
+            add_acting(&mut visits, d, weight, mdp.terminal_mask());
+            let next_v = next_v.as_slice().expect("contiguous values");
+            let total = state_action.as_deref_mut().map(|total| (total, weight));
+            propagator.step(
+                problem,
+                next_v,
+                d,
+                Carry::Dynamics,
+                absorbing,
+                d_next,
+                total,
+            );
+        };
     let states = match values.horizon() {
         Some(horizon) => {
             let mut rows = keep_rows.then(|| Array2::zeros((horizon + 1, n_states)));
@@ -58,9 +101,7 @@ pub fn forward(
                 if let Some(rows) = rows.as_mut() {
                     rows.row_mut(t).assign(&ArrayView1::from(&d));
                 }
-                policy_flow(problem, values.next(t), &d, &mut flow);
-                accumulate(&mut state_action, &flow, weight);
-                gather(mdp, &flow, &d, &mut d_next, true, settings.parallel);
+                step(&d, &mut d_next, values.next(t), weight, true);
                 std::mem::swap(&mut d, &mut d_next);
                 weight *= gamma;
             }
@@ -74,9 +115,7 @@ pub fn forward(
             let mut converged = false;
             for _ in 0..settings.max_iterations {
                 accumulate(&mut total, &d, weight);
-                policy_flow(problem, values.next(0), &d, &mut flow);
-                accumulate(&mut state_action, &flow, weight);
-                gather(mdp, &flow, &d, &mut d_next, false, settings.parallel);
+                step(&d, &mut d_next, values.next(0), weight, false);
                 std::mem::swap(&mut d, &mut d_next);
                 weight *= gamma;
                 let moving: f64 = (0..n_states)
@@ -101,67 +140,25 @@ pub fn forward(
             keep_rows.then(|| Array2::from_shape_vec((1, n_states), total).expect("shape"))
         }
     };
-    let expected_features = mdp.features().weighted_sum(&state_action, n_actions);
+    let expected_features = match &state_action {
+        Some(pairs) => mdp.features().weighted_sum(pairs, n_actions),
+        None => mdp.features().weighted_state_sum(&visits),
+    };
     Ok(Occupancy {
         states,
+        visits,
         state_action,
         expected_features,
     })
 }
 
-/// flow(s, a) = d(s) π(a|s) with π from `next_v`; states without mass are skipped.
-pub(crate) fn policy_flow(
-    problem: &SoftProblem,
-    next_v: ArrayView1<f64>,
-    d: &[f64],
-    flow: &mut [f64],
-) {
-    let n_actions = problem.mdp.n_actions();
-    for_each_state_chunk(
-        problem.settings.parallel,
-        flow,
-        n_actions,
-        n_actions,
-        |first, rows, q| {
-            for (i, row) in rows.chunks_exact_mut(n_actions).enumerate() {
-                let s = first + i;
-                if d[s] == 0.0 || problem.mdp.is_terminal(s) {
-                    row.fill(0.0);
-                    continue;
-                }
-                let v = problem.q_and_value(s, next_v, q);
-                problem.policy_from_q(s, q, v, row);
-                row.iter_mut().for_each(|x| *x *= d[s]);
-            }
-        },
-    );
-}
-
-/// d_next(s') = Σ_{(s,a) → s'} flow(s, a) p(s'|s, a), plus d(s') at terminal s' when
-/// `keep_terminal` (absorbing mass stays).
-pub(crate) fn gather(
-    mdp: &Mdp,
-    flow: &[f64],
-    d: &[f64],
-    d_next: &mut [f64],
-    keep_terminal: bool,
-    parallel: bool,
-) {
-    let transitions = mdp.transitions();
-    for_each_state_chunk(parallel, d_next, 1, 0, |first, out, _| {
-        for (i, x) in out.iter_mut().enumerate() {
-            let s = first + i;
-            let (rows, probs) = transitions.predecessors(s);
-            let mut acc = 0.0;
-            for (&row, &p) in rows.iter().zip(probs) {
-                acc += flow[row as usize] * p;
-            }
-            if keep_terminal && mdp.is_terminal(s) {
-                acc += d[s];
-            }
-            *x = acc;
+/// total(s) += weight·d(s) for the states that act (non-terminal).
+pub(crate) fn add_acting(total: &mut [f64], d: &[f64], weight: f64, terminal: &[bool]) {
+    for ((t, &x), &end) in total.iter_mut().zip(d).zip(terminal) {
+        if !end {
+            *t += weight * x;
         }
-    });
+    }
 }
 
 fn accumulate(total: &mut [f64], x: &[f64], weight: f64) {

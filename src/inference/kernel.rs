@@ -16,38 +16,58 @@
 
 use ndarray::ArrayView1;
 
+use super::fastmath::{exp_nonpositive, exp_shifted, ln_positive};
 use super::settings::{ActionPrior, Backup, SoftSettings};
 use crate::mdp::{Mdp, Reward};
+
+/// log ρ(a|s) on available actions, stored only as finely as the prior varies.
+#[derive(Debug, Clone)]
+enum LogPrior {
+    /// ρ = 1: log ρ = 0 (prior `none`).
+    Flat,
+    /// −ln |A(s)| per state (prior `uniform`).
+    PerState(Vec<f64>),
+    /// log ρ(a|s) per pair, rows `s·A + a` (a prior given per state and action).
+    PerPair(Vec<f64>),
+}
 
 /// The ingredients of one soft dynamic program: MDP, reward, log prior, settings.
 #[derive(Debug, Clone)]
 pub struct SoftProblem<'a> {
     pub(crate) mdp: &'a Mdp,
     pub(crate) reward: Reward,
-    /// log ρ(a|s), −∞ for unavailable actions and terminal states; rows `s·A + a`.
-    pub(crate) log_prior: Vec<f64>,
+    log_prior: LogPrior,
     pub(crate) settings: SoftSettings,
+    inv_alpha: f64,
+    /// ln γ and ln(1 − γ), for the optimistic backup.
+    ln_gamma: f64,
+    ln_leak: f64,
 }
 
 impl<'a> SoftProblem<'a> {
     /// Assemble a problem; `settings` must have passed [`SoftSettings::check`].
     pub fn new(mdp: &'a Mdp, reward: Reward, settings: SoftSettings) -> Self {
         let (n_states, n_actions) = (mdp.n_states(), mdp.n_actions());
-        let mut log_prior = vec![f64::NEG_INFINITY; n_states * n_actions];
-        for s in 0..n_states {
-            let n_available = mdp.n_available(s) as f64;
-            for a in (0..n_actions).filter(|&a| mdp.available(s, a)) {
-                log_prior[s * n_actions + a] = match &settings.action_prior {
-                    ActionPrior::None => 0.0,
-                    ActionPrior::Uniform => -n_available.ln(),
-                    ActionPrior::PerState(rho) => rho[[s, a]].ln(),
-                };
-            }
-        }
+        let log_prior = match &settings.action_prior {
+            ActionPrior::None => LogPrior::Flat,
+            ActionPrior::Uniform => LogPrior::PerState(
+                (0..n_states)
+                    .map(|s| -(mdp.n_available(s).max(1) as f64).ln())
+                    .collect(),
+            ),
+            ActionPrior::PerState(rho) => LogPrior::PerPair(
+                (0..n_states * n_actions)
+                    .map(|row| rho[[row / n_actions, row % n_actions]].ln())
+                    .collect(),
+            ),
+        };
         Self {
             mdp,
             reward,
             log_prior,
+            inv_alpha: 1.0 / settings.temperature,
+            ln_gamma: settings.discount.ln(),
+            ln_leak: (1.0 - settings.discount).ln(),
             settings,
         }
     }
@@ -70,37 +90,44 @@ impl<'a> SoftProblem<'a> {
     /// log ρ(a|s); −∞ where the action is unavailable.
     #[inline]
     pub fn log_prior_at(&self, s: usize, a: usize) -> f64 {
-        self.log_prior[s * self.mdp.n_actions() + a]
+        if !self.mdp.available(s, a) {
+            return f64::NEG_INFINITY;
+        }
+        match &self.log_prior {
+            LogPrior::Flat => 0.0,
+            LogPrior::PerState(v) => v[s],
+            LogPrior::PerPair(v) => v[s * self.mdp.n_actions() + a],
+        }
     }
 
     /// Write Q(s, ·) into `q` (length A) and return V(s); terminal states give V = 0 and
     /// Q = −∞ everywhere.
-    #[inline]
     pub fn q_and_value(&self, s: usize, next_v: ArrayView1<f64>, q: &mut [f64]) -> f64 {
-        let n_actions = q.len();
         if self.mdp.is_terminal(s) {
             q.fill(f64::NEG_INFINITY);
             return 0.0;
         }
-        let alpha = self.settings.temperature;
-        let mut z_max = f64::NEG_INFINITY;
+        let next_v = next_v.as_slice().expect("contiguous values");
+        self.continuations(s, next_v, q);
         for (a, q_a) in q.iter_mut().enumerate() {
-            let log_rho = self.log_prior[s * n_actions + a];
-            *q_a = if log_rho == f64::NEG_INFINITY {
+            *q_a = if self.log_prior_at(s, a) == f64::NEG_INFINITY {
                 f64::NEG_INFINITY
             } else {
-                self.reward.get(s, a) + self.continuation(s, a, next_v)
+                self.reward.get(s, a) + *q_a
             };
-            z_max = z_max.max(*q_a / alpha + log_rho);
         }
-        let mut sum = 0.0;
-        for (a, q_a) in q.iter().enumerate() {
-            let log_rho = self.log_prior[s * n_actions + a];
-            if log_rho > f64::NEG_INFINITY {
-                sum += (*q_a / alpha + log_rho - z_max).exp();
-            }
-        }
+        let alpha = self.settings.temperature;
+        let z_max = (0..q.len()).fold(f64::NEG_INFINITY, |m, a| m.max(self.logit(s, a, q[a])));
+        let sum: f64 = (0..q.len())
+            .map(|a| exp_nonpositive(self.logit(s, a, q[a]) - z_max))
+            .sum();
         alpha * (z_max + sum.ln())
+    }
+
+    /// z = Q/α + log ρ for one action.
+    #[inline]
+    fn logit(&self, s: usize, a: usize, q: f64) -> f64 {
+        q * self.inv_alpha + self.log_prior_at(s, a)
     }
 
     /// Write π(·|s) into `pi` given Q(s, ·) and V(s).
@@ -109,17 +136,14 @@ impl<'a> SoftProblem<'a> {
     /// 10³ steps), V carries a rounding error of about |V|·ε shared by every action, and
     /// the division removes it, so each row sums to 1 to rounding and the forward pass
     /// conserves mass.
-    #[inline]
     pub fn policy_from_q(&self, s: usize, q: &[f64], v: f64, pi: &mut [f64]) {
-        let n_actions = q.len();
-        let alpha = self.settings.temperature;
         let mut total = 0.0;
         for (a, p) in pi.iter_mut().enumerate() {
-            let log_rho = self.log_prior[s * n_actions + a];
+            let log_rho = self.log_prior_at(s, a);
             *p = if log_rho == f64::NEG_INFINITY {
                 0.0
             } else {
-                ((q[a] - v) / alpha + log_rho).exp()
+                ((q[a] - v) * self.inv_alpha + log_rho).exp()
             };
             total += *p;
         }
@@ -128,32 +152,101 @@ impl<'a> SoftProblem<'a> {
         }
     }
 
-    /// C(s, a): the look-ahead part of Q(s, a).
-    #[inline]
-    pub fn continuation(&self, s: usize, a: usize, next_v: ArrayView1<f64>) -> f64 {
-        let (next, prob) = self.mdp.transitions().successors(s, a);
+    /// C(s, a), the look-ahead part of Q(s, a), for every action of a non-terminal
+    /// state; −∞ where the action is unavailable.
+    #[inline(always)]
+    pub(crate) fn continuations(&self, s: usize, next_v: &[f64], c: &mut [f64]) {
+        let n_actions = c.len();
+        let (row_start, next, prob) = self.mdp.transitions().csr();
+        let rows = &row_start[s * n_actions..=(s + 1) * n_actions];
         let gamma = self.settings.discount;
         match self.settings.backup {
             Backup::Variational => {
-                let mut acc = 0.0;
-                for (&sn, &p) in next.iter().zip(prob) {
-                    acc += p * next_v[sn as usize];
+                for (a, c_a) in c.iter_mut().enumerate() {
+                    let (first, end) = (rows[a], rows[a + 1]);
+                    *c_a = if first == end {
+                        f64::NEG_INFINITY
+                    } else {
+                        let mut acc = 0.0;
+                        for (&sn, &p) in next[first..end].iter().zip(&prob[first..end]) {
+                            acc += p * next_v[sn as usize];
+                        }
+                        gamma * acc
+                    };
                 }
-                gamma * acc
             }
             Backup::Optimistic => {
                 let alpha = self.settings.temperature;
-                let m = next
-                    .iter()
-                    .fold(f64::NEG_INFINITY, |m, &sn| m.max(next_v[sn as usize]));
-                let mut acc = 0.0;
-                for (&sn, &p) in next.iter().zip(prob) {
-                    acc += p * ((next_v[sn as usize] - m) / alpha).exp();
+                for (a, c_a) in c.iter_mut().enumerate() {
+                    let (next, prob) = (&next[rows[a]..rows[a + 1]], &prob[rows[a]..rows[a + 1]]);
+                    if next.is_empty() {
+                        *c_a = f64::NEG_INFINITY;
+                        continue;
+                    }
+                    let m = next
+                        .iter()
+                        .fold(f64::NEG_INFINITY, |m, &sn| m.max(next_v[sn as usize]));
+                    let mut acc = 0.0;
+                    for (&sn, &p) in next.iter().zip(prob) {
+                        acc += p * exp_nonpositive((next_v[sn as usize] - m) * self.inv_alpha);
+                    }
+                    let stay = self.ln_gamma + m * self.inv_alpha + acc.ln();
+                    *c_a = alpha * log_add_exp(stay, self.ln_leak);
                 }
-                let stay = gamma.ln() + m / alpha + acc.ln();
-                alpha * log_add_exp(stay, (1.0 - gamma).ln())
             }
         }
+    }
+
+    /// Turn continuations C(s, ·) into logits z = (r + C)/α + log ρ, in place.
+    #[inline(always)]
+    pub(crate) fn logits_in_place(&self, s: usize, z: &mut [f64]) {
+        let n_actions = z.len();
+        let reward = self.reward.values();
+        let inv_alpha = self.inv_alpha;
+        if self.reward.is_per_action() {
+            let r = &reward[s * n_actions..(s + 1) * n_actions];
+            z.iter_mut()
+                .zip(r)
+                .for_each(|(z, r)| *z = (r + *z) * inv_alpha);
+        } else {
+            let r = reward[s];
+            z.iter_mut().for_each(|z| *z = (r + *z) * inv_alpha);
+        }
+        match &self.log_prior {
+            LogPrior::Flat => {}
+            LogPrior::PerState(v) => z.iter_mut().for_each(|z| *z += v[s]),
+            LogPrior::PerPair(v) => z
+                .iter_mut()
+                .zip(&v[s * n_actions..(s + 1) * n_actions])
+                .for_each(|(z, lp)| *z += lp),
+        }
+    }
+
+    /// For a non-terminal state: overwrite `z` (length A, scratch) with the unnormalised
+    /// policy e^(z_a − max z) and return (max z, Σ_a e^(z_a − max z)), so that
+    /// V(s) = α·(max z + ln Σ) and π(a|s) = z_a / Σ.
+    #[inline(always)]
+    pub(crate) fn soft_max_parts(&self, s: usize, next_v: &[f64], z: &mut [f64]) -> (f64, f64) {
+        self.continuations(s, next_v, z);
+        self.logits_in_place(s, z);
+        exp_shifted(z)
+    }
+
+    /// V = α·(max + ln Σ); −∞ when no action is allowed (Σ = 0).
+    #[inline(always)]
+    pub(crate) fn value_from_parts(&self, max: f64, sum: f64) -> f64 {
+        if sum > 0.0 {
+            self.settings.temperature * (max + ln_positive(sum))
+        } else {
+            f64::NEG_INFINITY
+        }
+    }
+
+    /// The optimistic weight γ·exp((V'(s') − C(s,a))/α) that carries the likelihood's
+    /// adjoint along an edge (the variational one is γ).
+    #[inline(always)]
+    pub(crate) fn optimistic_tilt(&self, next_value: f64, continuation: f64) -> f64 {
+        self.settings.discount * ((next_value - continuation) * self.inv_alpha).exp()
     }
 }
 

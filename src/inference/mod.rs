@@ -5,15 +5,17 @@
 
 mod backward;
 mod chunks;
+mod fastmath;
 mod fixed_point;
 mod forward;
 mod kernel;
+mod propagate;
 mod sample;
 mod settings;
 mod solution;
 
 pub use backward::{backward, SoftValues};
-pub use forward::{forward, Occupancy};
+pub use forward::{forward, state_action_occupancy, Occupancy};
 pub use kernel::{log_add_exp, SoftProblem};
 pub use sample::{draw, sample};
 pub use settings::{ActionPrior, Backup, SoftSettings};
@@ -21,7 +23,8 @@ pub use solution::{q_and_policy, Solution, Timing, SOLUTION_FORMAT};
 
 pub(crate) use chunks::for_each_state_chunk;
 pub(crate) use fixed_point::{iterate_to_fixed_point, Unconverged};
-pub(crate) use forward::{gather, policy_flow};
+pub(crate) use forward::add_acting;
+pub(crate) use propagate::{Carry, Propagator};
 
 use std::time::Instant;
 

@@ -18,7 +18,7 @@ use rayon::prelude::*;
 
 use super::goals::{goal_mdp, GoalCount};
 use crate::error::{Error, Result};
-use crate::inference::{backward, gather, policy_flow, SoftProblem, SoftSettings};
+use crate::inference::{backward, Carry, Propagator, SoftProblem, SoftSettings};
 use crate::mdp::Mdp;
 
 /// A predicted visitation distribution.
@@ -113,11 +113,20 @@ fn towards(
     d[start] = 1.0;
     let mut visits = d.clone();
     let mut next = vec![0.0; n];
-    let mut flow = vec![0.0; n * mdp.n_actions()];
+    let mut propagator = Propagator::new(&problem);
     let mut arrived = if mdp.is_terminal(start) { 1.0 } else { 0.0 };
     for t in 0..steps {
-        policy_flow(&problem, values.next(t), &d, &mut flow);
-        gather(mdp, &flow, &d, &mut next, false, settings.parallel);
+        let next_v = values.next(t);
+        let next_v = next_v.as_slice().expect("contiguous values");
+        propagator.step(
+            &problem,
+            next_v,
+            &d,
+            Carry::Dynamics,
+            false,
+            &mut next,
+            None,
+        );
         std::mem::swap(&mut d, &mut next);
         for (s, x) in d.iter().enumerate() {
             visits[s] += x;

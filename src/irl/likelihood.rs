@@ -25,6 +25,9 @@
 //! Without a horizon the policy is stationary and the same recursion is summed to its
 //! fixed point (a Neumann series that converges because ‖W‖ ≤ γ).
 //!
+//! With state features only Σ_a μ_t(s, a) = ν_t(s) + Σ_a w_t(s, a) is needed per state,
+//! so the S·A totals are kept only for state-action features.
+//!
 //! Cost: one backward pass plus one forward pass, O(T·(nnz + S·A)).
 
 use ndarray::ArrayView1;
@@ -32,8 +35,7 @@ use ndarray::ArrayView1;
 use super::demo_steps::DemoSteps;
 use crate::error::{Error, Result};
 use crate::inference::{
-    backward, for_each_state_chunk, gather, policy_flow, Backup, SoftProblem, SoftSettings,
-    SoftValues,
+    add_acting, backward, Carry, Propagator, SoftProblem, SoftSettings, SoftValues,
 };
 use crate::mdp::Mdp;
 
@@ -60,9 +62,10 @@ pub fn nll_and_gradient(
     let reward = mdp.features().reward(theta, mdp.n_actions());
     let problem = SoftProblem::new(mdp, reward, settings.clone());
     let values = backward(&problem)?;
-    let (nll, mu_total) = match settings.horizon {
-        Some(horizon) => adjoint_finite(&problem, &values, steps, horizon),
-        None => adjoint_stationary(&problem, &values, steps)?,
+    let mut adjoint = Adjoint::new(&problem);
+    let nll = match settings.horizon {
+        Some(horizon) => adjoint.finite(&values, steps, horizon),
+        None => adjoint.stationary(&values, steps)?,
     };
     if !nll.is_finite() {
         return Err(Error::Numerical {
@@ -72,12 +75,13 @@ pub fn nll_and_gradient(
         });
     }
     let scale = -1.0 / settings.temperature;
-    let gradient = mdp
-        .features()
-        .weighted_sum(&mu_total, mdp.n_actions())
-        .into_iter()
-        .map(|g| g * scale)
-        .collect();
+    let gradient = match &adjoint.pair_total {
+        Some(pairs) => mdp.features().weighted_sum(pairs, mdp.n_actions()),
+        None => mdp.features().weighted_state_sum(&adjoint.state_total),
+    }
+    .into_iter()
+    .map(|g| g * scale)
+    .collect();
     Ok(LikelihoodEvaluation {
         nll,
         gradient,
@@ -86,154 +90,131 @@ pub fn nll_and_gradient(
     })
 }
 
-/// Sources at one step: ν −= c (already in `nu`), μ = ν π + w; returns the step's NLL.
-fn inject(
-    problem: &SoftProblem,
-    next_v: ArrayView1<f64>,
-    pairs: &[(usize, usize, f64)],
-    nu: &[f64],
-    mu: &mut [f64],
-    q: &mut [f64],
-) -> f64 {
-    policy_flow(problem, next_v, nu, mu);
-    let n_actions = q.len();
-    let alpha = problem.settings().temperature;
-    let mut nll = 0.0;
-    for &(s, a, count) in pairs {
-        let v = problem.q_and_value(s, next_v, q);
-        let log_pi = (q[a] - v) / alpha + problem.log_prior_at(s, a);
-        nll -= count * log_pi;
-        mu[s * n_actions + a] += count;
-    }
-    nll
+/// The signed mass ν of the reverse-mode recursion and the running Σ_t μ_t.
+struct Adjoint<'p, 'a> {
+    problem: &'p SoftProblem<'a>,
+    propagator: Propagator,
+    nu: Vec<f64>,
+    nu_next: Vec<f64>,
+    /// Σ_t Σ_a μ_t(s, a) per state (state features).
+    state_total: Vec<f64>,
+    /// Σ_t μ_t(s, a) per pair (state-action features).
+    pair_total: Option<Vec<f64>>,
+    q: Vec<f64>,
 }
 
-fn subtract_state_counts(nu: &mut [f64], pairs: &[(usize, usize, f64)]) {
-    for &(s, _, count) in pairs {
-        nu[s] -= count;
-    }
-}
-
-fn adjoint_finite(
-    problem: &SoftProblem,
-    values: &SoftValues,
-    steps: &DemoSteps,
-    horizon: usize,
-) -> (f64, Vec<f64>) {
-    let mdp = problem.mdp();
-    let (n_states, n_actions) = (mdp.n_states(), mdp.n_actions());
-    let mut nu = vec![0.0; n_states];
-    let mut nu_next = vec![0.0; n_states];
-    let mut mu = vec![0.0; n_states * n_actions];
-    let mut total = vec![0.0; n_states * n_actions];
-    let mut q = vec![0.0; n_actions];
-    let mut nll = 0.0;
-    for t in 0..horizon {
-        let pairs = steps.at(t);
-        subtract_state_counts(&mut nu, pairs);
-        nll += inject(problem, values.next(t), pairs, &nu, &mut mu, &mut q);
-        total.iter_mut().zip(&mu).for_each(|(x, m)| *x += m);
-        if t + 1 < horizon {
-            propagate(problem, values.next(t), &mu, &mut nu_next);
-            std::mem::swap(&mut nu, &mut nu_next);
+impl<'p, 'a> Adjoint<'p, 'a> {
+    fn new(problem: &'p SoftProblem<'a>) -> Self {
+        let mdp = problem.mdp();
+        let (n_states, n_actions) = (mdp.n_states(), mdp.n_actions());
+        Self {
+            problem,
+            propagator: Propagator::new(problem),
+            nu: vec![0.0; n_states],
+            nu_next: vec![0.0; n_states],
+            state_total: vec![0.0; n_states],
+            pair_total: mdp
+                .features()
+                .is_per_action()
+                .then(|| vec![0.0; n_states * n_actions]),
+            q: vec![0.0; n_actions],
         }
     }
-    (nll, total)
-}
 
-fn adjoint_stationary(
-    problem: &SoftProblem,
-    values: &SoftValues,
-    steps: &DemoSteps,
-) -> Result<(f64, Vec<f64>)> {
-    let mdp = problem.mdp();
-    let (n_states, n_actions) = (mdp.n_states(), mdp.n_actions());
-    let settings = problem.settings();
-    let pairs = steps.at(0);
-    let mut nu = vec![0.0; n_states];
-    let mut nu_next = vec![0.0; n_states];
-    let mut mu = vec![0.0; n_states * n_actions];
-    let mut q = vec![0.0; n_actions];
-    subtract_state_counts(&mut nu, pairs);
-    let nll = inject(problem, values.next(0), pairs, &nu, &mut mu, &mut q);
-    let mut total = mu.clone();
-    let initial_mass: f64 = mu
-        .iter()
-        .map(|m| m.abs())
-        .sum::<f64>()
-        .max(f64::MIN_POSITIVE);
-    for _ in 0..settings.max_iterations {
-        propagate(problem, values.next(0), &mu, &mut nu_next);
-        std::mem::swap(&mut nu, &mut nu_next);
-        policy_flow(problem, values.next(0), &nu, &mut mu);
-        total.iter_mut().zip(&mu).for_each(|(x, m)| *x += m);
-        let mass: f64 = mu.iter().map(|m| m.abs()).sum();
-        if mass <= settings.tolerance * initial_mass {
-            return Ok((nll, total));
+    /// ν −= c_t at the demonstrated states, then the demonstrated pairs' NLL; their counts
+    /// w_t join the totals.
+    fn inject(&mut self, next_v: ArrayView1<f64>, pairs: &[(usize, usize, f64)]) -> f64 {
+        for &(s, _, count) in pairs {
+            self.nu[s] -= count;
         }
+        let n_actions = self.q.len();
+        let alpha = self.problem.settings().temperature;
+        let mut nll = 0.0;
+        for &(s, a, count) in pairs {
+            let v = self.problem.q_and_value(s, next_v, &mut self.q);
+            let log_pi = (self.q[a] - v) / alpha + self.problem.log_prior_at(s, a);
+            nll -= count * log_pi;
+            self.state_total[s] += count;
+            if let Some(total) = self.pair_total.as_mut() {
+                total[s * n_actions + a] += count;
+            }
+        }
+        nll
     }
-    Err(Error::NotConverged {
-        what: "stationary likelihood gradient",
-        iterations: settings.max_iterations,
-        last_change: mu.iter().map(|m| m.abs()).sum::<f64>() / initial_mass,
-        tolerance: settings.tolerance,
-        hint: settings.divergence_hint(),
-    })
-}
 
-/// ν'(s') = Σ_{s,a} μ(s,a) W(s'|s,a) for the problem's backup.
-fn propagate(problem: &SoftProblem, next_v: ArrayView1<f64>, mu: &[f64], nu_next: &mut [f64]) {
-    let mdp = problem.mdp();
-    let settings = problem.settings();
-    let gamma = settings.discount;
-    match settings.backup {
-        Backup::Variational => {
-            gather(mdp, mu, &[], nu_next, false, settings.parallel);
-            nu_next.iter_mut().for_each(|x| *x *= gamma);
+    /// μ = νπ + w into the totals, and ν' = Σ μ W into `nu_next`.
+    fn advance(&mut self, next_v: ArrayView1<f64>, pairs: &[(usize, usize, f64)]) {
+        let problem = self.problem;
+        add_acting(
+            &mut self.state_total,
+            &self.nu,
+            1.0,
+            problem.mdp().terminal_mask(),
+        );
+        let next_v = next_v.as_slice().expect("contiguous values");
+        let total = self.pair_total.as_deref_mut().map(|total| (total, 1.0));
+        self.propagator.step(
+            problem,
+            next_v,
+            &self.nu,
+            Carry::Adjoint,
+            false,
+            &mut self.nu_next,
+            total,
+        );
+        for &(s, a, count) in pairs {
+            self.propagator
+                .carry_pair(problem, next_v, (s, a), count, &mut self.nu_next);
         }
-        Backup::Optimistic => {
-            let n_actions = mdp.n_actions();
-            let alpha = settings.temperature;
-            let mut cont = vec![0.0; mu.len()];
-            for_each_state_chunk(
-                settings.parallel,
-                &mut cont,
-                n_actions,
-                0,
-                |first, rows, _| {
-                    for (i, row) in rows.chunks_exact_mut(n_actions).enumerate() {
-                        let s = first + i;
-                        for (a, c) in row.iter_mut().enumerate() {
-                            if mu[s * n_actions + a] != 0.0 {
-                                *c = problem.continuation(s, a, next_v);
-                            }
-                        }
-                    }
-                },
-            );
-            let transitions = mdp.transitions();
-            for_each_state_chunk(settings.parallel, nu_next, 1, 0, |first, out, _| {
-                for (i, x) in out.iter_mut().enumerate() {
-                    let s_next = first + i;
-                    let (rows, probs) = transitions.predecessors(s_next);
-                    let mut acc = 0.0;
-                    for (&row, &p) in rows.iter().zip(probs) {
-                        let m = mu[row as usize];
-                        if m != 0.0 {
-                            acc += m * p * ((next_v[s_next] - cont[row as usize]) / alpha).exp();
-                        }
-                    }
-                    *x = gamma * acc;
-                }
-            });
+        std::mem::swap(&mut self.nu, &mut self.nu_next);
+    }
+
+    fn finite(&mut self, values: &SoftValues, steps: &DemoSteps, horizon: usize) -> f64 {
+        let mut nll = 0.0;
+        for t in 0..horizon {
+            let pairs = steps.at(t);
+            nll += self.inject(values.next(t), pairs);
+            self.advance(values.next(t), pairs);
         }
+        nll
+    }
+
+    fn stationary(&mut self, values: &SoftValues, steps: &DemoSteps) -> Result<f64> {
+        let settings = self.problem.settings();
+        let terminal = self.problem.mdp().terminal_mask();
+        let acting_mass = |nu: &[f64]| -> f64 {
+            nu.iter()
+                .zip(terminal)
+                .filter(|(_, &end)| !end)
+                .map(|(x, _)| x.abs())
+                .sum()
+        };
+        let pairs = steps.at(0);
+        let nll = self.inject(values.next(0), pairs);
+        let initial_mass =
+            (acting_mass(&self.nu) + pairs.iter().map(|p| p.2).sum::<f64>()).max(f64::MIN_POSITIVE);
+        self.advance(values.next(0), pairs);
+        for _ in 0..settings.max_iterations {
+            let mass = acting_mass(&self.nu);
+            if mass <= settings.tolerance * initial_mass {
+                return Ok(nll);
+            }
+            self.advance(values.next(0), &[]);
+        }
+        Err(Error::NotConverged {
+            what: "stationary likelihood gradient",
+            iterations: settings.max_iterations,
+            last_change: acting_mass(&self.nu) / initial_mass,
+            tolerance: settings.tolerance,
+            hint: settings.divergence_hint(),
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inference::ActionPrior;
+    use crate::inference::{ActionPrior, Backup};
     use crate::irl::Alignment;
     use crate::test_support::{random_demos, random_mdp};
     use ndarray::Array1;

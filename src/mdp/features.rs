@@ -187,10 +187,18 @@ impl Features {
                     .chunks_exact(n_actions)
                     .map(|row| row.iter().sum())
                     .collect();
-                match &self.table {
-                    FeatureTable::State(v) => weighted_rows(v.view(), &per_state),
-                    _ => per_state,
-                }
+                self.weighted_state_sum(&per_state)
+            }
+        }
+    }
+
+    /// Σ_s w(s) f(s) for features that do not depend on the action.
+    pub fn weighted_state_sum(&self, weights: &[f64]) -> Vec<f64> {
+        match &self.table {
+            FeatureTable::State(v) => weighted_rows(v.view(), weights),
+            FeatureTable::OneHot { .. } => weights.to_vec(),
+            FeatureTable::StateAction(_) => {
+                panic!("state-action features need state-action weights")
             }
         }
     }

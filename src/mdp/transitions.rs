@@ -3,9 +3,17 @@
 //! Rows are indexed by `s·A + a`; each row holds the successors s' with p(s'|s,a) > 0 in
 //! compressed sparse row (CSR) form: successor indices as `u32`, probabilities contiguous,
 //! so a backup streams through memory once. An empty row means action `a` is unavailable
-//! in state `s`. The transposed (predecessor) view lists, for each s', the rows (s, a)
-//! that reach it with their probabilities, so the forward pass is a gather that can run
-//! in parallel over s' without write conflicts.
+//! in state `s`.
+//!
+//! **Scatter blocks.** The forward pass pushes mass along the rows it has just read, so it
+//! needs no transposed copy. States are cut into blocks of consecutive states; each block
+//! scatters into a private window of successor states [lo, hi), the span of its rows'
+//! successors, and the windows are then summed in block order, so the result does not
+//! depend on the number of threads. Blocks are 1/64 of the states rounded up to a power
+//! of two, between 2¹⁰ and 2¹⁴ states. On a grid a window is its block plus a row or two
+//! of neighbours; when successors are scattered widely (windows totalling more than 8·S)
+//! the blocks are doubled until they fit, so the windows never hold more than 8 numbers
+//! per state.
 //!
 //! Memory and time grow with the number of non-zero transitions, never with S².
 
@@ -14,7 +22,7 @@ use crate::error::{Error, Result};
 /// Tolerance on Σ_s' p(s'|s,a) = 1.
 pub const PROBABILITY_SUM_TOLERANCE: f64 = 1e-9;
 
-/// Sparse transition model in CSR form with its predecessor view.
+/// Sparse transition model in CSR form with its scatter blocks.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Transitions {
     n_states: usize,
@@ -22,9 +30,32 @@ pub struct Transitions {
     row_start: Vec<usize>,
     next: Vec<u32>,
     prob: Vec<f64>,
-    pred_start: Vec<usize>,
-    pred_row: Vec<u32>,
-    pred_prob: Vec<f64>,
+    blocks: ScatterBlocks,
+}
+
+/// States cut into blocks of `block_len`, each with the window of successors it reaches.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScatterBlocks {
+    block_len: usize,
+    /// [lo, hi) of each block's successors (lo = hi for a block with no transitions).
+    windows: Vec<(usize, usize)>,
+}
+
+impl ScatterBlocks {
+    /// States per block (the last block may be shorter).
+    pub fn block_len(&self) -> usize {
+        self.block_len
+    }
+
+    /// The successor window [lo, hi) of each block.
+    pub fn windows(&self) -> &[(usize, usize)] {
+        &self.windows
+    }
+
+    /// Total length of all windows.
+    pub fn window_total(&self) -> usize {
+        self.windows.iter().map(|(lo, hi)| hi - lo).sum()
+    }
 }
 
 /// One transition entry: from `state` under `action` to `next` with probability `p`.
@@ -129,7 +160,7 @@ impl Transitions {
         for row in 0..n_rows {
             row_start[row + 1] += row_start[row];
         }
-        Ok(Self::with_predecessors(
+        Ok(Self::with_blocks(
             n_states, n_actions, row_start, next, prob,
         ))
     }
@@ -227,45 +258,33 @@ impl Transitions {
             }
         }
         let (row_start, next, prob) = drop_zeros(row_start, next, prob);
-        Ok(Self::with_predecessors(
+        Ok(Self::with_blocks(
             n_states, n_actions, row_start, next, prob,
         ))
     }
 
-    fn with_predecessors(
+    fn with_blocks(
         n_states: usize,
         n_actions: usize,
         row_start: Vec<usize>,
         next: Vec<u32>,
         prob: Vec<f64>,
     ) -> Self {
-        let mut pred_start = vec![0usize; n_states + 1];
-        for &sn in &next {
-            pred_start[sn as usize + 1] += 1;
-        }
-        for i in 0..n_states {
-            pred_start[i + 1] += pred_start[i];
-        }
-        let mut fill = pred_start.clone();
-        let mut pred_row = vec![0u32; next.len()];
-        let mut pred_prob = vec![0.0; next.len()];
-        for row in 0..n_states * n_actions {
-            for k in row_start[row]..row_start[row + 1] {
-                let dst = &mut fill[next[k] as usize];
-                pred_row[*dst] = row as u32;
-                pred_prob[*dst] = prob[k];
-                *dst += 1;
+        let mut block_len = (n_states / 64).next_power_of_two().clamp(1 << 10, 1 << 14);
+        let blocks = loop {
+            let blocks = scatter_blocks(n_actions, &row_start, &next, block_len);
+            if blocks.window_total() <= 8 * n_states || block_len >= n_states {
+                break blocks;
             }
-        }
+            block_len *= 2;
+        };
         Self {
             n_states,
             n_actions,
             row_start,
             next,
             prob,
-            pred_start,
-            pred_row,
-            pred_prob,
+            blocks,
         }
     }
 
@@ -292,6 +311,12 @@ impl Transitions {
         (&self.next[range.clone()], &self.prob[range])
     }
 
+    /// The compressed rows: row pointers (S·A + 1), successors and probabilities.
+    #[inline]
+    pub fn csr(&self) -> (&[usize], &[u32], &[f64]) {
+        (&self.row_start, &self.next, &self.prob)
+    }
+
     /// Whether action `a` has any listed transition in state `s`.
     #[inline]
     pub fn available(&self, s: usize, a: usize) -> bool {
@@ -299,11 +324,9 @@ impl Transitions {
         self.row_start[row + 1] > self.row_start[row]
     }
 
-    /// Predecessors of s': parallel slices of rows `s·A + a` and probabilities p(s'|s,a).
-    #[inline]
-    pub fn predecessors(&self, s_next: usize) -> (&[u32], &[f64]) {
-        let range = self.pred_start[s_next]..self.pred_start[s_next + 1];
-        (&self.pred_row[range.clone()], &self.pred_prob[range])
+    /// The blocks the forward pass scatters by.
+    pub fn scatter_blocks(&self) -> &ScatterBlocks {
+        &self.blocks
     }
 
     /// All entries in row order, for writing.
@@ -318,11 +341,31 @@ impl Transitions {
         })
     }
 
-    /// Bytes held by the forward and predecessor arrays.
+    /// Bytes held by the rows (row pointers, successors, probabilities).
     pub fn memory_bytes(&self) -> usize {
-        let idx = std::mem::size_of::<usize>();
-        (self.row_start.len() + self.pred_start.len()) * idx + self.nnz() * 2 * (4 + 8)
+        self.row_start.len() * std::mem::size_of::<usize>() + self.nnz() * (4 + 8)
     }
+}
+
+/// The successor window of each block of `block_len` states.
+fn scatter_blocks(
+    n_actions: usize,
+    row_start: &[usize],
+    next: &[u32],
+    block_len: usize,
+) -> ScatterBlocks {
+    let n_states = (row_start.len() - 1) / n_actions;
+    let windows = (0..n_states)
+        .step_by(block_len)
+        .map(|first| {
+            let last = (first + block_len).min(n_states);
+            let entries = &next[row_start[first * n_actions]..row_start[last * n_actions]];
+            let lo = entries.iter().min().map_or(0, |&x| x as usize);
+            let hi = entries.iter().max().map_or(0, |&x| x as usize + 1);
+            (lo, hi)
+        })
+        .collect();
+    ScatterBlocks { block_len, windows }
 }
 
 /// S ≥ 1, A ≥ 1, and every row index s·A + a fits in a `u32`.
@@ -408,17 +451,55 @@ mod tests {
     }
 
     #[test]
-    fn rows_are_sorted_and_predecessors_transpose_them() {
+    fn rows_are_sorted_and_blocks_cover_their_successors() {
         let t = two_state();
         assert_eq!(t.successors(0, 0), (&[0u32, 1][..], &[0.25, 0.75][..]));
         assert!(!t.available(1, 1));
-        // s1 is reached from rows 0 (p .75), 1 (p 1) and 2 (p 1)
-        assert_eq!(
-            t.predecessors(1),
-            (&[0u32, 1, 2][..], &[0.75, 1.0, 1.0][..])
-        );
-        assert_eq!(t.predecessors(0), (&[0u32][..], &[0.25][..]));
         assert_eq!(t.nnz(), 4);
+        let blocks = t.scatter_blocks();
+        assert_eq!(
+            (blocks.block_len(), blocks.windows()),
+            (1024, &[(0, 2)][..])
+        );
+    }
+
+    #[test]
+    fn grid_blocks_reach_one_row_beyond_their_states() {
+        // A 100 × 100 ring-free corridor grid: each state moves one row up or down.
+        let n = 100;
+        let mut row_start = vec![0];
+        let mut next = vec![];
+        for s in 0..n * n {
+            for dy in [-1i64, 1] {
+                let y = (s / n) as i64 + dy;
+                next.push(if (0..n as i64).contains(&y) {
+                    (y as usize * n + s % n) as u32
+                } else {
+                    s as u32
+                });
+                row_start.push(next.len());
+            }
+        }
+        let prob = vec![1.0; next.len()];
+        let t = Transitions::from_csr(n * n, 2, row_start, next, prob).unwrap();
+        let blocks = t.scatter_blocks();
+        assert_eq!(blocks.block_len(), 1024);
+        assert_eq!(blocks.windows()[0], (0, 1024 + n));
+        assert_eq!(blocks.windows()[1], (1024 - n, 2048 + n));
+        assert_eq!(*blocks.windows().last().unwrap(), (9216 - n, n * n));
+    }
+
+    #[test]
+    fn scattered_successors_double_the_blocks_until_the_windows_fit() {
+        // Every state of 16384 jumps to a pseudo-random state: each window spans nearly all.
+        let n = 16384;
+        let next: Vec<u32> = (0..n)
+            .map(|s| ((s * 2_654_435_761usize) % n) as u32)
+            .collect();
+        let t = Transitions::from_csr(n, 1, (0..=n).collect(), next, vec![1.0; n]).unwrap();
+        let blocks = t.scatter_blocks();
+        assert!(blocks.window_total() <= 8 * n);
+        assert!(blocks.block_len() > 1024, "{}", blocks.block_len());
     }
 
     #[test]
