@@ -107,12 +107,11 @@ pub fn exp_shifted(z: &mut [f64]) -> (f64, f64) {
         z.fill(0.0);
         return (max, 0.0);
     }
-    let mut sum = 0.0;
+    // Two loops: the map vectorises; a running float sum in it would not.
     for x in z.iter_mut() {
         *x = exp_nonpositive(*x - max);
-        sum += *x;
     }
-    (max, sum)
+    (max, z.iter().sum())
 }
 
 #[cfg(test)]
