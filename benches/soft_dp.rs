@@ -7,14 +7,14 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use irl::demos::Demonstrations;
 use irl::inference::{backward, forward, sample, SoftProblem, SoftSettings};
 use irl::irl::{nll_and_gradient, Alignment, DemoSteps};
-use irl::worlds::{gridworld, GridFeatures, GridworldParams};
+use irl::worlds::{gridworld, GridActions, GridFeatures, GridworldParams};
 use irl::Mdp;
 use ndarray::Array1;
 
 fn world(size: usize) -> (Mdp, Array1<f64>) {
     let params = GridworldParams {
         size,
-        stay: false,
+        actions: GridActions::Cardinal,
         slip: 0.2,
         features: GridFeatures::Coords,
         reward_density: 0.1,
