@@ -1,20 +1,29 @@
 //! Kernel benchmarks: the soft backward pass, the forward pass and one likelihood
 //! evaluation (backward + adjoint forward) on slippery gridworlds.
 //!
+//! - `soft_dp`: 4-action grids with coordinate features, T = 50.
+//! - `bench_worlds`: the worlds of `irl bench` (20 region features, θ* from seed 0, slip
+//!   0.2): the 8-action compass grid at 100×100 and 316×316 with T = 100, and 100×100
+//!   with 4 actions and T = 50 (issue 6's second target); 10 samples each, one run per
+//!   sample, so the group takes a few minutes.
+//!
 //! Run with `cargo bench --bench soft_dp`.
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode};
+use irl::bench::{demonstration_seed, BenchCase, Workload};
 use irl::demos::Demonstrations;
 use irl::inference::{backward, forward, sample, SoftProblem, SoftSettings};
 use irl::irl::{nll_and_gradient, Alignment, DemoSteps};
-use irl::worlds::{gridworld, GridFeatures, GridworldParams};
+use irl::worlds::{gridworld, GridActions, GridFeatures, GridworldParams};
 use irl::Mdp;
 use ndarray::Array1;
 
 fn world(size: usize) -> (Mdp, Array1<f64>) {
     let params = GridworldParams {
         size,
-        stay: false,
+        actions: GridActions::Cardinal,
         slip: 0.2,
         features: GridFeatures::Coords,
         reward_density: 0.1,
@@ -63,11 +72,55 @@ fn passes(c: &mut Criterion) {
     group.finish();
 }
 
+fn bench_worlds(c: &mut Criterion) {
+    let mut group = c.benchmark_group("bench_worlds");
+    group
+        .sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    for text in ["100:8:100", "316:8:100", "100:4:50"] {
+        let case: BenchCase = text.parse().expect("a valid case");
+        let workload = Workload::build(&case, 0.2, 0).expect("valid world");
+        let (mdp, settings) = (&workload.mdp, &workload.settings);
+        let problem = workload.problem();
+        let values = backward(&problem).expect("solves");
+        let label = format!(
+            "{0}x{0}_A{1}_T{2}",
+            case.side,
+            case.actions.n_actions(),
+            case.horizon
+        );
+        group.bench_function(BenchmarkId::new("backward", &label), |b| {
+            b.iter(|| backward(&problem).expect("solves"))
+        });
+        group.bench_function(BenchmarkId::new("forward", &label), |b| {
+            b.iter(|| forward(&problem, &values, mdp.initial(), false).expect("runs"))
+        });
+        let demos = sample(
+            &problem,
+            &values,
+            100,
+            case.horizon,
+            None,
+            demonstration_seed(0),
+        );
+        let steps =
+            DemoSteps::new(&demos, Some(case.horizon), Alignment::Start).expect("fits the horizon");
+        group.bench_function(BenchmarkId::new("likelihood", &label), |b| {
+            b.iter(|| {
+                nll_and_gradient(mdp, settings, &steps, workload.theta.view()).expect("evaluates")
+            })
+        });
+    }
+    group.finish();
+}
+
 // Criterion's own charts need a system font through plotters, which this crate builds
 // without (figures embed their font), so the benchmarks report in text only.
 criterion_group! {
     name = benches;
     config = Criterion::default().without_plots();
-    targets = passes
+    targets = passes, bench_worlds
 }
 criterion_main!(benches);

@@ -24,8 +24,8 @@ use irl::inference::SoftSettings;
 use irl::irl::{Alignment, DemoSteps, FitParams, FittedModel, Task};
 use irl::mdp::Reward;
 use irl::worlds::{
-    expert_demonstrations, gridworld, ExpertParams, ExpertPolicy, ExpertStart, GridFeatures,
-    GridworldParams, World,
+    expert_demonstrations, gridworld, ExpertParams, ExpertPolicy, ExpertStart, GridActions,
+    GridFeatures, GridworldParams, World,
 };
 use ndarray::Array1;
 
@@ -34,7 +34,7 @@ const DISCOUNT: f64 = 0.9;
 fn world() -> World {
     let params = GridworldParams {
         size: 8,
-        stay: true,
+        actions: GridActions::CardinalAndStay,
         slip: 0.2,
         features: GridFeatures::Blocks { block: 2 },
         reward_density: 0.1,

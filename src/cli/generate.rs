@@ -9,8 +9,8 @@ use irl::irl::write_weights;
 use irl::mdp::write_mdp;
 use irl::worlds::{
     expert_demonstrations, gridworld, objectworld, random_mdp, ExpertParams, ExpertPolicy,
-    ExpertStart, GridFeatures, GridworldParams, ObjectFeatures, ObjectworldParams, RandomMdpParams,
-    World,
+    ExpertStart, GridActions, GridFeatures, GridworldParams, ObjectFeatures, ObjectworldParams,
+    RandomMdpParams, World,
 };
 
 use super::files::{save, write_folder};
@@ -28,18 +28,26 @@ enum WorldArgs {
         /// Side N of the grid.
         #[arg(long, default_value_t = 10)]
         size: usize,
-        /// Actions: 4 (E, W, N, S) or 5 (with stay).
+        /// Actions: 4 (E, W, N, S), 5 (with stay) or 8 (compass: E, NE, N, NW, W, SW, S, SE).
         #[arg(long, default_value_t = 5)]
         actions: usize,
-        /// Probability that a move goes to one of the other outcomes instead.
+        /// Probability that a move goes to another outcome instead: one of the others with
+        /// 4 or 5 actions, one of the two neighbouring directions (±45°) with 8.
         #[arg(long, default_value_t = 0.2)]
         slip: f64,
-        /// Features: one-hot cells, x/y coordinates one-hot, or macro-blocks.
+        /// Features: one-hot cells, x/y coordinates one-hot, macro-blocks, or a partition
+        /// into rectangular regions.
         #[arg(long, value_enum, default_value_t = GridFeatureArg::Blocks)]
         features: GridFeatureArg,
         /// Side of the macro-blocks (with --features blocks).
         #[arg(long, default_value_t = 2)]
         block: usize,
+        /// Region columns (with --features regions).
+        #[arg(long, default_value_t = 5)]
+        columns: usize,
+        /// Region rows (with --features regions).
+        #[arg(long, default_value_t = 4)]
+        rows: usize,
         /// Share of features with a non-zero true weight.
         #[arg(long, default_value_t = 0.1)]
         reward_density: f64,
@@ -87,6 +95,7 @@ enum GridFeatureArg {
     Onehot,
     Coords,
     Blocks,
+    Regions,
 }
 
 #[derive(ValueEnum, Clone, Copy)]
@@ -152,24 +161,23 @@ pub fn run(args: GenerateArgs) -> Result<()> {
             slip,
             features,
             block,
+            columns,
+            rows,
             reward_density,
             expert,
         } => {
-            let stay = match actions {
-                4 => false,
-                5 => true,
-                other => anyhow::bail!("--actions must be 4 or 5, not {other}"),
-            };
+            let actions = GridActions::from_count(actions)?;
             let features = match features {
                 GridFeatureArg::Onehot => GridFeatures::OneHot,
                 GridFeatureArg::Coords => GridFeatures::Coords,
                 GridFeatureArg::Blocks => GridFeatures::Blocks { block },
+                GridFeatureArg::Regions => GridFeatures::Regions { columns, rows },
             };
             (
                 gridworld(
                     &GridworldParams {
                         size,
-                        stay,
+                        actions,
                         slip,
                         features,
                         reward_density,

@@ -1,6 +1,7 @@
 //! Subcommands of the `irl` binary. Each lives in its own file and returns
 //! `anyhow::Result`; [`run`] prints a failure as one paragraph on stderr and exits 1.
 
+mod bench;
 mod cells;
 mod demo;
 mod discretize;
@@ -43,6 +44,9 @@ enum Command {
     Discretize(discretize::DiscretizeArgs),
     /// Score a fitted model on held-out demonstrations; prints JSON.
     Evaluate(evaluate::EvaluateArgs),
+    /// Time the backward and forward passes, a fit iteration and a fit on gridworlds
+    /// from 10^2 to 10^6 states; prints a Markdown table.
+    Bench(bench::BenchArgs),
 }
 
 /// Parse the command line, run the subcommand, and turn its outcome into an exit code.
@@ -57,6 +61,7 @@ pub fn run() -> ExitCode {
         Command::Generate(args) => generate::run(args),
         Command::Forecast(args) => forecast::run(args),
         Command::Plot(args) => plot::run(args),
+        Command::Bench(args) => bench::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,23 +3,30 @@
 //! **States.** Cell (x, y) with 0 ≤ x, y < N is state y·N + x; x grows to the east, y to
 //! the north.
 //!
-//! **Actions.** 0 east (x+1), 1 west (x−1), 2 north (y+1), 3 south (y−1), and with
-//! `stay` also 4 stay. Let m be the number of actions (4 or 5); each action names an
-//! intended *outcome* (one of the m moves, stay counting as a move of zero length).
+//! **Actions** ([`GridActions`]). `Cardinal`: 0 east (x+1), 1 west (x−1), 2 north (y+1),
+//! 3 south (y−1); `CardinalAndStay`: the same and 4 stay. Let m be the number of actions
+//! (4 or 5); each action names an intended *outcome* (one of the m moves, stay counting
+//! as a move of zero length). `Compass`: the eight moves east, northeast, …, southeast,
+//! with the slip rule of [`compass_transitions`](super::compass_transitions).
 //!
-//! **Slip rule.** Action a produces its own outcome with probability 1 − slip and each of
-//! the other m − 1 outcomes with probability slip/(m − 1). So with 4 actions a slip goes
-//! to one of the three other directions, and with 5 actions to one of the other four
-//! outcomes, staying included (stay itself slips to each of the four directions). An
-//! outcome that would leave the grid leaves the agent where it is; outcomes that end in
-//! the same cell add their probabilities. With `stay` and slip = 1 − p this is exactly the
-//! objectworld dynamics of Levine, Popović and Koltun (2011).
+//! **Slip rule** (4 or 5 actions). Action a produces its own outcome with probability
+//! 1 − slip and each of the other m − 1 outcomes with probability slip/(m − 1). So with 4
+//! actions a slip goes to one of the three other directions, and with 5 actions to one of
+//! the other four outcomes, staying included (stay itself slips to each of the four
+//! directions). An outcome that would leave the grid leaves the agent where it is;
+//! outcomes that end in the same cell add their probabilities. With `stay` and
+//! slip = 1 − p this is exactly the objectworld dynamics of Levine, Popović and Koltun
+//! (2011).
 //!
 //! **Features.** `OneHot`: one indicator per cell (K = N²). `Coords`: x one-hot then y
 //! one-hot (K = 2N, named `x0..`, `y0..`; the layout of `shared/reference/grid`).
 //! `Blocks { block: b }`: macro-cells of b×b cells (the last row and column of blocks may
 //! be smaller), one indicator per block, K = ⌈N/b⌉², block (bx, by) = (⌊x/b⌋, ⌊y/b⌋) has
 //! index by·⌈N/b⌉ + bx and name `block_x{bx}_y{by}`.
+//! `Regions { columns: c, rows: r }`: the grid cut into c × r rectangles of as equal a
+//! size as whole cells allow (sides differ by at most one cell), one indicator each,
+//! K = c·r; cell (x, y) lies in region (rx, ry) = (⌊x·c/N⌋, ⌊y·r/N⌋), which has index
+//! ry·c + rx and name `region_x{rx}_y{ry}`. Needs c, r ≤ N so that no region is empty.
 //!
 //! **True weights** (sparse positive, in the spirit of the macro-cell worlds of Abbeel
 //! and Ng 2004): m = max(1, round(density·K)) of the K features are chosen uniformly
@@ -32,11 +39,12 @@ use ndarray::Array2;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use super::compass_grid::{compass_transitions, COMPASS_ACTION_NAMES};
 use super::{check_feature_table, check_probability, World};
 use crate::error::{Error, Result};
 use crate::mdp::{FeatureTable, Features, Grid, Mdp, MdpParts, Transitions};
 
-/// Names of the grid actions, in action order (the first four without `stay`).
+/// Names of the cardinal grid actions, in action order (the first four without `stay`).
 pub const GRID_ACTION_NAMES: [&str; 5] = ["east", "west", "north", "south", "stay"];
 
 /// (dx, dy) of each grid action.
@@ -44,6 +52,57 @@ const MOVES: [(isize, isize); 5] = [(1, 0), (-1, 0), (0, 1), (0, -1), (0, 0)];
 
 /// Largest side of a generated grid (N² ≈ 10^6 states, ≈ 2.6·10^7 transitions).
 pub const MAX_GRID_SIZE: usize = 1024;
+
+/// The action set of a gridworld.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GridActions {
+    /// east, west, north, south.
+    Cardinal,
+    /// east, west, north, south, stay.
+    CardinalAndStay,
+    /// The eight compass moves, slipping by ±45°.
+    Compass,
+}
+
+impl GridActions {
+    /// The action set with `n` actions: 4, 5 or 8.
+    pub fn from_count(n: usize) -> Result<Self> {
+        match n {
+            4 => Ok(Self::Cardinal),
+            5 => Ok(Self::CardinalAndStay),
+            8 => Ok(Self::Compass),
+            other => Err(Error::param(
+                "actions",
+                format!(
+                    "{other} is not a grid action set; use 4 (E, W, N, S), 5 (with stay) or 8 (compass)"
+                ),
+            )),
+        }
+    }
+
+    /// Number of actions A.
+    pub fn n_actions(self) -> usize {
+        self.names().len()
+    }
+
+    /// Action names in action order.
+    pub fn names(self) -> &'static [&'static str] {
+        match self {
+            Self::Cardinal => &GRID_ACTION_NAMES[..4],
+            Self::CardinalAndStay => &GRID_ACTION_NAMES,
+            Self::Compass => &COMPASS_ACTION_NAMES,
+        }
+    }
+
+    /// The slippery dynamics of this action set on a `size`×`size` grid.
+    pub fn transitions(self, size: usize, slip: f64) -> Result<Transitions> {
+        match self {
+            Self::Cardinal => grid_transitions(size, false, slip),
+            Self::CardinalAndStay => grid_transitions(size, true, slip),
+            Self::Compass => compass_transitions(size, slip),
+        }
+    }
+}
 
 /// Which features a gridworld carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +113,8 @@ pub enum GridFeatures {
     Coords,
     /// One indicator per b×b macro-block.
     Blocks { block: usize },
+    /// One indicator per region of a `columns` × `rows` partition of the grid.
+    Regions { columns: usize, rows: usize },
 }
 
 /// Parameters of [`gridworld`].
@@ -61,8 +122,8 @@ pub enum GridFeatures {
 pub struct GridworldParams {
     /// Side N of the grid.
     pub size: usize,
-    /// Whether there is a fifth action, stay.
-    pub stay: bool,
+    /// The action set.
+    pub actions: GridActions,
     /// Probability that the outcome is another one than intended (see the module doc).
     pub slip: f64,
     pub features: GridFeatures,
@@ -74,7 +135,7 @@ impl Default for GridworldParams {
     fn default() -> Self {
         Self {
             size: 10,
-            stay: true,
+            actions: GridActions::CardinalAndStay,
             slip: 0.2,
             features: GridFeatures::Blocks { block: 2 },
             reward_density: 0.1,
@@ -83,12 +144,18 @@ impl Default for GridworldParams {
 }
 
 impl GridworldParams {
-    /// Number of actions: 5 with stay, else 4.
+    /// Number of actions A.
     pub fn n_actions(&self) -> usize {
-        if self.stay {
-            5
-        } else {
-            4
+        self.actions.n_actions()
+    }
+
+    /// Number of features K.
+    pub fn n_features(&self) -> usize {
+        match self.features {
+            GridFeatures::OneHot => self.size * self.size,
+            GridFeatures::Coords => 2 * self.size,
+            GridFeatures::Blocks { block } => self.size.div_ceil(block).pow(2),
+            GridFeatures::Regions { columns, rows } => columns * rows,
         }
     }
 
@@ -113,8 +180,21 @@ impl GridworldParams {
                         format!("{block} is not in 1..={} (the grid size)", self.size),
                     ));
                 }
-                let per_side = self.size.div_ceil(block);
-                check_feature_table("block", n_states, per_side * per_side)
+                check_feature_table("block", n_states, self.n_features())
+            }
+            GridFeatures::Regions { columns, rows } => {
+                for (name, count) in [("columns", columns), ("rows", rows)] {
+                    if count == 0 || count > self.size {
+                        return Err(Error::param(
+                            name,
+                            format!(
+                                "{count} regions are not in 1..={} (the grid size)",
+                                self.size
+                            ),
+                        ));
+                    }
+                }
+                check_feature_table("columns", n_states, self.n_features())
             }
         }
     }
@@ -132,7 +212,8 @@ pub(crate) fn check_grid_size(name: &'static str, size: usize) -> Result<()> {
     }
 }
 
-/// Generate a gridworld reproducibly from `seed`.
+/// Generate a gridworld reproducibly from `seed`: [`gridworld_mdp`] with the true
+/// weights of [`gridworld_true_weights`].
 ///
 /// # Example
 /// ```
@@ -143,25 +224,42 @@ pub(crate) fn check_grid_size(name: &'static str, size: usize) -> Result<()> {
 /// assert_eq!(world.true_weights.weights.len(), 8);
 /// ```
 pub fn gridworld(params: &GridworldParams, seed: u64) -> Result<World> {
+    let mdp = gridworld_mdp(params)?;
+    let theta = gridworld_true_weights(params, seed)?;
+    Ok(World::linear(mdp, theta))
+}
+
+/// The gridworld's MDP alone: dynamics, features, uniform p0, action names and layout.
+pub fn gridworld_mdp(params: &GridworldParams) -> Result<Mdp> {
     params.check()?;
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let transitions = grid_transitions(params.size, params.stay, params.slip)?;
+    let transitions = params.actions.transitions(params.size, params.slip)?;
     let features = grid_features(params.size, params.features)?;
-    let theta = sparse_positive_weights(&mut rng, features.dim(), params.reward_density);
-    let mdp = Mdp::new(MdpParts {
+    Mdp::new(MdpParts {
         transitions,
         initial: None,
         terminal: vec![],
         features,
         action_names: Some(
-            GRID_ACTION_NAMES[..params.n_actions()]
+            params
+                .actions
+                .names()
                 .iter()
                 .map(|n| n.to_string())
                 .collect(),
         ),
         grid: Some(Grid::new(params.size, params.size)),
-    })?;
-    Ok(World::linear(mdp, theta))
+    })
+}
+
+/// The sparse positive true weights θ* (module doc) that [`gridworld`] draws from `seed`.
+pub fn gridworld_true_weights(params: &GridworldParams, seed: u64) -> Result<Vec<f64>> {
+    params.check()?;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    Ok(sparse_positive_weights(
+        &mut rng,
+        params.n_features(),
+        params.reward_density,
+    ))
 }
 
 /// The slippery grid dynamics of the module doc on a `size`×`size` grid.
@@ -204,7 +302,7 @@ pub fn grid_transitions(size: usize, stay: bool, slip: f64) -> Result<Transition
 }
 
 /// The cell reached from (x, y) by (dx, dy), or (x, y) itself when that leaves the grid.
-fn destination(size: usize, x: usize, y: usize, dx: isize, dy: isize) -> usize {
+pub(super) fn destination(size: usize, x: usize, y: usize, dx: isize, dy: isize) -> usize {
     let inside = |v: usize, d: isize| v.checked_add_signed(d).filter(|&w| w < size);
     match (inside(x, dx), inside(y, dy)) {
         (Some(nx), Some(ny)) => ny * size + nx,
@@ -237,6 +335,17 @@ fn grid_features(size: usize, kind: GridFeatures) -> Result<Features> {
             }
             let names = (0..per_side * per_side)
                 .map(|k| format!("block_x{}_y{}", k % per_side, k / per_side))
+                .collect();
+            Features::new(names, FeatureTable::State(values))
+        }
+        GridFeatures::Regions { columns, rows } => {
+            let mut values = Array2::zeros((n_states, columns * rows));
+            for s in 0..n_states {
+                let (rx, ry) = ((s % size) * columns / size, (s / size) * rows / size);
+                values[[s, ry * columns + rx]] = 1.0;
+            }
+            let names = (0..columns * rows)
+                .map(|k| format!("region_x{}_y{}", k % columns, k / columns))
                 .collect();
             Features::new(names, FeatureTable::State(values))
         }
@@ -348,6 +457,87 @@ mod tests {
     }
 
     #[test]
+    fn region_features_cut_the_grid_into_near_equal_rectangles() {
+        let (size, columns, rows) = (7, 5, 4);
+        let regions = grid_features(size, GridFeatures::Regions { columns, rows }).unwrap();
+        assert_eq!(regions.dim(), 20);
+        assert_eq!(regions.names()[0], "region_x0_y0");
+        assert_eq!(regions.names()[7], "region_x2_y1");
+        assert_eq!(regions.names()[19], "region_x4_y3");
+        let region_of = |s: usize| {
+            let hits: Vec<usize> = (0..20).filter(|&k| regions.get(s, 0, k) == 1.0).collect();
+            assert_eq!(hits.len(), 1, "state {s} lies in {hits:?}");
+            hits[0]
+        };
+        // x = 0..7 falls in columns 0 0 1 2 2 3 4, y = 0..7 in rows 0 0 1 1 2 2 3.
+        let column_of_x = [0, 0, 1, 2, 2, 3, 4];
+        let row_of_y = [0, 0, 1, 1, 2, 2, 3];
+        for s in 0..size * size {
+            let (x, y) = (s % size, s / size);
+            assert_eq!(
+                region_of(s),
+                row_of_y[y] * columns + column_of_x[x],
+                "cell ({x}, {y})"
+            );
+        }
+        // Cell (4, 5) = state 39 is in region (2, 2) = feature 12.
+        assert_eq!(region_of(39), 12);
+        let mut cells = vec![0; 20];
+        (0..size * size).for_each(|s| cells[region_of(s)] += 1);
+        // Column widths 2 1 2 1 1 times row heights 2 2 2 1.
+        let expected: Vec<usize> = [2, 2, 2, 1]
+            .iter()
+            .flat_map(|h| [2, 1, 2, 1, 1].map(|w| w * h))
+            .collect();
+        assert_eq!(cells, expected);
+    }
+
+    #[test]
+    fn compass_gridworld_carries_eight_named_actions_and_its_true_weights() {
+        let params = GridworldParams {
+            size: 5,
+            actions: GridActions::Compass,
+            slip: 0.2,
+            features: GridFeatures::Regions {
+                columns: 5,
+                rows: 4,
+            },
+            reward_density: 0.2,
+        };
+        let world = gridworld(&params, 9).unwrap();
+        let mdp = &world.mdp;
+        assert_eq!((mdp.n_states(), mdp.n_actions()), (25, 8));
+        assert_eq!(mdp.action_names().unwrap()[1], "northeast");
+        assert_eq!(mdp.action_names().unwrap()[7], "southeast");
+        // 4 corners × 16 + 12 edge cells × 20 + 9 interior cells × 24.
+        assert_eq!(mdp.transitions().nnz(), 64 + 240 + 216);
+        assert_eq!(mdp.features().dim(), 20);
+        assert_eq!(params.n_features(), 20);
+        let theta = gridworld_true_weights(&params, 9).unwrap();
+        assert_eq!(theta, world.true_weights.weights);
+        assert_eq!(theta.iter().filter(|w| **w != 0.0).count(), 4);
+        assert_eq!(&gridworld_mdp(&params).unwrap(), mdp);
+    }
+
+    #[test]
+    fn action_sets_by_count() {
+        for (n, actions) in [
+            (4, GridActions::Cardinal),
+            (5, GridActions::CardinalAndStay),
+            (8, GridActions::Compass),
+        ] {
+            assert_eq!(GridActions::from_count(n).unwrap(), actions);
+            assert_eq!(actions.n_actions(), n);
+            assert_eq!(actions.transitions(3, 0.2).unwrap().n_actions(), n);
+        }
+        let e = GridActions::from_count(6).unwrap_err().to_string();
+        assert!(
+            e.contains("`actions`") && e.contains("4 (E, W, N, S)"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn true_weights_are_sparse_positive_and_give_the_true_reward() {
         let params = GridworldParams {
             size: 8,
@@ -420,6 +610,26 @@ mod tests {
                 ..ok.clone()
             },
             "reward_density",
+        );
+        bad(
+            GridworldParams {
+                features: GridFeatures::Regions {
+                    columns: 11,
+                    rows: 2,
+                },
+                ..ok.clone()
+            },
+            "columns",
+        );
+        bad(
+            GridworldParams {
+                features: GridFeatures::Regions {
+                    columns: 2,
+                    rows: 0,
+                },
+                ..ok.clone()
+            },
+            "rows",
         );
         bad(
             GridworldParams {

@@ -4,8 +4,9 @@
 //! `seed_from_u64`): the same parameters and seed give the same MDP and true reward, bit
 //! for bit.
 //!
-//! - [`gridworld()`]: an N×N grid with slippery moves and cell, coordinate or macro-block
-//!   features; the true reward is linear in those features (sparse positive weights).
+//! - [`gridworld()`]: an N×N grid with slippery moves (4, 5 or 8 compass actions) and
+//!   cell, coordinate, macro-block or region features; the true reward is linear in those
+//!   features (sparse positive weights).
 //! - [`objectworld()`]: the objectworld of Levine, Popović and Koltun (2011); its true
 //!   reward is not linear in its distance features, so the true weights are one-hot
 //!   weights over the states (see [`World::true_features`]).
@@ -14,14 +15,17 @@
 //! [`expert_demonstrations`] draws demonstrations from the soft-optimal or the
 //! ε-greedy hard-optimal policy of a reward.
 
+mod compass_grid;
 mod expert;
 mod gridworld;
 mod objectworld;
 mod random_mdp;
 
+pub use compass_grid::{compass_transitions, COMPASS_ACTION_NAMES};
 pub use expert::{expert_demonstrations, ExpertParams, ExpertPolicy, ExpertStart};
 pub use gridworld::{
-    grid_transitions, gridworld, GridFeatures, GridworldParams, GRID_ACTION_NAMES, MAX_GRID_SIZE,
+    grid_transitions, gridworld, gridworld_mdp, gridworld_true_weights, GridActions, GridFeatures,
+    GridworldParams, GRID_ACTION_NAMES, MAX_GRID_SIZE,
 };
 pub use objectworld::{
     objectworld, objectworld_from_objects, objectworld_reward, place_objects, Object,

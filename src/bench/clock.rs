@@ -1,0 +1,120 @@
+//! Wall-clock timing of repeated runs, summarised by their median.
+//!
+//! A measurement runs its work up to `repeats` times, but starts another run only while
+//! the runs so far have taken less than `budget_seconds` in total; the first run always
+//! happens. So small cases get every repeat and a case whose single run exceeds the
+//! budget (a 10^6-state grid before the kernels are fast) is run once. The median of n
+//! sorted times is the middle one, or the mean of the two middle ones when n is even.
+
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::error::Result;
+
+/// How often to repeat a measurement.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RunPolicy {
+    /// Most runs per measurement (at least 1).
+    pub repeats: usize,
+    /// No further run starts once the runs so far took this many seconds.
+    pub budget_seconds: f64,
+}
+
+/// The median wall time of a measurement and how many runs it took.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Timing {
+    pub seconds: f64,
+    pub runs: usize,
+}
+
+/// Time `run` under `policy`; returns the timing and the last run's result. The previous
+/// result is dropped before each new run, so at most one is alive at a time.
+pub fn time_runs<T>(policy: &RunPolicy, mut run: impl FnMut() -> Result<T>) -> Result<(Timing, T)> {
+    let mut times = Vec::with_capacity(policy.repeats);
+    let mut last = None;
+    while times.len() < policy.repeats.max(1)
+        && (times.is_empty() || times.iter().sum::<f64>() < policy.budget_seconds)
+    {
+        drop(last.take());
+        let clock = Instant::now();
+        let result = run()?;
+        times.push(clock.elapsed().as_secs_f64());
+        last = Some(result);
+    }
+    let timing = Timing {
+        seconds: median(&mut times),
+        runs: times.len(),
+    };
+    Ok((timing, last.expect("at least one run")))
+}
+
+/// The median of `values` (sorted in place); NaN for none.
+pub fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    match n {
+        0 => f64::NAN,
+        _ if !n.is_multiple_of(2) => values[n / 2],
+        _ => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_of_odd_and_even_counts() {
+        assert_eq!(median(&mut [3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&mut [4.0, 1.0, 3.0, 2.0]), 2.5);
+        assert_eq!(median(&mut [7.0]), 7.0);
+        assert!(median(&mut []).is_nan());
+    }
+
+    #[test]
+    fn repeats_stop_at_the_count_or_the_budget() {
+        let mut calls = 0;
+        let all = RunPolicy {
+            repeats: 3,
+            budget_seconds: f64::INFINITY,
+        };
+        let (timing, last) = time_runs(&all, || {
+            calls += 1;
+            Ok(calls)
+        })
+        .unwrap();
+        assert_eq!((timing.runs, last, calls), (3, 3, 3));
+        assert!(timing.seconds >= 0.0);
+        let spent = RunPolicy {
+            repeats: 3,
+            budget_seconds: 0.0,
+        };
+        let (timing, last) = time_runs(&spent, || Ok("once")).unwrap();
+        assert_eq!((timing.runs, last), (1, "once"));
+        // The budget is checked before each further run: runs of at least 5 ms under a
+        // 7 ms budget stop after the second run at the latest (the first may overrun it).
+        let sleepy = RunPolicy {
+            repeats: 5,
+            budget_seconds: 0.007,
+        };
+        let (timing, _) = time_runs(&sleepy, || {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+            Ok(())
+        })
+        .unwrap();
+        assert!((1..=2).contains(&timing.runs), "{timing:?}");
+        assert!(timing.seconds >= 0.005);
+    }
+
+    #[test]
+    fn a_failing_run_is_the_error() {
+        let policy = RunPolicy {
+            repeats: 2,
+            budget_seconds: 1.0,
+        };
+        let result: Result<(Timing, ())> =
+            time_runs(&policy, || Err(crate::Error::param("horizon", "bad")));
+        assert!(result.unwrap_err().to_string().contains("`horizon`"));
+    }
+}

@@ -1,0 +1,63 @@
+//! The memory-traffic model of the backward pass, for its achieved bytes per second.
+//!
+//! One step V_{t+1} → V_t streams the forward CSR once: per stored transition a 4-byte
+//! successor index and an 8-byte probability, per row (s, a) an 8-byte row pointer; it
+//! reads the reward r(s) (8 bytes per state), reads V_{t+1} and writes V_t (8 + 8 bytes
+//! per state). The gathers V_{t+1}(s') are counted once per state, as if the cache held
+//! each value between its uses (a lower bound of the true traffic); the action prior and
+//! anything else the kernel touches are not counted. So
+//!
+//! ```text
+//! bytes per step = 12·nnz + 8·S·A + 8·S + 16·S,    bytes/s = T · bytes per step / seconds.
+//! ```
+
+use crate::mdp::Mdp;
+
+/// Bytes one backward step moves under the model of the module doc.
+pub fn backward_bytes_per_step(mdp: &Mdp) -> u64 {
+    let (n_states, n_rows) = (
+        mdp.n_states() as u64,
+        (mdp.n_states() * mdp.n_actions()) as u64,
+    );
+    let csr = mdp.transitions().nnz() as u64 * (4 + 8) + n_rows * 8;
+    let reward = 8 * n_states;
+    let values = 16 * n_states;
+    csr + reward + values
+}
+
+/// Achieved bytes per second of a backward pass of `horizon` steps that took `seconds`.
+pub fn backward_bytes_per_second(mdp: &Mdp, horizon: usize, seconds: f64) -> f64 {
+    horizon as f64 * backward_bytes_per_step(mdp) as f64 / seconds
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mdp::{Features, MdpParts, Transitions};
+
+    #[test]
+    fn counts_csr_reward_and_value_bytes() {
+        // 2 states × 2 actions, 5 stored transitions.
+        let transitions = Transitions::from_arrays(
+            2,
+            2,
+            &[0, 0, 0, 1, 1],
+            &[0, 0, 1, 0, 1],
+            &[0, 1, 1, 1, 0],
+            &[0.5, 0.5, 1.0, 1.0, 1.0],
+        )
+        .unwrap();
+        let mdp = crate::Mdp::new(MdpParts {
+            transitions,
+            initial: None,
+            terminal: vec![],
+            features: Features::one_hot(2),
+            action_names: None,
+            grid: None,
+        })
+        .unwrap();
+        // 5·12 (CSR entries) + 4·8 (row pointers) + 2·8 (reward) + 2·16 (values).
+        assert_eq!(backward_bytes_per_step(&mdp), 60 + 32 + 16 + 32);
+        assert_eq!(backward_bytes_per_second(&mdp, 10, 0.5), 2800.0);
+    }
+}

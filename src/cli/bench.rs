@@ -1,0 +1,146 @@
+//! `irl bench`: time the soft dynamic program, the likelihood and a fit on gridworlds;
+//! a Markdown table on stdout, progress on stderr, optionally JSON (`irl-bench/1`).
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Result};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use irl::bench::{markdown, run_bench, BenchCase, BenchParams, Progress};
+use irl::worlds::GridActions;
+
+use super::files::save;
+
+#[derive(Args)]
+pub struct BenchArgs {
+    /// Grid sides N of the main cases (N² states each), comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "10,32,100,316,1000")]
+    sizes: Vec<usize>,
+    /// Actions of the main cases: 4 (E, W, N, S), 5 (with stay) or 8 (compass).
+    #[arg(long, default_value_t = 8)]
+    actions: usize,
+    /// Slip probability of every world.
+    #[arg(long, default_value_t = 0.2)]
+    slip: f64,
+    /// Horizon T of the main cases, the thread scaling and the fit.
+    #[arg(long, default_value_t = 100)]
+    horizon: usize,
+    /// Further cases SIDE:ACTIONS:HORIZON, comma-separated, or `none`; the default is
+    /// issue 6's second target (100×100, 4 actions, T = 50).
+    #[arg(long, value_delimiter = ',', default_value = "100:4:50")]
+    extra: Vec<String>,
+    /// Expert demonstrations for the fit iteration and the fit.
+    #[arg(long, default_value_t = 100)]
+    demos: usize,
+    /// Most runs per timed measurement; the median is reported.
+    #[arg(long, default_value_t = 3)]
+    repeats: usize,
+    /// Seconds after which a measurement starts no further run (the first always runs).
+    #[arg(long, default_value_t = 30.0)]
+    time_budget: f64,
+    /// Grid side of the 1-thread vs all-threads backward pass [default: the largest of
+    /// --sizes]; 0 skips it.
+    #[arg(long)]
+    scaling_size: Option<usize>,
+    /// Grid side of the full IRL fit; 0 skips it.
+    #[arg(long, default_value_t = 500)]
+    fit_size: usize,
+    /// Seed of the true weights (the demonstrations use seed + 1).
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Also write the measurements as JSON (irl-bench/1) to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// No progress on stderr.
+    #[arg(long)]
+    quiet: bool,
+}
+
+pub fn run(args: BenchArgs) -> Result<()> {
+    let params = params(&args)?;
+    params.check()?;
+    if let Some(path) = &args.json {
+        check_writable_folder(path)?;
+    }
+    if cfg!(debug_assertions) {
+        eprintln!(
+            "irl bench: WARNING: this is a debug build without optimisations; \
+             its timings say nothing about release speed (use cargo run --release -- bench)"
+        );
+    }
+    let bar = (!args.quiet && std::io::stderr().is_terminal()).then(|| {
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {elapsed} {wide_msg}").expect("valid template"),
+        );
+        bar.enable_steady_tick(Duration::from_millis(200));
+        bar
+    });
+    let progress: Progress = match (&bar, args.quiet) {
+        (Some(bar), _) => {
+            let bar = bar.clone();
+            Arc::new(move |line: &str| bar.set_message(line.to_string()))
+        }
+        (None, true) => Arc::new(|_: &str| {}),
+        (None, false) => Arc::new(|line: &str| eprintln!("irl bench: {line}")),
+    };
+    let report = run_bench(&params, progress);
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let report = report?;
+    if let Some(path) = &args.json {
+        save(path, |w| irl::json::to_writer(w, &report))?;
+    }
+    print!("{}", markdown(&report));
+    Ok(())
+}
+
+fn params(args: &BenchArgs) -> Result<BenchParams> {
+    let extra = match args.extra.as_slice() {
+        [none] if none == "none" => Vec::new(),
+        texts => texts
+            .iter()
+            .map(|t| t.parse::<BenchCase>())
+            .collect::<irl::Result<_>>()?,
+    };
+    let optional = |side: usize| (side > 0).then_some(side);
+    Ok(BenchParams {
+        sizes: args.sizes.clone(),
+        actions: GridActions::from_count(args.actions)?,
+        horizon: args.horizon,
+        extra,
+        slip: args.slip,
+        demos: args.demos,
+        repeats: args.repeats,
+        time_budget: args.time_budget,
+        scaling_size: match args.scaling_size {
+            Some(side) => optional(side),
+            None => args.sizes.iter().copied().max(),
+        },
+        fit_size: optional(args.fit_size),
+        seed: args.seed,
+    })
+}
+
+/// Fail before measuring anything if the JSON file's folder does not exist.
+fn check_writable_folder(path: &Path) -> Result<()> {
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !folder.is_dir() {
+        bail!(
+            "--json {}: the folder {} does not exist",
+            path.display(),
+            folder.display()
+        );
+    }
+    if path.is_dir() {
+        bail!("--json {}: is a folder, not a file name", path.display());
+    }
+    Ok(())
+}
