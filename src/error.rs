@@ -41,6 +41,16 @@ pub enum Error {
         hint: String,
     },
 
+    /// A computation would allocate more memory than its limit allows.
+    #[error("{what} would need {needed} ({parts}) but {limit_source} is {limit}; raise it with --memory-limit, or shorten the horizon")]
+    MemoryLimit {
+        what: &'static str,
+        needed: String,
+        parts: String,
+        limit: String,
+        limit_source: &'static str,
+    },
+
     /// A computation produced a non-finite number where a finite one was required.
     #[error("numerical failure in {what}: {message}")]
     Numerical { what: &'static str, message: String },

@@ -1,7 +1,7 @@
 //! Solver flags shared by `solve`, `fit`, `evaluate` and `forecast`.
 
 use clap::{Args, ValueEnum};
-use irl::inference::{ActionPrior, Backup, SoftSettings};
+use irl::inference::{parse_memory_limit, ActionPrior, Backup, MemoryLimit, SoftSettings};
 
 /// Flags of the soft dynamic program.
 #[derive(Args, Debug, Clone)]
@@ -27,6 +27,10 @@ pub struct SolverArgs {
     /// Infinite horizon: iteration cap (reaching it is an error).
     #[arg(long, default_value_t = 1_000_000)]
     pub max_solver_iters: usize,
+    /// Most memory the solver may allocate, checked before it starts: a size such as
+    /// 2G or 512M, "available" (the memory free now) or "none".
+    #[arg(long, default_value = "available", value_parser = parse_memory_limit)]
+    pub memory_limit: MemoryLimit,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy)]
@@ -59,6 +63,7 @@ impl SolverArgs {
             tolerance: self.tolerance,
             max_iterations: self.max_solver_iters,
             parallel: true,
+            memory_limit: self.memory_limit,
         }
     }
 }

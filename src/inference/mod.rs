@@ -9,6 +9,7 @@ mod fastmath;
 mod fixed_point;
 mod forward;
 mod kernel;
+mod memory;
 mod propagate;
 mod sample;
 mod settings;
@@ -17,6 +18,7 @@ mod solution;
 pub use backward::{backward, SoftValues};
 pub use forward::{forward, state_action_occupancy, Occupancy};
 pub use kernel::{log_add_exp, SoftProblem};
+pub use memory::{available_memory, format_bytes, parse_memory_limit, MemoryEstimate, MemoryLimit};
 pub use sample::{draw, sample};
 pub use settings::{ActionPrior, Backup, SoftSettings};
 pub use solution::{q_and_policy, Solution, Timing, SOLUTION_FORMAT};
@@ -59,6 +61,7 @@ pub fn solve(
             format!("weights[{i}] = {} is not finite", theta[i]),
         ));
     }
+    MemoryEstimate::solve(mdp, settings, arrays).check("this solve", settings.memory_limit)?;
     let reward = mdp.features().reward(theta, mdp.n_actions());
     let problem = SoftProblem::new(mdp, reward, settings.clone());
     let clock = Instant::now();

@@ -3,6 +3,7 @@
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
+use super::memory::MemoryLimit;
 use crate::error::{Error, Result};
 use crate::mdp::Mdp;
 
@@ -59,6 +60,8 @@ pub struct SoftSettings {
     pub max_iterations: usize,
     /// Run per-state work on rayon's thread pool (results equal the sequential path).
     pub parallel: bool,
+    /// The most memory a solve or fit may allocate (checked before allocating).
+    pub memory_limit: MemoryLimit,
 }
 
 impl Default for SoftSettings {
@@ -72,6 +75,7 @@ impl Default for SoftSettings {
             tolerance: 1e-12,
             max_iterations: 1_000_000,
             parallel: true,
+            memory_limit: MemoryLimit::Available,
         }
     }
 }

@@ -22,7 +22,7 @@ use super::objective::{Objective, Task};
 use super::stopping::{FirstOrderState, WithStoppingRules, GRADIENT_SMALL, OBJECTIVE_FLAT};
 use super::uncertainty::standard_errors;
 use crate::error::{Error, Result};
-use crate::inference::SoftSettings;
+use crate::inference::{MemoryEstimate, SoftSettings};
 
 /// The optimiser.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -114,6 +114,22 @@ impl FitParams {
         Ok(())
     }
 
+    /// Tasks are evaluated in parallel, up to one per thread: the largest evaluations
+    /// that can run at once must fit under the memory limit.
+    fn check_memory(&self, tasks: &[Task]) -> Result<()> {
+        let mut estimates: Vec<MemoryEstimate> = tasks
+            .iter()
+            .map(|task| MemoryEstimate::likelihood(&task.mdp, &self.settings))
+            .collect();
+        estimates.sort_by_key(|e| std::cmp::Reverse(e.total()));
+        let at_once = rayon::current_num_threads().min(tasks.len()).max(1);
+        let mut combined = estimates[0].clone();
+        for other in &estimates[1..at_once] {
+            combined.merge(other);
+        }
+        combined.check("this fit", self.settings.memory_limit)
+    }
+
     /// Fit θ to the tasks' demonstrations; `on_iteration` sees each iteration's record.
     pub fn fit(
         &self,
@@ -121,6 +137,7 @@ impl FitParams {
         on_iteration: Box<dyn FnMut(&IterationRecord) + Send>,
     ) -> Result<FittedModel> {
         self.check(&tasks)?;
+        self.check_memory(&tasks)?;
         let clock = Instant::now();
         let features = tasks[0].mdp.features().clone();
         let objective = Objective::new(tasks, self.settings.clone(), self.l2);

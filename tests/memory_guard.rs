@@ -1,0 +1,104 @@
+//! The memory guard from the command line: a solve or fit whose arrays exceed
+//! `--memory-limit` stops before allocating them, says how much it needs, exits non-zero
+//! and writes nothing.
+
+mod common;
+
+use common::{irl, path, succeed};
+
+/// A 30×30 gridworld with 4 actions and its demonstrations.
+fn world(dir: &std::path::Path) {
+    succeed(&[
+        "generate",
+        "gridworld",
+        "--size",
+        "30",
+        "--demos",
+        "20",
+        "--length",
+        "20",
+        "--seed",
+        "1",
+        "--out",
+        path(dir),
+    ]);
+}
+
+#[test]
+fn a_solve_over_the_limit_names_what_it_needs_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    world(dir.path());
+    let mdp = dir.path().join("mdp.json");
+    let weights = dir.path().join("true_weights.json");
+    let out = dir.path().join("solution.json");
+    let args = |limit: &str| {
+        vec![
+            "solve".to_string(),
+            "--mdp".into(),
+            path(&mdp).into(),
+            "--weights".into(),
+            path(&weights).into(),
+            "--horizon".into(),
+            "100".into(),
+            "--no-arrays".into(),
+            "--memory-limit".into(),
+            limit.into(),
+            "--out".into(),
+            path(&out).into(),
+        ]
+    };
+    // values 101·900·8 = 727,200 B, forward 3·900·8 = 21,600 B, windows 900·8 = 7,200 B:
+    // 756,000 B ≈ 738 KiB in all.
+    let refused = irl(&args("700K"));
+    assert!(!refused.status.success());
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        message.contains("would need 738 KiB") && message.contains("values 710 KiB"),
+        "{message}"
+    );
+    assert!(
+        message.contains("700 KiB") && message.contains("--memory-limit"),
+        "{message}"
+    );
+    assert!(!out.exists());
+    succeed(&args("740K"));
+    assert!(out.exists());
+}
+
+#[test]
+fn a_fit_over_the_limit_stops_before_its_first_evaluation() {
+    let dir = tempfile::tempdir().unwrap();
+    world(dir.path());
+    let out = dir.path().join("model.json");
+    let refused = irl(&[
+        "fit",
+        "--mdp",
+        path(&dir.path().join("mdp.json")),
+        "--demos",
+        path(&dir.path().join("demos.csv")),
+        "--horizon",
+        "20",
+        "--quiet",
+        "--memory-limit",
+        "10K",
+        "--out",
+        path(&out),
+    ]);
+    assert!(!refused.status.success());
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(message.contains("this fit would need"), "{message}");
+    assert!(!out.exists());
+    let bad = irl(&[
+        "fit",
+        "--memory-limit",
+        "lots",
+        "--mdp",
+        "x",
+        "--demos",
+        "y",
+        "--out",
+        "z",
+    ]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a size"));
+}
