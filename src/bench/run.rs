@@ -12,7 +12,7 @@ use super::traffic::{backward_bytes_per_second, backward_bytes_per_step};
 use super::workload::{demonstration_seed, BenchCase, Workload, REGION_COLUMNS, REGION_ROWS};
 use super::{BenchParams, BenchReport, CaseReport, FitReport, ScalingReport, BENCH_FORMAT};
 use crate::error::{Error, Result};
-use crate::inference::{backward, forward, sample};
+use crate::inference::{backward, forward, sample, MemoryEstimate};
 use crate::irl::{nll_and_gradient, Alignment, DemoSteps, FitParams, Task};
 
 /// Receives one line of progress at a time.
@@ -70,6 +70,8 @@ fn measure_case(
     let workload = Workload::build(case, params.slip, params.seed)?;
     let build_seconds = clock.elapsed().as_secs_f64();
     let mdp = &workload.mdp;
+    MemoryEstimate::solve(mdp, &workload.settings, false)
+        .check("this benchmark case", workload.settings.memory_limit)?;
     let problem = workload.problem();
     progress(&format!("{case}: backward pass"));
     let (backward_timing, values) = time_runs(policy, || backward(&problem))?;
