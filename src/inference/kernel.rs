@@ -162,16 +162,17 @@ impl<'a> SoftProblem<'a> {
         let gamma = self.settings.discount;
         match self.settings.backup {
             Backup::Variational => {
-                for (a, c_a) in c.iter_mut().enumerate() {
-                    let (first, end) = (rows[a], rows[a + 1]);
+                assert!(next_v.len() == self.mdp.n_states() && rows[n_actions] <= next.len());
+                for (bounds, c_a) in rows.windows(2).zip(c.iter_mut()) {
+                    let (first, end) = (bounds[0], bounds[1]);
                     *c_a = if first == end {
                         f64::NEG_INFINITY
                     } else {
-                        let mut acc = 0.0;
-                        for (&sn, &p) in next[first..end].iter().zip(&prob[first..end]) {
-                            acc += p * next_v[sn as usize];
-                        }
-                        gamma * acc
+                        // SAFETY: first ≤ end ≤ rows[A] ≤ nnz = next.len() = prob.len()
+                        // (row pointers are validated to be non-decreasing when the
+                        // transitions are built), and every successor is < S =
+                        // next_v.len() (validated then too; asserted above).
+                        gamma * unsafe { row_dot(next, prob, next_v, first, end) }
                     };
                 }
             }
@@ -247,6 +248,31 @@ impl<'a> SoftProblem<'a> {
     #[inline(always)]
     pub(crate) fn optimistic_tilt(&self, next_value: f64, continuation: f64) -> f64 {
         self.settings.discount * ((next_value - continuation) * self.inv_alpha).exp()
+    }
+}
+
+/// Σ_k p_k·v(s'_k) over entries first..end, added left to right; rows of up to four
+/// entries (every grid row) are written out, so there is no loop to run.
+///
+/// # Safety
+/// `first ≤ end ≤ next.len() = prob.len()` and every `next[k]` in the range is below
+/// `v.len()`.
+#[inline(always)]
+pub(crate) unsafe fn row_dot(
+    next: &[u32],
+    prob: &[f64],
+    v: &[f64],
+    first: usize,
+    end: usize,
+) -> f64 {
+    let term =
+        |k: usize| *prob.get_unchecked(k) * *v.get_unchecked(*next.get_unchecked(k) as usize);
+    match end - first {
+        1 => term(first),
+        2 => term(first) + term(first + 1),
+        3 => term(first) + term(first + 1) + term(first + 2),
+        4 => term(first) + term(first + 1) + term(first + 2) + term(first + 3),
+        _ => (first..end).fold(0.0, |acc, k| acc + term(k)),
     }
 }
 

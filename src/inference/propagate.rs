@@ -211,6 +211,7 @@ fn push_block(
     window.fill(0.0);
     let (pi, cont) = block.scratch.split_at_mut(n_actions);
     let last = (first + problem.mdp().transitions().scatter_blocks().block_len()).min(mass.len());
+    assert!(row_start[last * n_actions] <= next.len() && next.len() == prob.len());
     for s in first..last {
         let m = mass[s];
         if m == 0.0 || mdp.is_terminal(s) {
@@ -242,8 +243,22 @@ fn push_block(
                 }
             } else {
                 let flow = flow * edge;
-                for (&sn, &p) in next[begin..end].iter().zip(&prob[begin..end]) {
-                    window[sn as usize - lo] += flow * p;
+                let mut add = |k: usize| {
+                    // SAFETY: k < nnz (validated row pointers, asserted above for the
+                    // block), and each successor of the block lies in its window
+                    // [lo, lo + window.len()) by the window's construction.
+                    unsafe {
+                        let sn = *next.get_unchecked(k) as usize;
+                        *window.get_unchecked_mut(sn - lo) += flow * *prob.get_unchecked(k);
+                    }
+                };
+                match end - begin {
+                    3 => {
+                        add(begin);
+                        add(begin + 1);
+                        add(begin + 2);
+                    }
+                    _ => (begin..end).for_each(add),
                 }
             }
         }
