@@ -78,7 +78,7 @@ impl Transitions {
             check("s", s[i], n_states)?;
             check("a", a[i], n_actions)?;
             check("s_next", s_next[i], n_states)?;
-            check_probability(&format!("transitions.p[{i}]"), p[i])?;
+            check_probability(p[i], || format!("transitions.p[{i}]"))?;
         }
         // Counting sort of entry indices by row, then by successor within a row.
         let mut order: Vec<usize> = (0..n).collect();
@@ -200,7 +200,7 @@ impl Transitions {
                         format!("state {} is out of range 0..{n_states}", next[k]),
                     ));
                 }
-                check_probability(&format!("data[{k}]"), prob[k])?;
+                check_probability(prob[k], || format!("data[{k}]"))?;
             }
             sort_row(&mut next[range.clone()], &mut prob[range.clone()]);
             if let Some(k) = range.clone().skip(1).find(|&k| next[k] == next[k - 1]) {
@@ -340,10 +340,11 @@ fn check_sizes(n_states: usize, n_actions: usize) -> Result<()> {
         .ok_or_else(|| Error::mdp("n_states", "S·A must be below 2^32"))
 }
 
-fn check_probability(place: &str, p: f64) -> Result<()> {
+/// `place` is called only on failure: formatting it for every entry costs more than the check.
+fn check_probability(p: f64, place: impl FnOnce() -> String) -> Result<()> {
     if !p.is_finite() || !(0.0..=1.0 + PROBABILITY_SUM_TOLERANCE).contains(&p) {
         return Err(Error::mdp(
-            place,
+            place(),
             format!("probability {p} is not a finite number in [0, 1]"),
         ));
     }
