@@ -9,10 +9,16 @@
 
 mod features;
 mod json;
+mod npy;
+mod npz;
 mod transitions;
 
 pub use features::{FeatureTable, Features, Reward};
 pub use json::{read_mdp, write_mdp, MDP_FORMAT};
+pub use npz::{
+    read_csr_npz, read_transitions_npz, write_csr_npz, write_transitions_npz, NpzCompression,
+    NPZ_MEMBERS,
+};
 pub use transitions::{Entry, Transitions, PROBABILITY_SUM_TOLERANCE};
 
 use crate::error::{Error, Result};

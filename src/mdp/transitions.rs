@@ -318,6 +318,12 @@ impl Transitions {
         })
     }
 
+    /// The CSR arrays as SciPy names them: `indptr` (row starts, S·A + 1 of them),
+    /// `indices` (successors s') and `data` (probabilities), rows indexed by `s·A + a`.
+    pub fn csr(&self) -> (&[usize], &[u32], &[f64]) {
+        (&self.row_start, &self.next, &self.prob)
+    }
+
     /// Bytes held by the forward and predecessor arrays.
     pub fn memory_bytes(&self) -> usize {
         let idx = std::mem::size_of::<usize>();
