@@ -376,6 +376,25 @@ mod tests {
     }
 
     #[test]
+    fn probabilities_read_back_to_the_last_bit() {
+        // Without serde_json's float_roundtrip, 0.09999999999999999 is read as 0.1.
+        let (low, high): (f64, f64) = (0.09999999999999999, 0.9000000000000001);
+        let text = TINY.replace(
+            r#""s": [0, 0, 1], "a": [0, 1, 0], "s_next": [1, 0, 1], "p": [1.0, 1.0, 1.0]"#,
+            &format!(r#""s": [0, 0, 0, 1], "a": [0, 0, 1, 0], "s_next": [0, 1, 0, 1], "p": [{low:?}, {high:?}, 1.0, 1.0]"#),
+        );
+        let mdp = read_mdp(text.as_bytes()).unwrap();
+        let (_, p) = mdp.transitions().successors(0, 0);
+        assert_eq!(
+            (p[0].to_bits(), p[1].to_bits()),
+            (low.to_bits(), high.to_bits())
+        );
+        let mut out = Vec::new();
+        write_mdp(&mdp, &mut out).unwrap();
+        assert_eq!(read_mdp(out.as_slice()).unwrap(), mdp);
+    }
+
+    #[test]
     fn each_bad_input_names_its_place() {
         let cases = [
             (TINY.replace("irl-mdp/1", "irl-mdp/2"), "format"),
