@@ -223,7 +223,7 @@ fn write_members(
     }
     .map_err(io_error)?;
     start(&mut zip, "format.npy", 3, 1)?;
-    zip.write_all(&npy::header("|S3", &[]))
+    zip.write_all(&npy::encode_header("|S3", &[]))
         .and_then(|()| zip.write_all(b"csr"))
         .map_err(io_error)?;
     start(&mut zip, "shape.npy", 2, 8)?;
