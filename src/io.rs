@@ -44,7 +44,7 @@ where
 }
 
 /// A hidden name next to `path`, unique within this process and across processes.
-fn temporary_sibling(path: &Path) -> PathBuf {
+pub(crate) fn temporary_sibling(path: &Path) -> PathBuf {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
     let name = path
         .file_name()

@@ -7,13 +7,11 @@ use anyhow::{Context, Result};
 use irl::demos::{read_demos, Demonstrations};
 use irl::io::{open, write_atomic};
 use irl::irl::{read_weights, Weights};
-use irl::mdp::{read_mdp, Features, Mdp, Reward};
+use irl::mdp::{read_mdp_file, Features, Mdp, Reward};
 
-/// Read and validate an `irl-mdp/1` file.
+/// Read and validate an `irl-mdp/1` file (with its `.npz` transitions, if it has them).
 pub fn load_mdp(path: &Path) -> Result<Mdp> {
-    read_mdp(open(path)?)
-        .map_err(|e| e.in_file(path))
-        .map_err(Into::into)
+    Ok(read_mdp_file(path)?)
 }
 
 /// Read weights (`irl-weights/1` or `irl-model/1`) that must fit the MDP's features.

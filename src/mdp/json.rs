@@ -3,14 +3,19 @@
 //! Parsing goes through a loose raw form first so that every validation error can name
 //! the field and index it concerns (`transitions.s[4]`, `features.values[3][1]`) instead
 //! of a bare parser position.
+//!
+//! `transitions` is either the parallel arrays `{"s", "a", "s_next", "p"}` or a reference
+//! `{"npz": "transitions.npz"}` to a SciPy CSR file (see [`super::npz`]) whose path is
+//! relative to the folder of the JSON file, or absolute.
 
 use std::io::{Read, Write};
+use std::path::Path;
 
 use ndarray::{Array2, Array3};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{FeatureTable, Features, Grid, Mdp, MdpParts, Transitions};
+use super::{read_transitions_npz, FeatureTable, Features, Grid, Mdp, MdpParts, Transitions};
 use crate::error::{Error, Result};
 use crate::json::{from_reader, index_array};
 
@@ -34,12 +39,18 @@ struct RawMdp {
     grid: Option<Grid>,
 }
 
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize)]
 struct RawTransitions {
-    s: Vec<f64>,
-    a: Vec<f64>,
-    s_next: Vec<f64>,
-    p: Vec<f64>,
+    #[serde(default)]
+    s: Option<Vec<f64>>,
+    #[serde(default)]
+    a: Option<Vec<f64>>,
+    #[serde(default)]
+    s_next: Option<Vec<f64>>,
+    #[serde(default)]
+    p: Option<Vec<f64>>,
+    #[serde(default)]
+    npz: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -51,8 +62,15 @@ struct RawFeatures {
     values: Option<Value>,
 }
 
-/// Read and validate an `irl-mdp/1` document.
+/// Read and validate an `irl-mdp/1` document. A `.npz` reference must be an absolute
+/// path here, as a stream has no folder; [`read_mdp_file`](super::read_mdp_file) resolves
+/// relative ones.
 pub fn read_mdp(reader: impl Read) -> Result<Mdp> {
+    read_mdp_in(reader, None)
+}
+
+/// Read a document whose relative `.npz` reference lies in `folder`.
+pub(super) fn read_mdp_in(reader: impl Read, folder: Option<&Path>) -> Result<Mdp> {
     let raw: RawMdp = from_reader(reader, MDP_FORMAT)?;
     if raw.format != MDP_FORMAT {
         return Err(Error::mdp(
@@ -62,11 +80,7 @@ pub fn read_mdp(reader: impl Read) -> Result<Mdp> {
     }
     let n_states = count("n_states", raw.n_states)?;
     let n_actions = count("n_actions", raw.n_actions)?;
-    let t = &raw.transitions;
-    let s = index_array("transitions.s", &t.s, n_states, "state")?;
-    let a = index_array("transitions.a", &t.a, n_actions, "action")?;
-    let s_next = index_array("transitions.s_next", &t.s_next, n_states, "state")?;
-    let transitions = Transitions::from_arrays(n_states, n_actions, &s, &a, &s_next, &t.p)?;
+    let transitions = read_transitions(&raw.transitions, n_states, n_actions, folder)?;
     let terminal = match &raw.terminal {
         Some(list) => index_array("terminal", list, n_states, "state")?,
         None => Vec::new(),
@@ -79,6 +93,65 @@ pub fn read_mdp(reader: impl Read) -> Result<Mdp> {
         features,
         action_names: raw.action_names,
         grid: raw.grid,
+    })
+}
+
+fn read_transitions(
+    t: &RawTransitions,
+    n_states: usize,
+    n_actions: usize,
+    folder: Option<&Path>,
+) -> Result<Transitions> {
+    let arrays = [&t.s, &t.a, &t.s_next, &t.p];
+    let Some(npz) = &t.npz else {
+        if arrays.iter().all(|a| a.is_none()) {
+            return Err(Error::mdp(
+                "transitions",
+                "expected the arrays s, a, s_next, p or a reference {\"npz\": file}",
+            ));
+        }
+        let s = index_array("transitions.s", field("s", &t.s)?, n_states, "state")?;
+        let a = index_array("transitions.a", field("a", &t.a)?, n_actions, "action")?;
+        let s_next = index_array(
+            "transitions.s_next",
+            field("s_next", &t.s_next)?,
+            n_states,
+            "state",
+        )?;
+        let p = field("p", &t.p)?;
+        return Transitions::from_arrays(n_states, n_actions, &s, &a, &s_next, p);
+    };
+    if arrays.iter().any(|a| a.is_some()) {
+        return Err(Error::mdp(
+            "transitions",
+            "holds both the arrays s, a, s_next, p and a reference to npz; give one of them",
+        ));
+    }
+    let path = Path::new(npz);
+    let path = match folder {
+        Some(folder) => folder.join(path),
+        None if path.is_absolute() => path.to_path_buf(),
+        None => {
+            return Err(Error::mdp(
+                "transitions.npz",
+                format!(
+                    "\"{npz}\" is relative to the folder of the MDP file, which a stream does \
+                     not have; read the document from its file"
+                ),
+            ))
+        }
+    };
+    read_transitions_npz(&path, n_states, n_actions)
+        .map_err(|e| Error::mdp("transitions.npz", e.to_string()))
+}
+
+/// One of the parallel arrays, which must be there when the others are.
+fn field<'a>(name: &str, values: &'a Option<Vec<f64>>) -> Result<&'a [f64]> {
+    values.as_deref().ok_or_else(|| {
+        Error::mdp(
+            format!("transitions.{name}"),
+            "missing field; transitions are the arrays s, a, s_next, p or {\"npz\": file}",
+        )
     })
 }
 
@@ -194,12 +267,19 @@ struct MdpDocument<'a> {
     n_actions: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     action_names: Option<&'a [String]>,
-    transitions: TransitionArrays,
+    transitions: TransitionsField<'a>,
     initial: &'a [f64],
     terminal: Vec<usize>,
     features: Value,
     #[serde(skip_serializing_if = "Option::is_none")]
     grid: Option<Grid>,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum TransitionsField<'a> {
+    Arrays(TransitionArrays),
+    Npz { npz: &'a str },
 }
 
 #[derive(Serialize)]
@@ -212,6 +292,21 @@ struct TransitionArrays {
 
 /// Write an MDP as an `irl-mdp/1` document.
 pub fn write_mdp(mdp: &Mdp, writer: impl Write) -> Result<()> {
+    write_document(
+        mdp,
+        writer,
+        TransitionsField::Arrays(transition_arrays(mdp)),
+    )
+}
+
+/// Write an MDP as an `irl-mdp/1` document whose transitions are the reference
+/// `{"npz": npz}` (a path relative to the document's folder, or absolute) instead of
+/// arrays; the caller writes that file.
+pub fn write_mdp_with_npz_reference(mdp: &Mdp, writer: impl Write, npz: &str) -> Result<()> {
+    write_document(mdp, writer, TransitionsField::Npz { npz })
+}
+
+fn transition_arrays(mdp: &Mdp) -> TransitionArrays {
     let mut arrays = TransitionArrays {
         s: vec![],
         a: vec![],
@@ -224,6 +319,10 @@ pub fn write_mdp(mdp: &Mdp, writer: impl Write) -> Result<()> {
         arrays.s_next.push(e.next);
         arrays.p.push(e.p);
     }
+    arrays
+}
+
+fn write_document(mdp: &Mdp, writer: impl Write, transitions: TransitionsField) -> Result<()> {
     let f = mdp.features();
     let features = match f.table() {
         FeatureTable::OneHot { .. } => serde_json::json!({"kind": "onehot"}),
@@ -243,7 +342,7 @@ pub fn write_mdp(mdp: &Mdp, writer: impl Write) -> Result<()> {
         n_states: mdp.n_states(),
         n_actions: mdp.n_actions(),
         action_names: mdp.action_names(),
-        transitions: arrays,
+        transitions,
         initial: mdp.initial(),
         terminal: mdp.terminal_states(),
         features,
@@ -277,6 +376,25 @@ mod tests {
     }
 
     #[test]
+    fn probabilities_read_back_to_the_last_bit() {
+        // Without serde_json's float_roundtrip, 0.09999999999999999 is read as 0.1.
+        let (low, high): (f64, f64) = (0.09999999999999999, 0.9000000000000001);
+        let text = TINY.replace(
+            r#""s": [0, 0, 1], "a": [0, 1, 0], "s_next": [1, 0, 1], "p": [1.0, 1.0, 1.0]"#,
+            &format!(r#""s": [0, 0, 0, 1], "a": [0, 0, 1, 0], "s_next": [0, 1, 0, 1], "p": [{low:?}, {high:?}, 1.0, 1.0]"#),
+        );
+        let mdp = read_mdp(text.as_bytes()).unwrap();
+        let (_, p) = mdp.transitions().successors(0, 0);
+        assert_eq!(
+            (p[0].to_bits(), p[1].to_bits()),
+            (low.to_bits(), high.to_bits())
+        );
+        let mut out = Vec::new();
+        write_mdp(&mdp, &mut out).unwrap();
+        assert_eq!(read_mdp(out.as_slice()).unwrap(), mdp);
+    }
+
+    #[test]
     fn each_bad_input_names_its_place() {
         let cases = [
             (TINY.replace("irl-mdp/1", "irl-mdp/2"), "format"),
@@ -299,6 +417,39 @@ mod tests {
             let e = error_of(&text);
             assert!(e.contains(expected), "expected {expected:?} in {e:?}");
         }
+    }
+
+    #[test]
+    fn transitions_take_exactly_one_form() {
+        let arrays = r#""s": [0, 0, 1], "a": [0, 1, 0], "s_next": [1, 0, 1], "p": [1.0, 1.0, 1.0]"#;
+        let both = TINY.replace(arrays, &format!(r#"{arrays}, "npz": "/t.npz""#));
+        let e = error_of(&both);
+        assert!(
+            e.contains("invalid MDP at transitions:") && e.contains("both"),
+            "{e}"
+        );
+        let e = error_of(&TINY.replace(arrays, ""));
+        assert!(
+            e.contains("invalid MDP at transitions:") && e.contains("expected"),
+            "{e}"
+        );
+        let e = error_of(&TINY.replace(r#""s": [0, 0, 1], "#, ""));
+        assert!(e.contains("transitions.s:") && e.contains("missing"), "{e}");
+        let e = error_of(&TINY.replace(arrays, r#""npz": "t.npz""#));
+        assert!(
+            e.contains("transitions.npz") && e.contains("relative"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_reference_replaces_the_arrays() {
+        let mdp = read_mdp(TINY.as_bytes()).unwrap();
+        let mut out = Vec::new();
+        write_mdp_with_npz_reference(&mdp, &mut out, "t.npz").unwrap();
+        let value: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(value["transitions"], serde_json::json!({"npz": "t.npz"}));
+        assert_eq!(value["n_states"], 2);
     }
 
     #[test]

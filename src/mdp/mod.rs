@@ -5,14 +5,23 @@
 //! features f(s, a) for a linear reward r = θ·f. A terminal state has no actions, value 0
 //! and no reward after arrival; transitions listed for it are ignored. An action with no
 //! listed transition in a state is unavailable there. Every non-terminal state must have
-//! at least one available action.
+//! at least one available action. On disk an MDP is an `irl-mdp/1` document (`json`),
+//! whose transitions may live in a SciPy CSR `.npz` file beside it (`npz`, `files`).
 
 mod features;
+mod files;
 mod json;
+mod npy;
+mod npz;
 mod transitions;
 
 pub use features::{FeatureTable, Features, Reward};
-pub use json::{read_mdp, write_mdp, MDP_FORMAT};
+pub use files::{read_mdp_file, write_mdp_with_npz};
+pub use json::{read_mdp, write_mdp, write_mdp_with_npz_reference, MDP_FORMAT};
+pub use npz::{
+    read_csr_npz, read_transitions_npz, write_csr_npz, write_transitions_npz, NpzCompression,
+    NPZ_MEMBERS,
+};
 pub use transitions::{Entry, Transitions, PROBABILITY_SUM_TOLERANCE};
 
 use crate::error::{Error, Result};
