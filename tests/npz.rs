@@ -57,7 +57,7 @@ use irl::mdp::{
     read_mdp, read_mdp_file, read_transitions_npz, write_mdp_with_npz, write_transitions_npz,
     FeatureTable, Features, Mdp, MdpParts, NpzCompression, Transitions,
 };
-use irl::worlds::{gridworld, GridFeatures, GridworldParams};
+use irl::worlds::{gridworld, GridActions, GridFeatures, GridworldParams};
 use ndarray::array;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
@@ -124,7 +124,7 @@ fn written_files_read_back_equal() {
     let world = gridworld(
         &GridworldParams {
             size: 7,
-            stay: true,
+            actions: GridActions::CardinalAndStay,
             slip: 0.3,
             features: GridFeatures::OneHot,
             reward_density: 0.5,
