@@ -226,16 +226,13 @@ fn push_block(
             problem.soft_max_parts(s, next_v, pi)
         };
         let scale = m / sum;
-        for a in 0..n_actions {
+        let rows = &row_start[s * n_actions..=(s + 1) * n_actions];
+        for (a, bounds) in rows.windows(2).enumerate() {
             let flow = pi[a] * scale;
-            if flow == 0.0 {
-                continue;
-            }
             if let Some(total) = total.as_deref_mut() {
                 total[(s - first) * n_actions + a] += weight * flow;
             }
-            let row = s * n_actions + a;
-            let (begin, end) = (row_start[row], row_start[row + 1]);
+            let (begin, end) = (bounds[0], bounds[1]);
             if tilt {
                 for (&sn, &p) in next[begin..end].iter().zip(&prob[begin..end]) {
                     let sn = sn as usize;
@@ -252,13 +249,12 @@ fn push_block(
                         *window.get_unchecked_mut(sn - lo) += flow * *prob.get_unchecked(k);
                     }
                 };
-                match end - begin {
-                    3 => {
-                        add(begin);
-                        add(begin + 1);
-                        add(begin + 2);
-                    }
-                    _ => (begin..end).for_each(add),
+                if end - begin == 3 {
+                    add(begin);
+                    add(begin + 1);
+                    add(begin + 2);
+                } else {
+                    (begin..end).for_each(add);
                 }
             }
         }
