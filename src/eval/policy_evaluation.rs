@@ -21,7 +21,7 @@ use ndarray_linalg::Solve;
 
 use super::{check_discount, check_reward};
 use crate::error::{Error, Result};
-use crate::inference::{for_each_state_chunk, iterate_to_fixed_point, Unconverged};
+use crate::inference::{for_each_state_chunk, iterate_to_fixed_point, scratch_for, Unconverged};
 use crate::mdp::{Mdp, Reward, PROBABILITY_SUM_TOLERANCE};
 
 /// Largest number of states solved with a dense linear system by default.
@@ -212,13 +212,22 @@ impl MarkovChain {
 
     fn iterate(&self, settings: &PolicyEvaluationSettings) -> Result<Vec<f64>> {
         let n_states = self.reward.len();
+        let mut scratch = scratch_for(n_states, 0);
         let sweep = |v: &[f64], next: &mut [f64]| {
-            for_each_state_chunk(settings.parallel, next, 1, 0, |first, out, _| {
-                for (i, x) in out.iter_mut().enumerate() {
-                    let s = first + i;
-                    *x = self.reward[s] + self.successors(s).map(|(n, w)| w * v[n]).sum::<f64>();
-                }
-            });
+            for_each_state_chunk(
+                settings.parallel,
+                next,
+                1,
+                &mut scratch,
+                0,
+                |first, out, _| {
+                    for (i, x) in out.iter_mut().enumerate() {
+                        let s = first + i;
+                        *x =
+                            self.reward[s] + self.successors(s).map(|(n, w)| w * v[n]).sum::<f64>();
+                    }
+                },
+            );
         };
         match iterate_to_fixed_point(n_states, settings.tolerance, settings.max_iterations, sweep) {
             Ok((v, _)) => Ok(v),

@@ -17,7 +17,7 @@
 
 use ndarray::{Array2, ArrayView1};
 
-use super::chunks::{for_each_state_chunk, CHUNK_STATES};
+use super::chunks::{for_each_state_chunk, scratch_for, CHUNK_STATES};
 use super::fixed_point::{iterate_to_fixed_point, Unconverged};
 use super::kernel::SoftProblem;
 use crate::error::{Error, Result};
@@ -79,12 +79,14 @@ pub fn backward(problem: &SoftProblem) -> Result<SoftValues> {
     let mdp = problem.mdp;
     let (n_states, n_actions) = (mdp.n_states(), mdp.n_actions());
     let settings = &problem.settings;
-    let sweep = |next: &[f64], out: &mut [f64]| {
-        let scratch_len = n_actions + CHUNK_STATES;
+    let scratch_len = n_actions + CHUNK_STATES;
+    let mut scratch = scratch_for(n_states, scratch_len);
+    let mut sweep = |next: &[f64], out: &mut [f64]| {
         for_each_state_chunk(
             settings.parallel,
             out,
             1,
+            &mut scratch,
             scratch_len,
             |first, rows, scratch| {
                 let (z, maxima) = scratch.split_at_mut(n_actions);
@@ -131,7 +133,7 @@ pub fn backward(problem: &SoftProblem) -> Result<SoftValues> {
     Ok(values)
 }
 
-fn fixed_point(problem: &SoftProblem, sweep: impl Fn(&[f64], &mut [f64])) -> Result<SoftValues> {
+fn fixed_point(problem: &SoftProblem, sweep: impl FnMut(&[f64], &mut [f64])) -> Result<SoftValues> {
     let settings = &problem.settings;
     let n_states = problem.mdp.n_states();
     match iterate_to_fixed_point(n_states, settings.tolerance, settings.max_iterations, sweep) {
