@@ -17,7 +17,7 @@
 
 use ndarray::{Array2, ArrayView1};
 
-use super::chunks::{for_each_state_chunk, scratch_for, CHUNK_STATES};
+use super::chunks::{chunk_states, for_each_state_chunk, scratch_for};
 use super::fixed_point::{iterate_to_fixed_point, Unconverged};
 use super::kernel::SoftProblem;
 use crate::error::{Error, Result};
@@ -79,7 +79,7 @@ pub fn backward(problem: &SoftProblem) -> Result<SoftValues> {
     let mdp = problem.mdp;
     let (n_states, n_actions) = (mdp.n_states(), mdp.n_actions());
     let settings = &problem.settings;
-    let scratch_len = n_actions + CHUNK_STATES;
+    let scratch_len = n_actions + chunk_states(n_states);
     let mut scratch = scratch_for(n_states, scratch_len);
     let mut sweep = |next: &[f64], out: &mut [f64]| {
         for_each_state_chunk(

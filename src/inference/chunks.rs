@@ -4,8 +4,11 @@
 
 use rayon::prelude::*;
 
-/// States per chunk: large enough to amortise scheduling, small enough to balance.
-pub const CHUNK_STATES: usize = 2048;
+/// States per chunk: S/32 rounded up to a power of two, between 256 and 2048, so small
+/// problems still give every thread several chunks and large ones amortise scheduling.
+pub fn chunk_states(n_states: usize) -> usize {
+    n_states.div_ceil(32).next_power_of_two().clamp(256, 2048)
+}
 
 /// Call `work(first_state, rows, scratch)` for each chunk of `out`, where `out` holds
 /// `width` values per state and `scratch` holds `scratch_len` values for each chunk
@@ -21,23 +24,24 @@ pub fn for_each_state_chunk<F>(
 ) where
     F: Fn(usize, &mut [f64], &mut [f64]) + Sync + Send,
 {
-    let chunk_len = CHUNK_STATES * width;
+    let chunk = chunk_states(out.len() / width.max(1));
+    let chunk_len = chunk * width;
     let scratch_len = scratch_len.max(1);
     if parallel {
         out.par_chunks_mut(chunk_len)
             .zip(scratch.par_chunks_mut(scratch_len))
             .enumerate()
-            .for_each(|(c, (rows, scratch))| work(c * CHUNK_STATES, rows, scratch));
+            .for_each(|(c, (rows, scratch))| work(c * chunk, rows, scratch));
     } else {
         out.chunks_mut(chunk_len)
             .zip(scratch.chunks_mut(scratch_len))
             .enumerate()
-            .for_each(|(c, (rows, scratch))| work(c * CHUNK_STATES, rows, scratch));
+            .for_each(|(c, (rows, scratch))| work(c * chunk, rows, scratch));
     }
 }
 
 /// Scratch for [`for_each_state_chunk`] over `n_states` states: `scratch_len` values per
 /// chunk.
 pub fn scratch_for(n_states: usize, scratch_len: usize) -> Vec<f64> {
-    vec![0.0; n_states.div_ceil(CHUNK_STATES) * scratch_len.max(1)]
+    vec![0.0; n_states.div_ceil(chunk_states(n_states)) * scratch_len.max(1)]
 }

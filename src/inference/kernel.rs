@@ -251,8 +251,8 @@ impl<'a> SoftProblem<'a> {
     }
 }
 
-/// Σ_k p_k·v(s'_k) over entries first..end, added left to right; rows of three entries
-/// (a slippery grid's interior) are written out, so there is no loop to run.
+/// Σ_k p_k·v(s'_k) over entries first..end, added left to right; rows of three or four
+/// entries (a slippery grid's interior) are written out, so there is no loop to run.
 ///
 /// # Safety
 /// `first ≤ end ≤ next.len() = prob.len()` and every `next[k]` in the range is below
@@ -267,10 +267,10 @@ pub(crate) unsafe fn row_dot(
 ) -> f64 {
     let term =
         |k: usize| *prob.get_unchecked(k) * *v.get_unchecked(*next.get_unchecked(k) as usize);
-    if end - first == 3 {
-        term(first) + term(first + 1) + term(first + 2)
-    } else {
-        (first..end).fold(0.0, |acc, k| acc + term(k))
+    match end - first {
+        3 => term(first) + term(first + 1) + term(first + 2),
+        4 => term(first) + term(first + 1) + term(first + 2) + term(first + 3),
+        _ => (first..end).fold(0.0, |acc, k| acc + term(k)),
     }
 }
 

@@ -6,7 +6,7 @@
 //! ```text
 //! values          (T + 1)·S          finite horizon;  2·S for the fixed point
 //! forward         3·S                mass now and next, visits
-//! chunk scratch   ⌈S/C⌉·(A + C)      per chunk of C = 2048 states, for the backward pass
+//! chunk scratch   ⌈S/C⌉·(A + C)      per chunk of C states (256 … 2048), backward pass
 //! windows         Σ_b |window_b|     the scatter blocks' private windows
 //! state-action    S·A                when the features depend on the action
 //! prior           S·A                an action prior given per state and action
@@ -19,7 +19,7 @@
 //! to new allocations (`MemAvailable` in `/proc/meminfo`); where that cannot be read the
 //! guard is off.
 
-use super::chunks::CHUNK_STATES;
+use super::chunks::chunk_states;
 use crate::error::{Error, Result};
 use crate::inference::{ActionPrior, SoftSettings};
 use crate::mdp::Mdp;
@@ -78,8 +78,9 @@ impl MemoryEstimate {
         let value_rows = settings.horizon.map_or(2, |t| t as u64 + 1);
         estimate.add("values", value_rows * s * 8);
         estimate.add("forward mass", 3 * s * 8);
-        let chunks = mdp.n_states().div_ceil(CHUNK_STATES) as u64;
-        estimate.add("chunk scratch", chunks * (a + CHUNK_STATES as u64) * 8);
+        let chunk = chunk_states(mdp.n_states());
+        let chunks = mdp.n_states().div_ceil(chunk) as u64;
+        estimate.add("chunk scratch", chunks * (a + chunk as u64) * 8);
         let windows = mdp.transitions().scatter_blocks().window_total() as u64;
         estimate.add("scatter windows", windows * 8);
         if mdp.features().is_per_action() {
@@ -225,10 +226,10 @@ mod tests {
     fn counts_every_array_of_a_finite_solve() {
         let mdp = chain(100);
         let settings = SoftSettings::finite(9, 1.0);
-        // values 10·100·8, forward 3·100·8, one chunk's scratch (1 + 2048)·8, one window
+        // values 10·100·8, forward 3·100·8, one chunk's scratch (1 + 256)·8, one window
         // of the successors 1..100.
         let lean = MemoryEstimate::solve(&mdp, &settings, false);
-        assert_eq!(lean.total(), 8000 + 2400 + 16_392 + 99 * 8);
+        assert_eq!(lean.total(), 8000 + 2400 + 2056 + 99 * 8);
         // + rows 10·100·8 + Q and π 2·9·100·1·8.
         let full = MemoryEstimate::solve(&mdp, &settings, true);
         assert_eq!(full.total(), lean.total() + 8000 + 14400);
@@ -239,15 +240,15 @@ mod tests {
         let mdp = chain(100);
         let settings = SoftSettings::finite(9, 1.0);
         let estimate = MemoryEstimate::solve(&mdp, &settings, false);
-        assert!(estimate.check("solve", MemoryLimit::Bytes(27_584)).is_ok());
+        assert!(estimate.check("solve", MemoryLimit::Bytes(13_248)).is_ok());
         let e = estimate
-            .check("solve", MemoryLimit::Bytes(27_583))
+            .check("solve", MemoryLimit::Bytes(13_247))
             .unwrap_err()
             .to_string();
         assert!(
-            e.contains("would need 26.9 KiB")
+            e.contains("would need 12.9 KiB")
                 && e.contains("values 7.81 KiB")
-                && e.contains("is 26.9 KiB"),
+                && e.contains("is 12.9 KiB"),
             "{e}"
         );
         assert!(estimate.check("solve", MemoryLimit::Unlimited).is_ok());

@@ -249,12 +249,19 @@ fn push_block(
                         *window.get_unchecked_mut(sn - lo) += flow * *prob.get_unchecked(k);
                     }
                 };
-                if end - begin == 3 {
-                    add(begin);
-                    add(begin + 1);
-                    add(begin + 2);
-                } else {
-                    (begin..end).for_each(add);
+                match end - begin {
+                    3 => {
+                        add(begin);
+                        add(begin + 1);
+                        add(begin + 2);
+                    }
+                    4 => {
+                        add(begin);
+                        add(begin + 1);
+                        add(begin + 2);
+                        add(begin + 3);
+                    }
+                    _ => (begin..end).for_each(add),
                 }
             }
         }
