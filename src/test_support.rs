@@ -99,3 +99,22 @@ pub fn random_demos(mdp: &Mdp, seed: u64, lengths: &[usize]) -> Demonstrations {
         .collect();
     Demonstrations::new(trajectories)
 }
+
+/// (successor, probability) pairs of (s, a), in stored order.
+fn row(t: &Transitions, s: usize, a: usize) -> Vec<(usize, f64)> {
+    let (next, p) = t.successors(s, a);
+    next.iter()
+        .map(|&n| n as usize)
+        .zip(p.iter().copied())
+        .collect()
+}
+
+/// Assert that row (s, a) holds exactly `expected`, probabilities to 1e-15.
+pub fn assert_row(t: &Transitions, s: usize, a: usize, expected: &[(usize, f64)]) {
+    let got = row(t, s, a);
+    assert_eq!(got.len(), expected.len(), "(s={s}, a={a}): {got:?}");
+    for ((n, p), (m, q)) in got.iter().zip(expected) {
+        assert_eq!(n, m, "(s={s}, a={a}): {got:?}");
+        assert!((p - q).abs() < 1e-15, "(s={s}, a={a}): {got:?}");
+    }
+}

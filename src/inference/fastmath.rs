@@ -126,21 +126,15 @@ pub fn exp_shifted(z: &mut [f64]) -> (f64, f64) {
     let max = z
         .iter()
         .fold(f64::NEG_INFINITY, |m, &x| if x > m { x } else { m });
-    (max, exp_shifted_by(z, max))
-}
-
-/// As [`exp_shifted`] with max z already known; returns the sum.
-#[inline(always)]
-pub fn exp_shifted_by(z: &mut [f64], max: f64) -> f64 {
     if max == f64::NEG_INFINITY {
         z.fill(0.0);
-        return 0.0;
+        return (max, 0.0);
     }
     // Two loops: the map vectorises; a running float sum in it would not.
     for x in z.iter_mut() {
         *x = exp_nonpositive(*x - max);
     }
-    z.iter().sum()
+    (max, z.iter().sum())
 }
 
 #[cfg(test)]

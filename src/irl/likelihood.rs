@@ -174,7 +174,13 @@ impl<'p, 'a> Adjoint<'p, 'a> {
         for t in 0..horizon {
             let pairs = steps.at(t);
             nll += self.inject(values.next(t), pairs);
-            self.advance(values.next(t), pairs);
+            if t + 1 < horizon || self.pair_total.is_some() {
+                self.advance(values.next(t), pairs);
+            } else {
+                // Last step: ν_T is not needed, only Σ_a μ_{T−1}(s, a) = ν(s) for acting s.
+                let terminal = self.problem.mdp().terminal_mask();
+                add_acting(&mut self.state_total, &self.nu, 1.0, terminal);
+            }
         }
         nll
     }

@@ -365,24 +365,7 @@ fn sparse_positive_weights(rng: &mut impl Rng, n_features: usize, density: f64) 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// (successor, probability) pairs of (s, a), sorted by successor.
-    fn row(t: &Transitions, s: usize, a: usize) -> Vec<(usize, f64)> {
-        let (next, p) = t.successors(s, a);
-        next.iter()
-            .map(|&n| n as usize)
-            .zip(p.iter().copied())
-            .collect()
-    }
-
-    fn assert_row(t: &Transitions, s: usize, a: usize, expected: &[(usize, f64)]) {
-        let got = row(t, s, a);
-        assert_eq!(got.len(), expected.len(), "(s={s}, a={a}): {got:?}");
-        for ((n, p), (m, q)) in got.iter().zip(expected) {
-            assert_eq!(n, m, "(s={s}, a={a}): {got:?}");
-            assert!((p - q).abs() < 1e-15, "(s={s}, a={a}): {got:?}");
-        }
-    }
+    use crate::test_support::assert_row;
 
     // The 3×3 grid, states y·3 + x:
     //   6 7 8      y = 2 (north)
