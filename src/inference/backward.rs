@@ -4,8 +4,9 @@
 //! with Q_t from V_{t+1} (see [`kernel`](super::kernel)). Only the T+1 value rows are
 //! kept, O(S·T) memory; Q_t and π_t are recomputed from V_{t+1} when needed.
 //!
-//! Each chunk of states first stores max_a z and Σ_a e^(z − max) per state, then takes
-//! all the chunk's logarithms in one loop, so they vectorise like the exponentials.
+//! States go in runs of [`RUN_STATES`]: the run's soft-max parts come first (see
+//! [`SoftProblem::soft_max_run`]), then all its logarithms in one loop, so they
+//! vectorise like the exponentials.
 //!
 //! Infinite horizon: the same backup iterated from V = 0 to its fixed point. The
 //! iteration stops when ‖V_{k+1} − V_k‖∞ ≤ tolerance · max(1, ‖V_{k+1}‖∞); reaching the
@@ -17,9 +18,9 @@
 
 use ndarray::{Array2, ArrayView1};
 
-use super::chunks::{chunk_states, for_each_state_chunk, scratch_for};
+use super::chunks::{for_each_state_chunk, on_pool, scratch_for};
 use super::fixed_point::{iterate_to_fixed_point, Unconverged};
-use super::kernel::SoftProblem;
+use super::kernel::{SoftProblem, RUN_STATES};
 use crate::error::{Error, Result};
 
 /// The soft values of a solved problem.
@@ -76,10 +77,14 @@ impl SoftValues {
 /// Returns the value rows; fails if the infinite-horizon iteration does not converge or
 /// a value becomes non-finite.
 pub fn backward(problem: &SoftProblem) -> Result<SoftValues> {
+    on_pool(problem.settings.parallel, || backward_here(problem))
+}
+
+fn backward_here(problem: &SoftProblem) -> Result<SoftValues> {
     let mdp = problem.mdp;
     let (n_states, n_actions) = (mdp.n_states(), mdp.n_actions());
     let settings = &problem.settings;
-    let scratch_len = n_actions + chunk_states(n_states);
+    let scratch_len = RUN_STATES * (n_actions + 2);
     let mut scratch = scratch_for(n_states, scratch_len);
     let mut sweep = |next: &[f64], out: &mut [f64]| {
         for_each_state_chunk(
@@ -89,17 +94,13 @@ pub fn backward(problem: &SoftProblem) -> Result<SoftValues> {
             &mut scratch,
             scratch_len,
             |first, rows, scratch| {
-                let (z, maxima) = scratch.split_at_mut(n_actions);
-                for (i, (v, max)) in rows.iter_mut().zip(maxima.iter_mut()).enumerate() {
-                    let s = first + i;
-                    (*max, *v) = if mdp.is_terminal(s) {
-                        (0.0, 1.0)
-                    } else {
-                        problem.soft_max_parts(s, next, z)
-                    };
-                }
-                for (v, &max) in rows.iter_mut().zip(maxima.iter()) {
-                    *v = problem.value_from_parts(max, *v);
+                let (z, parts) = scratch.split_at_mut(RUN_STATES * n_actions);
+                let (max, sum) = parts.split_at_mut(RUN_STATES);
+                for (r, values) in rows.chunks_mut(RUN_STATES).enumerate() {
+                    let start = first + r * RUN_STATES;
+                    let (max, sum) = (&mut max[..values.len()], &mut sum[..values.len()]);
+                    problem.soft_max_run(start, next, z, max, sum, None);
+                    problem.values_from_parts(start, max, sum, values);
                 }
             },
         );

@@ -40,6 +40,20 @@ pub fn for_each_state_chunk<F>(
     }
 }
 
+/// Run `work` on one of rayon's threads when `parallel` (directly otherwise).
+///
+/// A pass makes one or two parallel sweeps per step. Started from a pool thread, each
+/// sweep is split among threads that are already awake; started from outside, every
+/// sweep would hand its work to the pool and put the caller to sleep until it is done,
+/// which costs tens of microseconds per step in a virtual machine.
+pub fn on_pool<R: Send>(parallel: bool, work: impl FnOnce() -> R + Send) -> R {
+    if parallel {
+        rayon::scope(|_| work())
+    } else {
+        work()
+    }
+}
+
 /// Scratch for [`for_each_state_chunk`] over `n_states` states: `scratch_len` values per
 /// chunk.
 pub fn scratch_for(n_states: usize, scratch_len: usize) -> Vec<f64> {

@@ -118,25 +118,6 @@ pub fn ln_positive(x: f64) -> f64 {
     e * LN2_HI + (ln_m + e * LN2_LO)
 }
 
-/// Replace each z_a by e^(z_a − max z) and return (max z, Σ_a e^(z_a − max z)).
-///
-/// Entries of −∞ become 0; if every entry is −∞ the result is (−∞, 0) and `z` is zeroed.
-#[inline(always)]
-pub fn exp_shifted(z: &mut [f64]) -> (f64, f64) {
-    let max = z
-        .iter()
-        .fold(f64::NEG_INFINITY, |m, &x| if x > m { x } else { m });
-    if max == f64::NEG_INFINITY {
-        z.fill(0.0);
-        return (max, 0.0);
-    }
-    // Two loops: the map vectorises; a running float sum in it would not.
-    for x in z.iter_mut() {
-        *x = exp_nonpositive(*x - max);
-    }
-    (max, z.iter().sum())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,18 +169,5 @@ mod tests {
         assert_eq!(ln_positive(1.0), 0.0);
         assert_eq!(ln_positive(2.0), std::f64::consts::LN_2);
         assert_eq!(ln_positive(f64::MIN_POSITIVE), f64::MIN_POSITIVE.ln());
-    }
-
-    #[test]
-    fn shifted_exponentials_keep_the_maximum_at_one_and_zero_the_impossible() {
-        let mut z = [1.0, f64::NEG_INFINITY, 3.0, 3.0 - 2f64.ln()];
-        let (max, sum) = exp_shifted(&mut z);
-        assert_eq!(max, 3.0);
-        assert_eq!(z[1], 0.0);
-        assert_eq!(z[2], 1.0);
-        assert!((z[0] - (-2f64).exp()).abs() < 1e-16 && (z[3] - 0.5).abs() < 1e-16);
-        assert!((sum - (1.5 + (-2f64).exp())).abs() < 1e-15);
-        let mut none = [f64::NEG_INFINITY; 3];
-        assert_eq!(exp_shifted(&mut none), (f64::NEG_INFINITY, 0.0));
     }
 }

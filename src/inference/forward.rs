@@ -18,6 +18,7 @@
 use ndarray::{Array2, ArrayView1};
 
 use super::backward::SoftValues;
+use super::chunks::on_pool;
 use super::kernel::SoftProblem;
 use super::propagate::{Carry, Propagator};
 use crate::error::{Error, Result};
@@ -63,6 +64,18 @@ pub fn state_action_occupancy(
 }
 
 fn run(
+    problem: &SoftProblem,
+    values: &SoftValues,
+    start: &[f64],
+    keep_rows: bool,
+    pairs: bool,
+) -> Result<Occupancy> {
+    on_pool(problem.settings.parallel, || {
+        run_here(problem, values, start, keep_rows, pairs)
+    })
+}
+
+fn run_here(
     problem: &SoftProblem,
     values: &SoftValues,
     start: &[f64],

@@ -16,9 +16,13 @@
 
 use ndarray::ArrayView1;
 
-use super::fastmath::{exp_nonpositive, exp_shifted, ln_positive};
+use super::fastmath::{exp_nonpositive, ln_positive};
 use super::settings::{ActionPrior, Backup, SoftSettings};
 use crate::mdp::{Mdp, Reward};
+
+/// States whose soft-max parts [`SoftProblem::soft_max_run`] computes together: 128
+/// states of 8 actions keep their logits in 8 KiB, well inside the first-level cache.
+pub(crate) const RUN_STATES: usize = 128;
 
 /// log ρ(a|s) on available actions, stored only as finely as the prior varies.
 #[derive(Debug, Clone)]
@@ -157,89 +161,180 @@ impl<'a> SoftProblem<'a> {
     #[inline(always)]
     pub(crate) fn continuations(&self, s: usize, next_v: &[f64], c: &mut [f64]) {
         let n_actions = c.len();
+        self.check_lookahead(s + 1, next_v);
+        for (a, c_a) in c.iter_mut().enumerate() {
+            // SAFETY: checked for the rows of states up to s just above.
+            *c_a = unsafe { self.continuation(s * n_actions + a, next_v) };
+        }
+    }
+
+    /// Assert what [`continuation`](Self::continuation) relies on for the rows of states
+    /// below `end`: the values cover every state and the rows lie inside the entries.
+    #[inline(always)]
+    fn check_lookahead(&self, end: usize, next_v: &[f64]) {
         let (row_start, next, prob) = self.mdp.transitions().csr();
-        let rows = &row_start[s * n_actions..=(s + 1) * n_actions];
-        let gamma = self.settings.discount;
+        assert!(
+            next_v.len() == self.mdp.n_states()
+                && row_start[end * self.mdp.n_actions()] <= next.len()
+                && next.len() == prob.len()
+        );
+    }
+
+    /// C(s, a) for the transition row `row` = s·A + a; −∞ for an empty row.
+    ///
+    /// # Safety
+    /// [`check_lookahead`](Self::check_lookahead) has passed for a state above s.
+    #[inline(always)]
+    unsafe fn continuation(&self, row: usize, next_v: &[f64]) -> f64 {
+        let (row_start, next, prob) = self.mdp.transitions().csr();
+        let (first, end) = (
+            *row_start.get_unchecked(row),
+            *row_start.get_unchecked(row + 1),
+        );
+        if first == end {
+            return f64::NEG_INFINITY;
+        }
         match self.settings.backup {
-            Backup::Variational => {
-                assert!(next_v.len() == self.mdp.n_states() && rows[n_actions] <= next.len());
-                for (bounds, c_a) in rows.windows(2).zip(c.iter_mut()) {
-                    let (first, end) = (bounds[0], bounds[1]);
-                    *c_a = if first == end {
-                        f64::NEG_INFINITY
-                    } else {
-                        // SAFETY: first ≤ end ≤ rows[A] ≤ nnz = next.len() = prob.len()
-                        // (row pointers are validated to be non-decreasing when the
-                        // transitions are built), and every successor is < S =
-                        // next_v.len() (validated then too; asserted above).
-                        gamma * unsafe { row_dot(next, prob, next_v, first, end) }
-                    };
-                }
-            }
+            // SAFETY: first ≤ end ≤ row_start[end state·A] ≤ nnz = next.len() = prob.len()
+            // (row pointers are validated to be non-decreasing when the transitions are
+            // built), and every successor is < S = next_v.len() (validated then too).
+            Backup::Variational => self.settings.discount * row_dot(next, prob, next_v, first, end),
             Backup::Optimistic => {
-                let alpha = self.settings.temperature;
-                for (a, c_a) in c.iter_mut().enumerate() {
-                    let (next, prob) = (&next[rows[a]..rows[a + 1]], &prob[rows[a]..rows[a + 1]]);
-                    if next.is_empty() {
-                        *c_a = f64::NEG_INFINITY;
-                        continue;
-                    }
-                    let m = next
-                        .iter()
-                        .fold(f64::NEG_INFINITY, |m, &sn| m.max(next_v[sn as usize]));
-                    let mut acc = 0.0;
-                    for (&sn, &p) in next.iter().zip(prob) {
-                        acc += p * exp_nonpositive((next_v[sn as usize] - m) * self.inv_alpha);
-                    }
-                    let stay = self.ln_gamma + m * self.inv_alpha + acc.ln();
-                    *c_a = alpha * log_add_exp(stay, self.ln_leak);
+                let (next, prob) = (&next[first..end], &prob[first..end]);
+                let m = next
+                    .iter()
+                    .fold(f64::NEG_INFINITY, |m, &sn| m.max(next_v[sn as usize]));
+                let mut acc = 0.0;
+                for (&sn, &p) in next.iter().zip(prob) {
+                    acc += p * exp_nonpositive((next_v[sn as usize] - m) * self.inv_alpha);
                 }
+                let stay = self.ln_gamma + m * self.inv_alpha + acc.ln();
+                self.settings.temperature * log_add_exp(stay, self.ln_leak)
             }
         }
     }
 
-    /// Turn continuations C(s, ·) into logits z = (r + C)/α + log ρ, in place.
+    /// The soft-max parts of the run of states first..first+n, n = `max.len()` ≤
+    /// [`RUN_STATES`], with `z` holding n values per action (action-major: entry a·n + i
+    /// is state first + i):
+    ///
+    /// ```text
+    /// z[a·n + i] ← e^(z_a − max_i)   (0 where a is not allowed, and at terminal states)
+    /// max[i]     ← max_a z_a          (0 when no action is allowed)
+    /// sum[i]     ← Σ_a e^(z_a − max_i)
+    /// ```
+    ///
+    /// for the logits z_a = C(s, a)/α plus the parts of r(s, a)/α + log ρ(a|s) that vary
+    /// with a; the parts that only depend on s cancel from π and are added back by
+    /// [`value_from_parts`](Self::value_from_parts). So π(a|s) = z / sum. With `cont`,
+    /// also cont[a·n + i] ← C(s, a).
+    ///
+    /// The work goes in phases over the whole run: the look-ahead of every state, then
+    /// the maxima, exponentials and sums, each a loop over the run's states for one
+    /// action at a time, which compiles to vector instructions whatever A is.
     #[inline(always)]
-    pub(crate) fn logits_in_place(&self, s: usize, z: &mut [f64]) {
-        let n_actions = z.len();
-        let reward = self.reward.values();
-        let inv_alpha = self.inv_alpha;
+    pub(crate) fn soft_max_run(
+        &self,
+        first: usize,
+        next_v: &[f64],
+        z: &mut [f64],
+        max: &mut [f64],
+        sum: &mut [f64],
+        cont: Option<&mut [f64]>,
+    ) {
+        let n = max.len();
+        let n_actions = self.mdp.n_actions();
+        let z = &mut z[..n * n_actions];
+        let terminal = &self.mdp.terminal_mask()[first..first + n];
+        self.check_lookahead(first + n, next_v);
+        match (self.settings.backup, cont) {
+            (Backup::Variational, None) => {
+                let (row_start, next, prob) = self.mdp.transitions().csr();
+                let rows = &row_start[first * n_actions..=(first + n) * n_actions];
+                let scale = self.settings.discount * self.inv_alpha;
+                // SAFETY: the rows' entries and successors were checked just above, and
+                // `rows` has n·A + 1 pointers for `z`'s n·A values.
+                unsafe { variational_lookahead(rows, next, prob, next_v, terminal, scale, z) };
+            }
+            (_, mut cont) => {
+                for (i, &end) in terminal.iter().enumerate() {
+                    let row = (first + i) * n_actions;
+                    for a in 0..n_actions {
+                        let c = if end {
+                            f64::NEG_INFINITY
+                        } else {
+                            // SAFETY: checked for the rows of the whole run above.
+                            unsafe { self.continuation(row + a, next_v) }
+                        };
+                        z[a * n + i] = c * self.inv_alpha;
+                        if let Some(cont) = cont.as_deref_mut() {
+                            cont[a * n + i] = c;
+                        }
+                    }
+                }
+            }
+        }
+        let add_per_pair = |z: &mut [f64], per_pair: &[f64], scale: f64| {
+            let per_pair = &per_pair[first * n_actions..(first + n) * n_actions];
+            for (a, z_a) in z.chunks_exact_mut(n).enumerate() {
+                let column = per_pair[a..].iter().step_by(n_actions);
+                z_a.iter_mut()
+                    .zip(column)
+                    .for_each(|(z, x)| *z += x * scale);
+            }
+        };
         if self.reward.is_per_action() {
-            let r = &reward[s * n_actions..(s + 1) * n_actions];
-            z.iter_mut()
-                .zip(r)
-                .for_each(|(z, r)| *z = (r + *z) * inv_alpha);
-        } else {
-            let r = reward[s];
-            z.iter_mut().for_each(|z| *z = (r + *z) * inv_alpha);
+            add_per_pair(z, self.reward.values(), self.inv_alpha);
         }
-        match &self.log_prior {
-            LogPrior::Flat => {}
-            LogPrior::PerState(v) => z.iter_mut().for_each(|z| *z += v[s]),
-            LogPrior::PerPair(v) => z
-                .iter_mut()
-                .zip(&v[s * n_actions..(s + 1) * n_actions])
-                .for_each(|(z, lp)| *z += lp),
+        if let LogPrior::PerPair(log_prior) = &self.log_prior {
+            add_per_pair(z, log_prior, 1.0);
+        }
+        max.fill(f64::NEG_INFINITY);
+        for z_a in z.chunks_exact(n) {
+            for (top, &x) in max.iter_mut().zip(z_a) {
+                *top = if x > *top { x } else { *top };
+            }
+        }
+        for top in max.iter_mut() {
+            *top = if *top == f64::NEG_INFINITY { 0.0 } else { *top };
+        }
+        for z_a in z.chunks_exact_mut(n) {
+            for (x, &top) in z_a.iter_mut().zip(max.iter()) {
+                *x = exp_nonpositive(*x - top);
+            }
+        }
+        sum.fill(0.0);
+        for z_a in z.chunks_exact(n) {
+            sum.iter_mut().zip(z_a).for_each(|(total, &x)| *total += x);
         }
     }
 
-    /// For a non-terminal state: overwrite `z` (length A, scratch) with the unnormalised
-    /// policy e^(z_a − max z) and return (max z, Σ_a e^(z_a − max z)), so that
-    /// V(s) = α·(max z + ln Σ) and π(a|s) = z_a / Σ.
+    /// V(s) = α·(max + ln Σ) plus the parts of r/α + log ρ that only depend on s (times
+    /// α), for the run of states from `first` whose parts
+    /// [`soft_max_run`](Self::soft_max_run) wrote; −∞ when no action is allowed (Σ = 0),
+    /// 0 at terminal states. Every step is a loop over the run, so the logarithms
+    /// vectorise.
     #[inline(always)]
-    pub(crate) fn soft_max_parts(&self, s: usize, next_v: &[f64], z: &mut [f64]) -> (f64, f64) {
-        self.continuations(s, next_v, z);
-        self.logits_in_place(s, z);
-        exp_shifted(z)
-    }
-
-    /// V = α·(max + ln Σ); −∞ when no action is allowed (Σ = 0).
-    #[inline(always)]
-    pub(crate) fn value_from_parts(&self, max: f64, sum: f64) -> f64 {
-        if sum > 0.0 {
-            self.settings.temperature * (max + ln_positive(sum))
-        } else {
-            f64::NEG_INFINITY
+    pub(crate) fn values_from_parts(&self, first: usize, max: &[f64], sum: &[f64], v: &mut [f64]) {
+        let alpha = self.settings.temperature;
+        let n = v.len();
+        for ((v, &max), &sum) in v.iter_mut().zip(max).zip(sum) {
+            let value = alpha * (max + ln_positive(sum));
+            *v = if sum > 0.0 { value } else { f64::NEG_INFINITY };
+        }
+        if !self.reward.is_per_action() {
+            let reward = &self.reward.values()[first..first + n];
+            v.iter_mut().zip(reward).for_each(|(v, r)| *v += r);
+        }
+        if let LogPrior::PerState(log_prior) = &self.log_prior {
+            let log_prior = &log_prior[first..first + n];
+            v.iter_mut()
+                .zip(log_prior)
+                .for_each(|(v, lp)| *v += alpha * lp);
+        }
+        let terminal = &self.mdp.terminal_mask()[first..first + n];
+        for (v, &end) in v.iter_mut().zip(terminal) {
+            *v = if end { 0.0 } else { *v };
         }
     }
 
@@ -249,6 +344,78 @@ impl<'a> SoftProblem<'a> {
     pub(crate) fn optimistic_tilt(&self, next_value: f64, continuation: f64) -> f64 {
         self.settings.discount * ((next_value - continuation) * self.inv_alpha).exp()
     }
+}
+
+/// z[a·n + i] ← scale·Σ_s' p(s'|s, a)·v(s') for the n states s of a run, whose A
+/// row pointers each are `rows[i·A ..= i·A + A]`; −∞ for an empty row or a terminal
+/// state. Kept out of line so that its few live values stay in registers.
+///
+/// # Safety
+/// `rows.len() = n·A + 1 = z.len() + 1` with n = `terminal.len()`, the pointers are
+/// non-decreasing and at most `next.len() = prob.len()`, and every successor they cover
+/// is below `v.len()`.
+#[inline(never)]
+unsafe fn variational_lookahead(
+    rows: &[usize],
+    next: &[u32],
+    prob: &[f64],
+    v: &[f64],
+    terminal: &[bool],
+    scale: f64,
+    z: &mut [f64],
+) {
+    let n = terminal.len();
+    let n_actions = z.len() / n.max(1);
+    let z = z.as_mut_ptr();
+    for (i, &end) in terminal.iter().enumerate() {
+        let mut out = z.add(i);
+        let pointers = rows.as_ptr().add(i * n_actions);
+        let mut begin = *pointers;
+        // Ask for the entries of the states PREFETCH_ENTRIES ahead (three lines of
+        // probabilities, two of successors, one of row pointers: a state of 8 actions
+        // with 3 entries each), so that the stream crosses page boundaries, where the
+        // processor's own prefetcher stops, without waiting.
+        prefetch(pointers.wrapping_add(PREFETCH_ENTRIES / 2));
+        for line in 0..3 {
+            prefetch(
+                prob.as_ptr()
+                    .wrapping_add(begin + PREFETCH_ENTRIES + 8 * line),
+            );
+        }
+        for line in 0..2 {
+            prefetch(
+                next.as_ptr()
+                    .wrapping_add(begin + 2 * PREFETCH_ENTRIES + 16 * line),
+            );
+        }
+        for a in 0..n_actions {
+            let stop = *pointers.add(a + 1);
+            *out = if end || begin == stop {
+                f64::NEG_INFINITY
+            } else {
+                scale * row_dot(next, prob, v, begin, stop)
+            };
+            out = out.add(n);
+            begin = stop;
+        }
+    }
+}
+
+/// How far ahead of the entry being read [`variational_lookahead`] asks for
+/// probabilities (twice as far for successors, which are half as wide): 1 KiB.
+const PREFETCH_ENTRIES: usize = 128;
+
+/// Hint that the cache line holding `p` will be read soon; a hint only, so any address
+/// is allowed, and a no-op where the architecture has no such instruction here.
+#[inline(always)]
+fn prefetch<T>(p: *const T) {
+    // SAFETY: a prefetch never faults and changes no program state.
+    #[cfg(target_arch = "x86_64")]
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.cast::<i8>())
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
 }
 
 /// Σ_k p_k·v(s'_k) over entries first..end, added left to right; rows of three or four
@@ -265,12 +432,15 @@ pub(crate) unsafe fn row_dot(
     first: usize,
     end: usize,
 ) -> f64 {
-    let term =
-        |k: usize| *prob.get_unchecked(k) * *v.get_unchecked(*next.get_unchecked(k) as usize);
-    match end - first {
-        3 => term(first) + term(first + 1) + term(first + 2),
-        4 => term(first) + term(first + 1) + term(first + 2) + term(first + 3),
-        _ => (first..end).fold(0.0, |acc, k| acc + term(k)),
+    let (successors, weights) = (
+        next.get_unchecked(first..end),
+        prob.get_unchecked(first..end),
+    );
+    let term = |j: usize| weights[j] * *v.get_unchecked(successors[j] as usize);
+    match successors.len() {
+        3 => term(0) + term(1) + term(2),
+        4 => term(0) + term(1) + term(2) + term(3),
+        len => (0..len).fold(0.0, |acc, j| acc + term(j)),
     }
 }
 

@@ -6,20 +6,23 @@
 //! ```text
 //! values          (T + 1)·S          finite horizon;  2·S for the fixed point
 //! forward         3·S                mass now and next, visits
-//! chunk scratch   ⌈S/C⌉·(A + C)      per chunk of C states (256 … 2048), backward pass
+//! chunk scratch   ⌈S/C⌉·R·(A + 2)    per chunk of C states (256 … 2048), backward pass
 //! windows         Σ_b |window_b|     the scatter blocks' private windows
+//! block scratch   B·R·(2A + 2)       per scatter block (B of them), forward passes
 //! state-action    S·A                when the features depend on the action
 //! prior           S·A                an action prior given per state and action
 //! rows            (T + 1)·S          occupancy rows, when kept
 //! Q and π         2·T·S·A            when the solution's arrays are asked for
 //! ```
 //!
-//! The MDP itself is already in memory and is not counted; neither are buffers of O(A)
-//! or O(chunk) size. The default limit is the kernel's estimate of the memory available
+//! where R = [`RUN_STATES`] is the run of states whose soft-max parts are computed
+//! together. The MDP itself is already in memory and is not counted; neither are
+//! buffers of O(A) size. The default limit is the kernel's estimate of the memory available
 //! to new allocations (`MemAvailable` in `/proc/meminfo`); where that cannot be read the
 //! guard is off.
 
 use super::chunks::chunk_states;
+use super::kernel::RUN_STATES;
 use crate::error::{Error, Result};
 use crate::inference::{ActionPrior, SoftSettings};
 use crate::mdp::Mdp;
@@ -80,9 +83,12 @@ impl MemoryEstimate {
         estimate.add("forward mass", 3 * s * 8);
         let chunk = chunk_states(mdp.n_states());
         let chunks = mdp.n_states().div_ceil(chunk) as u64;
-        estimate.add("chunk scratch", chunks * (a + chunk as u64) * 8);
-        let windows = mdp.transitions().scatter_blocks().window_total() as u64;
-        estimate.add("scatter windows", windows * 8);
+        let run = RUN_STATES as u64;
+        estimate.add("chunk scratch", chunks * run * (a + 2) * 8);
+        let scatter = mdp.transitions().scatter_blocks();
+        estimate.add("scatter windows", scatter.window_total() as u64 * 8);
+        let blocks = scatter.windows().len() as u64;
+        estimate.add("block scratch", blocks * run * (2 * a + 2) * 8);
         if mdp.features().is_per_action() {
             estimate.add("state-action totals", s * a * 8);
         }
@@ -226,10 +232,10 @@ mod tests {
     fn counts_every_array_of_a_finite_solve() {
         let mdp = chain(100);
         let settings = SoftSettings::finite(9, 1.0);
-        // values 10·100·8, forward 3·100·8, one chunk's scratch (1 + 256)·8, one window
-        // of the successors 1..100.
+        // values 10·100·8, forward 3·100·8, one chunk's scratch 128·(1 + 2)·8, one
+        // window of the successors 1..100, one block's scratch 128·(2 + 2)·8.
         let lean = MemoryEstimate::solve(&mdp, &settings, false);
-        assert_eq!(lean.total(), 8000 + 2400 + 2056 + 99 * 8);
+        assert_eq!(lean.total(), 8000 + 2400 + 3072 + 99 * 8 + 4096);
         // + rows 10·100·8 + Q and π 2·9·100·1·8.
         let full = MemoryEstimate::solve(&mdp, &settings, true);
         assert_eq!(full.total(), lean.total() + 8000 + 14400);
@@ -240,15 +246,15 @@ mod tests {
         let mdp = chain(100);
         let settings = SoftSettings::finite(9, 1.0);
         let estimate = MemoryEstimate::solve(&mdp, &settings, false);
-        assert!(estimate.check("solve", MemoryLimit::Bytes(13_248)).is_ok());
+        assert!(estimate.check("solve", MemoryLimit::Bytes(18_360)).is_ok());
         let e = estimate
-            .check("solve", MemoryLimit::Bytes(13_247))
+            .check("solve", MemoryLimit::Bytes(18_359))
             .unwrap_err()
             .to_string();
         assert!(
-            e.contains("would need 12.9 KiB")
+            e.contains("would need 17.9 KiB")
                 && e.contains("values 7.81 KiB")
-                && e.contains("is 12.9 KiB"),
+                && e.contains("is 17.9 KiB"),
             "{e}"
         );
         assert!(estimate.check("solve", MemoryLimit::Unlimited).is_ok());

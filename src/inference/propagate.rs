@@ -22,7 +22,7 @@
 
 use rayon::prelude::*;
 
-use super::kernel::SoftProblem;
+use super::kernel::{SoftProblem, RUN_STATES};
 use super::settings::Backup;
 
 /// What a unit of flow carries to a successor.
@@ -38,7 +38,8 @@ pub(crate) enum Carry {
 struct Block {
     /// φ·w summed per successor, for successors lo..hi of the block's window.
     window: Vec<f64>,
-    /// 2·A numbers: the policy (or logits) and the continuations of one state.
+    /// A run's unnormalised policies (A per state), continuations (A per state), maxima
+    /// and sums: (2·A + 2)·[`RUN_STATES`] numbers.
     scratch: Vec<f64>,
 }
 
@@ -61,7 +62,7 @@ impl Propagator {
             .iter()
             .map(|(lo, hi)| Block {
                 window: vec![0.0; hi - lo],
-                scratch: vec![0.0; 2 * n_actions],
+                scratch: vec![0.0; (2 * n_actions + 2) * RUN_STATES],
             })
             .collect();
         Self {
@@ -209,61 +210,123 @@ fn push_block(
     };
     let window = &mut block.window;
     window.fill(0.0);
-    let (pi, cont) = block.scratch.split_at_mut(n_actions);
+    let (pi, rest) = block.scratch.split_at_mut(RUN_STATES * n_actions);
+    let (cont, rest) = rest.split_at_mut(RUN_STATES * n_actions);
+    let (max, sum) = rest.split_at_mut(RUN_STATES);
     let last = (first + problem.mdp().transitions().scatter_blocks().block_len()).min(mass.len());
     assert!(row_start[last * n_actions] <= next.len() && next.len() == prob.len());
-    for s in first..last {
-        let m = mass[s];
-        if m == 0.0 || mdp.is_terminal(s) {
+    for start in (first..last).step_by(RUN_STATES) {
+        let masses = &mass[start..(start + RUN_STATES).min(last)];
+        if masses.iter().all(|&m| m == 0.0) {
             continue;
         }
-        let (_, sum) = if tilt {
-            problem.continuations(s, next_v, cont);
-            pi.copy_from_slice(cont);
-            problem.logits_in_place(s, pi);
-            super::fastmath::exp_shifted(pi)
-        } else {
-            problem.soft_max_parts(s, next_v, pi)
-        };
-        let scale = m / sum;
-        let rows = &row_start[s * n_actions..=(s + 1) * n_actions];
-        for (a, bounds) in rows.windows(2).enumerate() {
-            let flow = pi[a] * scale;
-            if let Some(total) = total.as_deref_mut() {
-                total[(s - first) * n_actions + a] += weight * flow;
+        let n = masses.len();
+        let (max, scale) = (&mut max[..n], &mut sum[..n]);
+        let keep = tilt.then_some(&mut *cont);
+        problem.soft_max_run(start, next_v, pi, max, scale, keep);
+        // φ(s, a) = m(s)·π(a|s) = z·m/Σ: turn each Σ into the factor m/Σ (0 where no
+        // mass flows, or no action is allowed).
+        for (x, &m) in scale.iter_mut().zip(masses) {
+            *x = if m == 0.0 || *x == 0.0 { 0.0 } else { m / *x };
+        }
+        if !tilt && total.is_none() {
+            let rows = &row_start[start * n_actions..=(start + n) * n_actions];
+            // SAFETY: the rows lie inside the entries (asserted above for the block), and
+            // every successor of the block lies in its window by the window's
+            // construction.
+            unsafe {
+                scatter_run(
+                    rows,
+                    next,
+                    prob,
+                    &pi[..n * n_actions],
+                    scale,
+                    edge,
+                    window,
+                    lo,
+                )
+            };
+            continue;
+        }
+        for (i, &factor) in scale.iter().enumerate() {
+            if factor == 0.0 {
+                continue;
             }
-            let (begin, end) = (bounds[0], bounds[1]);
-            if tilt {
+            let s = start + i;
+            let rows = &row_start[s * n_actions..=(s + 1) * n_actions];
+            for (a, bounds) in rows.windows(2).enumerate() {
+                let flow = pi[a * n + i] * factor;
+                if let Some(total) = total.as_deref_mut() {
+                    total[(s - first) * n_actions + a] += weight * flow;
+                }
+                let (begin, end) = (bounds[0], bounds[1]);
                 for (&sn, &p) in next[begin..end].iter().zip(&prob[begin..end]) {
                     let sn = sn as usize;
-                    window[sn - lo] += flow * p * problem.optimistic_tilt(next_v[sn], cont[a]);
-                }
-            } else {
-                let flow = flow * edge;
-                let mut add = |k: usize| {
-                    // SAFETY: k < nnz (validated row pointers, asserted above for the
-                    // block), and each successor of the block lies in its window
-                    // [lo, lo + window.len()) by the window's construction.
-                    unsafe {
-                        let sn = *next.get_unchecked(k) as usize;
-                        *window.get_unchecked_mut(sn - lo) += flow * *prob.get_unchecked(k);
-                    }
-                };
-                match end - begin {
-                    3 => {
-                        add(begin);
-                        add(begin + 1);
-                        add(begin + 2);
-                    }
-                    4 => {
-                        add(begin);
-                        add(begin + 1);
-                        add(begin + 2);
-                        add(begin + 3);
-                    }
-                    _ => (begin..end).for_each(add),
+                    let w = if tilt {
+                        p * problem.optimistic_tilt(next_v[sn], cont[a * n + i])
+                    } else {
+                        edge * p
+                    };
+                    window[sn - lo] += flow * w;
                 }
             }
+        }
+    }
+}
+
+/// window[s' − lo] += edge·factor_i·z[a·n + i]·p(s'|s, a) over the n states s of a run
+/// (factor = m/Σ, 0 for states that pass nothing on), whose A row pointers each are
+/// `rows[i·A ..= i·A + A]`. Kept out of line so that its few live values stay in
+/// registers.
+///
+/// # Safety
+/// `rows.len() = n·A + 1 = z.len() + 1` with n = `factor.len()`, the pointers are
+/// non-decreasing and at most `next.len() = prob.len()`, and every successor s' they
+/// cover has lo ≤ s' < lo + `window.len()`.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+unsafe fn scatter_run(
+    rows: &[usize],
+    next: &[u32],
+    prob: &[f64],
+    z: &[f64],
+    factor: &[f64],
+    edge: f64,
+    window: &mut [f64],
+    lo: usize,
+) {
+    let n = factor.len();
+    let n_actions = z.len() / n.max(1);
+    let window = window.as_mut_ptr();
+    for (i, &factor) in factor.iter().enumerate() {
+        if factor == 0.0 {
+            continue;
+        }
+        let pointers = rows.as_ptr().add(i * n_actions);
+        let mut begin = *pointers;
+        for a in 0..n_actions {
+            let stop = *pointers.add(a + 1);
+            let flow = *z.get_unchecked(a * n + i) * factor * edge;
+            let (successors, weights) = (
+                next.get_unchecked(begin..stop),
+                prob.get_unchecked(begin..stop),
+            );
+            let add = |j: usize| *window.add(successors[j] as usize - lo) += flow * weights[j];
+            match successors.len() {
+                3 => {
+                    add(0);
+                    add(1);
+                    add(2);
+                }
+                4 => {
+                    add(0);
+                    add(1);
+                    add(2);
+                    add(3);
+                }
+                len => (0..len).for_each(add),
+            }
+            begin = stop;
         }
     }
 }

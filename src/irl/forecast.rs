@@ -18,7 +18,7 @@ use rayon::prelude::*;
 
 use super::goals::{goal_mdp, GoalCount};
 use crate::error::{Error, Result};
-use crate::inference::{backward, Carry, Propagator, SoftProblem, SoftSettings};
+use crate::inference::{backward, on_pool, Carry, Propagator, SoftProblem, SoftSettings};
 use crate::mdp::Mdp;
 
 /// A predicted visitation distribution.
@@ -59,7 +59,9 @@ pub fn forecast(
         ));
     }
     let single = |task_mdp: &Mdp| -> Result<(Vec<f64>, f64)> {
-        towards(task_mdp, settings, theta, start, steps)
+        on_pool(settings.parallel, || {
+            towards(task_mdp, settings, theta, start, steps)
+        })
     };
     let (visits, arrived) = match (goal, goals.is_empty()) {
         (Some(g), _) => single(&goal_mdp(mdp, g)?)?,

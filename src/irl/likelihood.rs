@@ -35,7 +35,7 @@ use ndarray::ArrayView1;
 use super::demo_steps::DemoSteps;
 use crate::error::{Error, Result};
 use crate::inference::{
-    add_acting, backward, Carry, Propagator, SoftProblem, SoftSettings, SoftValues,
+    add_acting, backward, on_pool, Carry, Propagator, SoftProblem, SoftSettings, SoftValues,
 };
 use crate::mdp::Mdp;
 
@@ -54,6 +54,15 @@ pub struct LikelihoodEvaluation {
 
 /// Evaluate the NLL of `steps` and its gradient at `theta`.
 pub fn nll_and_gradient(
+    mdp: &Mdp,
+    settings: &SoftSettings,
+    steps: &DemoSteps,
+    theta: ArrayView1<f64>,
+) -> Result<LikelihoodEvaluation> {
+    on_pool(settings.parallel, || evaluate(mdp, settings, steps, theta))
+}
+
+fn evaluate(
     mdp: &Mdp,
     settings: &SoftSettings,
     steps: &DemoSteps,
