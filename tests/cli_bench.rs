@@ -132,8 +132,8 @@ fn tiny_benchmark_prints_the_table_the_lines_and_the_json() {
     assert_eq!(report["features"], 20);
     assert_eq!(report["optimised"], !cfg!(debug_assertions));
     let cases = report["cases"].as_array().unwrap();
-    // 12·nnz + 8·S·A + 24·S: 6240 + 1600 + 600, 9216 + 2304 + 864, 4608 + 800 + 600.
-    let bytes_per_step = [8440, 12384, 6008];
+    // 12·nnz + 4·S·A + 24·S: 6240 + 800 + 600, 9216 + 1152 + 864, 4608 + 400 + 600.
+    let bytes_per_step = [7640, 11232, 5608];
     for (case, (want, bytes)) in cases.iter().zip(expected.iter().zip(bytes_per_step)) {
         assert_eq!(case["transitions"].as_u64().unwrap().to_string(), want[3]);
         assert_eq!(case["backward_bytes_per_step"], bytes);

@@ -175,7 +175,7 @@ impl<'a> SoftProblem<'a> {
         let (row_start, next, prob) = self.mdp.transitions().csr();
         assert!(
             next_v.len() == self.mdp.n_states()
-                && row_start[end * self.mdp.n_actions()] <= next.len()
+                && row_start[end * self.mdp.n_actions()] as usize <= next.len()
                 && next.len() == prob.len()
         );
     }
@@ -188,8 +188,8 @@ impl<'a> SoftProblem<'a> {
     unsafe fn continuation(&self, row: usize, next_v: &[f64]) -> f64 {
         let (row_start, next, prob) = self.mdp.transitions().csr();
         let (first, end) = (
-            *row_start.get_unchecked(row),
-            *row_start.get_unchecked(row + 1),
+            *row_start.get_unchecked(row) as usize,
+            *row_start.get_unchecked(row + 1) as usize,
         );
         if first == end {
             return f64::NEG_INFINITY;
@@ -356,7 +356,7 @@ impl<'a> SoftProblem<'a> {
 /// is below `v.len()`.
 #[inline(never)]
 unsafe fn variational_lookahead(
-    rows: &[usize],
+    rows: &[u32],
     next: &[u32],
     prob: &[f64],
     v: &[f64],
@@ -370,7 +370,7 @@ unsafe fn variational_lookahead(
     for (i, &end) in terminal.iter().enumerate() {
         let mut out = z.add(i);
         let pointers = rows.as_ptr().add(i * n_actions);
-        let mut begin = *pointers;
+        let mut begin = *pointers as usize;
         // Ask for the entries of the states PREFETCH_ENTRIES ahead (three lines of
         // probabilities, two of successors, one of row pointers: a state of 8 actions
         // with 3 entries each), so that the stream crosses page boundaries, where the
@@ -389,7 +389,7 @@ unsafe fn variational_lookahead(
             );
         }
         for a in 0..n_actions {
-            let stop = *pointers.add(a + 1);
+            let stop = *pointers.add(a + 1) as usize;
             *out = if end || begin == stop {
                 f64::NEG_INFINITY
             } else {

@@ -214,7 +214,7 @@ fn push_block(
     let (cont, rest) = rest.split_at_mut(RUN_STATES * n_actions);
     let (max, sum) = rest.split_at_mut(RUN_STATES);
     let last = (first + problem.mdp().transitions().scatter_blocks().block_len()).min(mass.len());
-    assert!(row_start[last * n_actions] <= next.len() && next.len() == prob.len());
+    assert!(row_start[last * n_actions] as usize <= next.len() && next.len() == prob.len());
     for start in (first..last).step_by(RUN_STATES) {
         let masses = &mass[start..(start + RUN_STATES).min(last)];
         if masses.iter().all(|&m| m == 0.0) {
@@ -259,7 +259,7 @@ fn push_block(
                 if let Some(total) = total.as_deref_mut() {
                     total[(s - first) * n_actions + a] += weight * flow;
                 }
-                let (begin, end) = (bounds[0], bounds[1]);
+                let (begin, end) = (bounds[0] as usize, bounds[1] as usize);
                 for (&sn, &p) in next[begin..end].iter().zip(&prob[begin..end]) {
                     let sn = sn as usize;
                     let w = if tilt {
@@ -286,7 +286,7 @@ fn push_block(
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
 unsafe fn scatter_run(
-    rows: &[usize],
+    rows: &[u32],
     next: &[u32],
     prob: &[f64],
     z: &[f64],
@@ -303,9 +303,9 @@ unsafe fn scatter_run(
             continue;
         }
         let pointers = rows.as_ptr().add(i * n_actions);
-        let mut begin = *pointers;
+        let mut begin = *pointers as usize;
         for a in 0..n_actions {
-            let stop = *pointers.add(a + 1);
+            let stop = *pointers.add(a + 1) as usize;
             let flow = *z.get_unchecked(a * n + i) * factor * edge;
             let (successors, weights) = (
                 next.get_unchecked(begin..stop),

@@ -219,7 +219,7 @@ fn write_members(
     if int32 {
         npy::write_vector(&mut zip, "<i4", indptr, |v| (v as i32).to_le_bytes())
     } else {
-        npy::write_vector(&mut zip, "<i8", indptr, |v| (v as i64).to_le_bytes())
+        npy::write_vector(&mut zip, "<i8", indptr, |v| i64::from(v).to_le_bytes())
     }
     .map_err(io_error)?;
     start(&mut zip, "format.npy", 3, 1)?;

@@ -27,7 +27,9 @@ pub const PROBABILITY_SUM_TOLERANCE: f64 = 1e-9;
 pub struct Transitions {
     n_states: usize,
     n_actions: usize,
-    row_start: Vec<usize>,
+    /// Row pointers, 32-bit like the successors so each state's pointers stream in half
+    /// the bytes (S·A + 1 of them; at most 2^32 − 1 entries).
+    row_start: Vec<u32>,
     next: Vec<u32>,
     prob: Vec<f64>,
     blocks: ScatterBlocks,
@@ -111,6 +113,7 @@ impl Transitions {
             check("s_next", s_next[i], n_states)?;
             check_probability(|| format!("transitions.p[{i}]"), p[i])?;
         }
+        check_entry_count("transitions.p", n)?;
         // Counting sort of entry indices by row, then by successor within a row.
         let mut order: Vec<usize> = (0..n).collect();
         order.sort_by_key(|&i| (s[i] * n_actions + a[i], s_next[i]));
@@ -200,6 +203,7 @@ impl Transitions {
                 ),
             ));
         }
+        check_entry_count("indices", next.len())?;
         if row_start[0] != 0 || row_start[n_rows] != next.len() {
             return Err(Error::mdp(
                 "indptr",
@@ -263,6 +267,7 @@ impl Transitions {
         ))
     }
 
+    /// Assemble validated rows with at most 2^32 − 1 entries.
     fn with_blocks(
         n_states: usize,
         n_actions: usize,
@@ -270,6 +275,7 @@ impl Transitions {
         next: Vec<u32>,
         prob: Vec<f64>,
     ) -> Self {
+        let row_start: Vec<u32> = row_start.into_iter().map(|k| k as u32).collect();
         let mut block_len = (n_states / 64).next_power_of_two().clamp(1 << 10, 1 << 14);
         let blocks = loop {
             let blocks = scatter_blocks(n_actions, &row_start, &next, block_len);
@@ -307,13 +313,13 @@ impl Transitions {
     #[inline]
     pub fn successors(&self, s: usize, a: usize) -> (&[u32], &[f64]) {
         let row = s * self.n_actions + a;
-        let range = self.row_start[row]..self.row_start[row + 1];
+        let range = self.row_start[row] as usize..self.row_start[row + 1] as usize;
         (&self.next[range.clone()], &self.prob[range])
     }
 
     /// The compressed rows: row pointers (S·A + 1), successors and probabilities.
     #[inline]
-    pub fn csr(&self) -> (&[usize], &[u32], &[f64]) {
+    pub fn csr(&self) -> (&[u32], &[u32], &[f64]) {
         (&self.row_start, &self.next, &self.prob)
     }
 
@@ -332,7 +338,7 @@ impl Transitions {
     /// All entries in row order, for writing.
     pub fn entries(&self) -> impl Iterator<Item = Entry> + '_ {
         (0..self.n_states * self.n_actions).flat_map(move |row| {
-            (self.row_start[row]..self.row_start[row + 1]).map(move |k| Entry {
+            (self.row_start[row] as usize..self.row_start[row + 1] as usize).map(move |k| Entry {
                 state: row / self.n_actions,
                 action: row % self.n_actions,
                 next: self.next[k] as usize,
@@ -343,14 +349,14 @@ impl Transitions {
 
     /// Bytes held by the rows (row pointers, successors, probabilities).
     pub fn memory_bytes(&self) -> usize {
-        self.row_start.len() * std::mem::size_of::<usize>() + self.nnz() * (4 + 8)
+        self.row_start.len() * 4 + self.nnz() * (4 + 8)
     }
 }
 
 /// The successor window of each block of `block_len` states.
 fn scatter_blocks(
     n_actions: usize,
-    row_start: &[usize],
+    row_start: &[u32],
     next: &[u32],
     block_len: usize,
 ) -> ScatterBlocks {
@@ -359,7 +365,8 @@ fn scatter_blocks(
         .step_by(block_len)
         .map(|first| {
             let last = (first + block_len).min(n_states);
-            let entries = &next[row_start[first * n_actions]..row_start[last * n_actions]];
+            let entries =
+                &next[row_start[first * n_actions] as usize..row_start[last * n_actions] as usize];
             let lo = entries.iter().min().map_or(0, |&x| x as usize);
             let hi = entries.iter().max().map_or(0, |&x| x as usize + 1);
             (lo, hi)
@@ -381,6 +388,20 @@ fn check_sizes(n_states: usize, n_actions: usize) -> Result<()> {
         .filter(|&r| r < u32::MAX as usize)
         .map(|_| ())
         .ok_or_else(|| Error::mdp("n_states", "S·A must be below 2^32"))
+}
+
+/// Fail unless `count` entries fit 32-bit row pointers; `place` names the array.
+fn check_entry_count(place: &str, count: usize) -> Result<()> {
+    if count > u32::MAX as usize {
+        return Err(Error::mdp(
+            place,
+            format!(
+                "has {count} entries; at most {} transitions are supported",
+                u32::MAX
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Fail unless `p` is a probability; `place` names the entry (formatted only on failure,
@@ -611,5 +632,22 @@ mod tests {
             Transitions::from_csr(2, 1, vec![0, 2, 3], vec![0, 1, 1], vec![0.0, 1.0, 1.0]).unwrap();
         assert_eq!(dropped.nnz(), 2);
         assert_eq!(dropped.successors(0, 0), (&[1u32][..], &[1.0][..]));
+    }
+
+    #[test]
+    fn row_pointers_are_32_bit_so_the_entry_count_is_bounded() {
+        assert_eq!(from_csr_rows(&two_state()), vec![0, 2, 3, 4, 4]);
+        assert!(check_entry_count("indices", u32::MAX as usize).is_ok());
+        let e = check_entry_count("indices", u32::MAX as usize + 1)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("indices") && e.contains("at most 4294967295 transitions"),
+            "{e}"
+        );
+    }
+
+    fn from_csr_rows(t: &Transitions) -> Vec<u32> {
+        t.csr().0.to_vec()
     }
 }
