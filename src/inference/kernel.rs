@@ -251,10 +251,13 @@ impl<'a> SoftProblem<'a> {
             (Backup::Variational, None) => {
                 let (row_start, next, prob) = self.mdp.transitions().csr();
                 let rows = &row_start[first * n_actions..=(first + n) * n_actions];
+                let uniform = &self.mdp.transitions().uniform_row_len()[first..first + n];
                 let scale = self.settings.discount * self.inv_alpha;
                 // SAFETY: the rows' entries and successors were checked just above, and
                 // `rows` has n·A + 1 pointers for `z`'s n·A values.
-                unsafe { variational_lookahead(rows, next, prob, next_v, terminal, scale, z) };
+                unsafe {
+                    variational_lookahead(rows, uniform, next, prob, next_v, terminal, scale, z)
+                };
             }
             (_, mut cont) => {
                 for (i, &end) in terminal.iter().enumerate() {
@@ -348,15 +351,20 @@ impl<'a> SoftProblem<'a> {
 
 /// z[a·n + i] ← scale·Σ_s' p(s'|s, a)·v(s') for the n states s of a run, whose A
 /// row pointers each are `rows[i·A ..= i·A + A]`; −∞ for an empty row or a terminal
-/// state. Kept out of line so that its few live values stay in registers.
+/// state. States whose rows all have the same short length (`uniform[i]`, see
+/// [`Transitions::uniform_row_len`](crate::mdp::Transitions::uniform_row_len)) skip the
+/// row pointers and branches. Kept out of line so that its few live values stay in
+/// registers.
 ///
 /// # Safety
-/// `rows.len() = n·A + 1 = z.len() + 1` with n = `terminal.len()`, the pointers are
-/// non-decreasing and at most `next.len() = prob.len()`, and every successor they cover
-/// is below `v.len()`.
+/// `rows.len() = n·A + 1 = z.len() + 1` with n = `terminal.len()` = `uniform.len()`, the
+/// pointers are non-decreasing and at most `next.len() = prob.len()`, `uniform` matches
+/// them, and every successor they cover is below `v.len()`.
+#[allow(clippy::too_many_arguments)]
 #[inline(never)]
 unsafe fn variational_lookahead(
     rows: &[u32],
+    uniform: &[u8],
     next: &[u32],
     prob: &[f64],
     v: &[f64],
@@ -367,14 +375,14 @@ unsafe fn variational_lookahead(
     let n = terminal.len();
     let n_actions = z.len() / n.max(1);
     let z = z.as_mut_ptr();
-    for (i, &end) in terminal.iter().enumerate() {
-        let mut out = z.add(i);
+    for (i, (&end, &len)) in terminal.iter().zip(uniform).enumerate() {
+        let out = z.add(i);
         let pointers = rows.as_ptr().add(i * n_actions);
-        let mut begin = *pointers as usize;
-        // Ask for the entries of the states PREFETCH_ENTRIES ahead (three lines of
-        // probabilities, two of successors, one of row pointers: a state of 8 actions
-        // with 3 entries each), so that the stream crosses page boundaries, where the
-        // processor's own prefetcher stops, without waiting.
+        let begin = *pointers as usize;
+        // Ask for the entries PREFETCH_ENTRIES ahead: three cache lines of probabilities,
+        // two of successors and one of row pointers (a state of 8 actions with 3 entries
+        // each), so that the streams run on across page boundaries, where the processor's
+        // own prefetcher stops.
         prefetch(pointers.wrapping_add(PREFETCH_ENTRIES / 2));
         for line in 0..3 {
             prefetch(
@@ -385,28 +393,44 @@ unsafe fn variational_lookahead(
         for line in 0..2 {
             prefetch(
                 next.as_ptr()
-                    .wrapping_add(begin + 2 * PREFETCH_ENTRIES + 16 * line),
+                    .wrapping_add(begin + PREFETCH_ENTRIES + 16 * line),
             );
         }
-        for a in 0..n_actions {
-            let stop = *pointers.add(a + 1) as usize;
-            *out = if end || begin == stop {
-                f64::NEG_INFINITY
-            } else {
-                scale * row_dot(next, prob, v, begin, stop)
-            };
-            out = out.add(n);
-            begin = stop;
+        let uniform = |dot: unsafe fn(&[u32], &[f64], &[f64], usize) -> f64, len: usize| {
+            let mut out = out;
+            for a in 0..n_actions {
+                *out = scale * dot(next, prob, v, begin + a * len);
+                out = out.add(n);
+            }
+        };
+        match (end, len) {
+            (false, 1) => uniform(fixed_dot::<1>, 1),
+            (false, 2) => uniform(fixed_dot::<2>, 2),
+            (false, 3) => uniform(fixed_dot::<3>, 3),
+            (false, 4) => uniform(fixed_dot::<4>, 4),
+            _ => {
+                let (mut out, mut begin) = (out, begin);
+                for a in 0..n_actions {
+                    let stop = *pointers.add(a + 1) as usize;
+                    *out = if end || begin == stop {
+                        f64::NEG_INFINITY
+                    } else {
+                        scale * row_dot(next, prob, v, begin, stop)
+                    };
+                    out = out.add(n);
+                    begin = stop;
+                }
+            }
         }
     }
 }
 
-/// How far ahead of the entry being read [`variational_lookahead`] asks for
-/// probabilities (twice as far for successors, which are half as wide): 1 KiB.
+/// How far ahead of the entry being read [`variational_lookahead`] asks for the
+/// transitions: 1 KiB of probabilities.
 const PREFETCH_ENTRIES: usize = 128;
 
-/// Hint that the cache line holding `p` will be read soon; a hint only, so any address
-/// is allowed, and a no-op where the architecture has no such instruction here.
+/// Hint that the cache line holding `p` will be read soon. A hint only, so any address
+/// is allowed; nothing where the architecture has no such instruction here.
 #[inline(always)]
 fn prefetch<T>(p: *const T) {
     // SAFETY: a prefetch never faults and changes no program state.
@@ -416,6 +440,23 @@ fn prefetch<T>(p: *const T) {
     };
     #[cfg(not(target_arch = "x86_64"))]
     let _ = p;
+}
+
+/// Σ_k p_k·v(s'_k) over the L entries from `first`, added left to right.
+///
+/// # Safety
+/// `first + L ≤ next.len() = prob.len()` and those successors are below `v.len()`.
+#[inline(always)]
+unsafe fn fixed_dot<const L: usize>(next: &[u32], prob: &[f64], v: &[f64], first: usize) -> f64 {
+    let (successors, weights) = (
+        next.get_unchecked(first..first + L),
+        prob.get_unchecked(first..first + L),
+    );
+    let mut acc = weights[0] * *v.get_unchecked(successors[0] as usize);
+    for j in 1..L {
+        acc += weights[j] * *v.get_unchecked(successors[j] as usize);
+    }
+    acc
 }
 
 /// Σ_k p_k·v(s'_k) over entries first..end, added left to right; rows of three or four

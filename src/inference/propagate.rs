@@ -231,12 +231,14 @@ fn push_block(
         }
         if !tilt && total.is_none() {
             let rows = &row_start[start * n_actions..=(start + n) * n_actions];
+            let uniform = &mdp.transitions().uniform_row_len()[start..start + n];
             // SAFETY: the rows lie inside the entries (asserted above for the block), and
             // every successor of the block lies in its window by the window's
             // construction.
             unsafe {
                 scatter_run(
                     rows,
+                    uniform,
                     next,
                     prob,
                     &pi[..n * n_actions],
@@ -276,17 +278,19 @@ fn push_block(
 
 /// window[s' − lo] += edge·factor_i·z[a·n + i]·p(s'|s, a) over the n states s of a run
 /// (factor = m/Σ, 0 for states that pass nothing on), whose A row pointers each are
-/// `rows[i·A ..= i·A + A]`. Kept out of line so that its few live values stay in
-/// registers.
+/// `rows[i·A ..= i·A + A]`. States whose rows all have the same short length
+/// (`uniform[i]`) skip the row pointers and branches. Kept out of line so that its few
+/// live values stay in registers.
 ///
 /// # Safety
-/// `rows.len() = n·A + 1 = z.len() + 1` with n = `factor.len()`, the pointers are
-/// non-decreasing and at most `next.len() = prob.len()`, and every successor s' they
-/// cover has lo ≤ s' < lo + `window.len()`.
+/// `rows.len() = n·A + 1 = z.len() + 1` with n = `factor.len()` = `uniform.len()`, the
+/// pointers are non-decreasing and at most `next.len() = prob.len()`, `uniform` matches
+/// them, and every successor s' they cover has lo ≤ s' < lo + `window.len()`.
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
 unsafe fn scatter_run(
     rows: &[u32],
+    uniform: &[u8],
     next: &[u32],
     prob: &[f64],
     z: &[f64],
@@ -297,36 +301,59 @@ unsafe fn scatter_run(
 ) {
     let n = factor.len();
     let n_actions = z.len() / n.max(1);
-    let window = window.as_mut_ptr();
-    for (i, &factor) in factor.iter().enumerate() {
+    let window = window.as_mut_ptr().wrapping_sub(lo);
+    for (i, (&factor, &len)) in factor.iter().zip(uniform).enumerate() {
         if factor == 0.0 {
             continue;
         }
         let pointers = rows.as_ptr().add(i * n_actions);
-        let mut begin = *pointers as usize;
-        for a in 0..n_actions {
-            let stop = *pointers.add(a + 1) as usize;
-            let flow = *z.get_unchecked(a * n + i) * factor * edge;
-            let (successors, weights) = (
-                next.get_unchecked(begin..stop),
-                prob.get_unchecked(begin..stop),
-            );
-            let add = |j: usize| *window.add(successors[j] as usize - lo) += flow * weights[j];
-            match successors.len() {
-                3 => {
-                    add(0);
-                    add(1);
-                    add(2);
-                }
-                4 => {
-                    add(0);
-                    add(1);
-                    add(2);
-                    add(3);
-                }
-                len => (0..len).for_each(add),
+        let policy = z.as_ptr().add(i);
+        let begin = *pointers as usize;
+        let flow = |a: usize| *policy.add(a * n) * factor * edge;
+        let uniform = |push: unsafe fn(&[u32], &[f64], f64, usize, *mut f64), len: usize| {
+            for a in 0..n_actions {
+                push(next, prob, flow(a), begin + a * len, window);
             }
-            begin = stop;
+        };
+        match len {
+            1 => uniform(fixed_push::<1>, 1),
+            2 => uniform(fixed_push::<2>, 2),
+            3 => uniform(fixed_push::<3>, 3),
+            4 => uniform(fixed_push::<4>, 4),
+            _ => {
+                let mut begin = begin;
+                for a in 0..n_actions {
+                    let stop = *pointers.add(a + 1) as usize;
+                    let flow = flow(a);
+                    for k in begin..stop {
+                        let target = window.wrapping_add(*next.get_unchecked(k) as usize);
+                        *target += flow * *prob.get_unchecked(k);
+                    }
+                    begin = stop;
+                }
+            }
         }
+    }
+}
+
+/// window[s'_k] += flow·p_k over the L entries from `first`, where `window` points at
+/// successor 0 of the block's window (it may lie before its start).
+///
+/// # Safety
+/// `first + L ≤ next.len() = prob.len()` and `window + s'_k` lies in the window.
+#[inline(always)]
+unsafe fn fixed_push<const L: usize>(
+    next: &[u32],
+    prob: &[f64],
+    flow: f64,
+    first: usize,
+    window: *mut f64,
+) {
+    let (successors, weights) = (
+        next.get_unchecked(first..first + L),
+        prob.get_unchecked(first..first + L),
+    );
+    for j in 0..L {
+        *window.wrapping_add(successors[j] as usize) += flow * weights[j];
     }
 }

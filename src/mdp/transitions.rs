@@ -32,6 +32,8 @@ pub struct Transitions {
     row_start: Vec<u32>,
     next: Vec<u32>,
     prob: Vec<f64>,
+    /// Per state, the length its A rows share, or 0 when they differ (or exceed 255).
+    uniform_len: Vec<u8>,
     blocks: ScatterBlocks,
 }
 
@@ -276,6 +278,23 @@ impl Transitions {
         prob: Vec<f64>,
     ) -> Self {
         let row_start: Vec<u32> = row_start.into_iter().map(|k| k as u32).collect();
+        let uniform_len = row_start
+            .chunks_exact(n_actions)
+            .zip(row_start[n_actions..].iter().step_by(n_actions))
+            .map(|(pointers, &end)| {
+                let len = pointers.get(1).unwrap_or(&end) - pointers[0];
+                let uniform = pointers
+                    .iter()
+                    .skip(1)
+                    .chain([&end])
+                    .zip(pointers)
+                    .all(|(hi, lo)| hi - lo == len);
+                match u8::try_from(len) {
+                    Ok(len) if uniform => len,
+                    _ => 0,
+                }
+            })
+            .collect();
         let mut block_len = (n_states / 64).next_power_of_two().clamp(1 << 10, 1 << 14);
         let blocks = loop {
             let blocks = scatter_blocks(n_actions, &row_start, &next, block_len);
@@ -290,6 +309,7 @@ impl Transitions {
             row_start,
             next,
             prob,
+            uniform_len,
             blocks,
         }
     }
@@ -323,6 +343,14 @@ impl Transitions {
         (&self.row_start, &self.next, &self.prob)
     }
 
+    /// Per state, the number of entries each of its A rows has when that number is the
+    /// same for all of them and at most 255, else 0: the kernels run such states without
+    /// looking at their row pointers.
+    #[inline]
+    pub fn uniform_row_len(&self) -> &[u8] {
+        &self.uniform_len
+    }
+
     /// Whether action `a` has any listed transition in state `s`.
     #[inline]
     pub fn available(&self, s: usize, a: usize) -> bool {
@@ -349,7 +377,7 @@ impl Transitions {
 
     /// Bytes held by the rows (row pointers, successors, probabilities).
     pub fn memory_bytes(&self) -> usize {
-        self.row_start.len() * 4 + self.nnz() * (4 + 8)
+        self.row_start.len() * 4 + self.nnz() * (4 + 8) + self.n_states
     }
 }
 
@@ -645,6 +673,21 @@ mod tests {
             e.contains("indices") && e.contains("at most 4294967295 transitions"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn states_whose_rows_share_a_length_are_marked() {
+        // Rows (0,0): 2 entries, (0,1): 1, (1,0): 1, (1,1): none.
+        assert_eq!(two_state().uniform_row_len(), &[0, 0]);
+        let t = Transitions::from_csr(
+            3,
+            2,
+            vec![0, 1, 2, 4, 6, 6, 6],
+            vec![1, 2, 0, 2, 0, 1],
+            vec![1.0, 1.0, 0.5, 0.5, 0.5, 0.5],
+        )
+        .unwrap();
+        assert_eq!(t.uniform_row_len(), &[1, 2, 0]);
     }
 
     fn from_csr_rows(t: &Transitions) -> Vec<u32> {
