@@ -118,3 +118,31 @@ pub fn assert_row(t: &Transitions, s: usize, a: usize, expected: &[(usize, f64)]
         assert!((p - q).abs() < 1e-15, "(s={s}, a={a}): {got:?}");
     }
 }
+
+/// 12 states × 3 actions: rows of 1 to 4 entries (some states uniform, some not,
+/// some rows empty) with probabilities from a few dyadic values.
+pub fn mixed_rows() -> Transitions {
+    let (mut row_start, mut next, mut prob) = (vec![0], vec![], vec![]);
+    for s in 0..12u32 {
+        for a in 0..3u32 {
+            let len = if s % 3 == 0 {
+                3
+            } else {
+                ((s + a) % 5) as usize
+            };
+            let weights: &[f64] = match len {
+                0 => &[],
+                1 => &[1.0],
+                2 => &[0.75, 0.25],
+                3 => &[0.5, 0.25, 0.25],
+                _ => &[0.125, 0.375, 0.25, 0.25],
+            };
+            for (j, &p) in weights.iter().enumerate() {
+                next.push((s + 5 * j as u32 + a) % 12);
+                prob.push(p);
+            }
+            row_start.push(next.len());
+        }
+    }
+    Transitions::from_csr(12, 3, row_start, next, prob).unwrap()
+}

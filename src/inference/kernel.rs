@@ -18,7 +18,7 @@ use ndarray::ArrayView1;
 
 use super::fastmath::{exp_nonpositive, ln_positive};
 use super::settings::{ActionPrior, Backup, SoftSettings};
-use crate::mdp::{Mdp, Reward};
+use crate::mdp::{Mdp, Reward, Weights};
 
 /// States whose soft-max parts [`SoftProblem::soft_max_run`] computes together: 128
 /// states of 8 actions keep their logits in 8 KiB, well inside the first-level cache.
@@ -256,7 +256,14 @@ impl<'a> SoftProblem<'a> {
                 // SAFETY: the rows' entries and successors were checked just above, and
                 // `rows` has n·A + 1 pointers for `z`'s n·A values.
                 unsafe {
-                    variational_lookahead(rows, uniform, next, prob, next_v, terminal, scale, z)
+                    match self.mdp.transitions().coded_weights() {
+                        Some(coded) => variational_lookahead(
+                            rows, uniform, next, coded, next_v, terminal, scale, z,
+                        ),
+                        None => variational_lookahead(
+                            rows, uniform, next, prob, next_v, terminal, scale, z,
+                        ),
+                    }
                 };
             }
             (_, mut cont) => {
@@ -362,11 +369,11 @@ impl<'a> SoftProblem<'a> {
 /// them, and every successor they cover is below `v.len()`.
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
-unsafe fn variational_lookahead(
+unsafe fn variational_lookahead<W: Weights>(
     rows: &[u32],
     uniform: &[u8],
     next: &[u32],
-    prob: &[f64],
+    prob: W,
     v: &[f64],
     terminal: &[bool],
     scale: f64,
@@ -385,10 +392,7 @@ unsafe fn variational_lookahead(
         // own prefetcher stops.
         prefetch(pointers.wrapping_add(PREFETCH_ENTRIES / 2));
         for line in 0..3 {
-            prefetch(
-                prob.as_ptr()
-                    .wrapping_add(begin + PREFETCH_ENTRIES + 8 * line),
-            );
+            prefetch(prob.address(begin + PREFETCH_ENTRIES + 8 * line));
         }
         for line in 0..2 {
             prefetch(
@@ -396,7 +400,7 @@ unsafe fn variational_lookahead(
                     .wrapping_add(begin + PREFETCH_ENTRIES + 16 * line),
             );
         }
-        let uniform = |dot: unsafe fn(&[u32], &[f64], &[f64], usize) -> f64, len: usize| {
+        let uniform = |dot: unsafe fn(&[u32], W, &[f64], usize) -> f64, len: usize| {
             let mut out = out;
             for a in 0..n_actions {
                 *out = scale * dot(next, prob, v, begin + a * len);
@@ -404,10 +408,10 @@ unsafe fn variational_lookahead(
             }
         };
         match (end, len) {
-            (false, 1) => uniform(fixed_dot::<1>, 1),
-            (false, 2) => uniform(fixed_dot::<2>, 2),
-            (false, 3) => uniform(fixed_dot::<3>, 3),
-            (false, 4) => uniform(fixed_dot::<4>, 4),
+            (false, 1) => uniform(fixed_dot::<1, W>, 1),
+            (false, 2) => uniform(fixed_dot::<2, W>, 2),
+            (false, 3) => uniform(fixed_dot::<3, W>, 3),
+            (false, 4) => uniform(fixed_dot::<4, W>, 4),
             _ => {
                 let (mut out, mut begin) = (out, begin);
                 for a in 0..n_actions {
@@ -445,16 +449,18 @@ fn prefetch<T>(p: *const T) {
 /// Σ_k p_k·v(s'_k) over the L entries from `first`, added left to right.
 ///
 /// # Safety
-/// `first + L ≤ next.len() = prob.len()` and those successors are below `v.len()`.
+/// `first + L ≤` the number of entries and those successors are below `v.len()`.
 #[inline(always)]
-unsafe fn fixed_dot<const L: usize>(next: &[u32], prob: &[f64], v: &[f64], first: usize) -> f64 {
-    let (successors, weights) = (
-        next.get_unchecked(first..first + L),
-        prob.get_unchecked(first..first + L),
-    );
-    let mut acc = weights[0] * *v.get_unchecked(successors[0] as usize);
-    for j in 1..L {
-        acc += weights[j] * *v.get_unchecked(successors[j] as usize);
+unsafe fn fixed_dot<const L: usize, W: Weights>(
+    next: &[u32],
+    prob: W,
+    v: &[f64],
+    first: usize,
+) -> f64 {
+    let successors = next.get_unchecked(first..first + L);
+    let mut acc = prob.at(first) * *v.get_unchecked(successors[0] as usize);
+    for (j, &successor) in successors.iter().enumerate().skip(1) {
+        acc += prob.at(first + j) * *v.get_unchecked(successor as usize);
     }
     acc
 }
@@ -463,21 +469,18 @@ unsafe fn fixed_dot<const L: usize>(next: &[u32], prob: &[f64], v: &[f64], first
 /// entries (a slippery grid's interior) are written out, so there is no loop to run.
 ///
 /// # Safety
-/// `first ≤ end ≤ next.len() = prob.len()` and every `next[k]` in the range is below
-/// `v.len()`.
+/// `first ≤ end ≤` the number of entries (`next.len()`) and every `next[k]` in the range
+/// is below `v.len()`.
 #[inline(always)]
-pub(crate) unsafe fn row_dot(
+pub(crate) unsafe fn row_dot<W: Weights>(
     next: &[u32],
-    prob: &[f64],
+    prob: W,
     v: &[f64],
     first: usize,
     end: usize,
 ) -> f64 {
-    let (successors, weights) = (
-        next.get_unchecked(first..end),
-        prob.get_unchecked(first..end),
-    );
-    let term = |j: usize| weights[j] * *v.get_unchecked(successors[j] as usize);
+    let successors = next.get_unchecked(first..end);
+    let term = |j: usize| prob.at(first + j) * *v.get_unchecked(successors[j] as usize);
     match successors.len() {
         3 => term(0) + term(1) + term(2),
         4 => term(0) + term(1) + term(2) + term(3),
@@ -499,6 +502,63 @@ pub fn log_add_exp(x: f64, y: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::mixed_rows;
+
+    #[test]
+    fn the_look_ahead_is_the_same_with_coded_or_plain_probabilities_and_with_or_without_uniform_rows(
+    ) {
+        let t = mixed_rows();
+        let (rows, next, prob) = t.csr();
+        let coded = t.coded_weights().expect("four distinct probabilities");
+        assert!(t.uniform_row_len().contains(&3));
+        assert!(t.uniform_row_len().contains(&0));
+        let v: Vec<f64> = (0..12).map(|s| (s as f64 * 0.37).sin()).collect();
+        let mut terminal = vec![false; 12];
+        terminal[4] = true;
+        let none_uniform = [0u8; 12];
+        let mut results = vec![];
+        for uniform in [t.uniform_row_len(), &none_uniform[..]] {
+            let mut plain = vec![0.0; 36];
+            let mut with_codes = vec![0.0; 36];
+            unsafe {
+                variational_lookahead(rows, uniform, next, prob, &v, &terminal, 0.5, &mut plain);
+                variational_lookahead(
+                    rows,
+                    uniform,
+                    next,
+                    coded,
+                    &v,
+                    &terminal,
+                    0.5,
+                    &mut with_codes,
+                );
+            }
+            assert_eq!(plain, with_codes);
+            results.push(plain);
+        }
+        assert_eq!(results[0], results[1]);
+        // Action-major: entry a·12 + s is 0.5·Σ p·v over row (s, a), −∞ where the row is
+        // empty or s is terminal.
+        for s in 0..12 {
+            for a in 0..3 {
+                let (succ, p) = t.successors(s, a);
+                let want = if s == 4 || succ.is_empty() {
+                    f64::NEG_INFINITY
+                } else {
+                    0.5 * succ
+                        .iter()
+                        .zip(p)
+                        .map(|(&n, p)| p * v[n as usize])
+                        .sum::<f64>()
+                };
+                let got = results[0][a * 12 + s];
+                assert!(
+                    got == want || (got - want).abs() < 1e-15,
+                    "({s}, {a}): {got} vs {want}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn log_add_exp_matches_direct_formula_and_survives_extremes() {

@@ -24,6 +24,7 @@ use rayon::prelude::*;
 
 use super::kernel::{SoftProblem, RUN_STATES};
 use super::settings::Backup;
+use crate::mdp::Weights;
 
 /// What a unit of flow carries to a successor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -236,17 +237,13 @@ fn push_block(
             // every successor of the block lies in its window by the window's
             // construction.
             unsafe {
-                scatter_run(
-                    rows,
-                    uniform,
-                    next,
-                    prob,
-                    &pi[..n * n_actions],
-                    scale,
-                    edge,
-                    window,
-                    lo,
-                )
+                let (z, window) = (&pi[..n * n_actions], &mut window[..]);
+                match mdp.transitions().coded_weights() {
+                    Some(coded) => {
+                        scatter_run(rows, uniform, next, coded, z, scale, edge, window, lo)
+                    }
+                    None => scatter_run(rows, uniform, next, prob, z, scale, edge, window, lo),
+                }
             };
             continue;
         }
@@ -288,11 +285,11 @@ fn push_block(
 /// them, and every successor s' they cover has lo ≤ s' < lo + `window.len()`.
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
-unsafe fn scatter_run(
+unsafe fn scatter_run<W: Weights>(
     rows: &[u32],
     uniform: &[u8],
     next: &[u32],
-    prob: &[f64],
+    prob: W,
     z: &[f64],
     factor: &[f64],
     edge: f64,
@@ -310,16 +307,16 @@ unsafe fn scatter_run(
         let policy = z.as_ptr().add(i);
         let begin = *pointers as usize;
         let flow = |a: usize| *policy.add(a * n) * factor * edge;
-        let uniform = |push: unsafe fn(&[u32], &[f64], f64, usize, *mut f64), len: usize| {
+        let uniform = |push: unsafe fn(&[u32], W, f64, usize, *mut f64), len: usize| {
             for a in 0..n_actions {
                 push(next, prob, flow(a), begin + a * len, window);
             }
         };
         match len {
-            1 => uniform(fixed_push::<1>, 1),
-            2 => uniform(fixed_push::<2>, 2),
-            3 => uniform(fixed_push::<3>, 3),
-            4 => uniform(fixed_push::<4>, 4),
+            1 => uniform(fixed_push::<1, W>, 1),
+            2 => uniform(fixed_push::<2, W>, 2),
+            3 => uniform(fixed_push::<3, W>, 3),
+            4 => uniform(fixed_push::<4, W>, 4),
             _ => {
                 let mut begin = begin;
                 for a in 0..n_actions {
@@ -327,7 +324,7 @@ unsafe fn scatter_run(
                     let flow = flow(a);
                     for k in begin..stop {
                         let target = window.wrapping_add(*next.get_unchecked(k) as usize);
-                        *target += flow * *prob.get_unchecked(k);
+                        *target += flow * prob.at(k);
                     }
                     begin = stop;
                 }
@@ -340,20 +337,70 @@ unsafe fn scatter_run(
 /// successor 0 of the block's window (it may lie before its start).
 ///
 /// # Safety
-/// `first + L ≤ next.len() = prob.len()` and `window + s'_k` lies in the window.
+/// `first + L ≤` the number of entries and `window + s'_k` lies in the window.
 #[inline(always)]
-unsafe fn fixed_push<const L: usize>(
+unsafe fn fixed_push<const L: usize, W: Weights>(
     next: &[u32],
-    prob: &[f64],
+    prob: W,
     flow: f64,
     first: usize,
     window: *mut f64,
 ) {
-    let (successors, weights) = (
-        next.get_unchecked(first..first + L),
-        prob.get_unchecked(first..first + L),
-    );
-    for j in 0..L {
-        *window.wrapping_add(successors[j] as usize) += flow * weights[j];
+    let successors = next.get_unchecked(first..first + L);
+    for (j, &successor) in successors.iter().enumerate() {
+        *window.wrapping_add(successor as usize) += flow * prob.at(first + j);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::mixed_rows;
+
+    #[test]
+    fn the_scatter_is_the_same_with_coded_or_plain_probabilities_and_with_or_without_uniform_rows()
+    {
+        let t = mixed_rows();
+        let (rows, next, prob) = t.csr();
+        let coded = t.coded_weights().expect("four distinct probabilities");
+        // Policy weights action-major (a·12 + s), and a factor per state (0: no mass).
+        let z: Vec<f64> = (0..36).map(|k| 0.1 + (k % 7) as f64 * 0.05).collect();
+        let factor: Vec<f64> = (0..12)
+            .map(|s| if s == 4 { 0.0 } else { 1.0 + s as f64 })
+            .collect();
+        let none_uniform = [0u8; 12];
+        let mut results = vec![];
+        for uniform in [t.uniform_row_len(), &none_uniform[..]] {
+            let (mut plain, mut with_codes) = (vec![0.0; 12], vec![0.0; 12]);
+            unsafe {
+                scatter_run(rows, uniform, next, prob, &z, &factor, 0.5, &mut plain, 0);
+                scatter_run(
+                    rows,
+                    uniform,
+                    next,
+                    coded,
+                    &z,
+                    &factor,
+                    0.5,
+                    &mut with_codes,
+                    0,
+                );
+            }
+            assert_eq!(plain, with_codes);
+            results.push(plain);
+        }
+        assert_eq!(results[0], results[1]);
+        let mut want = vec![0.0; 12];
+        for s in 0..12 {
+            for a in 0..3 {
+                let (succ, p) = t.successors(s, a);
+                for (&n, p) in succ.iter().zip(p) {
+                    want[n as usize] += 0.5 * factor[s] * z[a * 12 + s] * p;
+                }
+            }
+        }
+        for (got, want) in results[0].iter().zip(&want) {
+            assert!((got - want).abs() < 1e-13, "{got} vs {want}");
+        }
     }
 }

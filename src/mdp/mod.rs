@@ -14,6 +14,7 @@ mod json;
 mod npy;
 mod npz;
 mod transitions;
+mod weights;
 
 pub use features::{FeatureTable, Features, Reward};
 pub use files::{read_mdp_file, write_mdp_with_npz};
@@ -23,6 +24,7 @@ pub use npz::{
     NPZ_MEMBERS,
 };
 pub use transitions::{Entry, Transitions, PROBABILITY_SUM_TOLERANCE};
+pub use weights::{CodedWeights, ProbabilityCodes, Weights};
 
 use crate::error::{Error, Result};
 

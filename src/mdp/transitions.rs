@@ -17,6 +17,7 @@
 //!
 //! Memory and time grow with the number of non-zero transitions, never with S².
 
+use super::weights::{CodedWeights, ProbabilityCodes};
 use crate::error::{Error, Result};
 
 /// Tolerance on Σ_s' p(s'|s,a) = 1.
@@ -34,6 +35,8 @@ pub struct Transitions {
     prob: Vec<f64>,
     /// Per state, the length its A rows share, or 0 when they differ (or exceed 255).
     uniform_len: Vec<u8>,
+    /// The probabilities as one-byte codes, when there are at most 256 distinct ones.
+    codes: Option<ProbabilityCodes>,
     blocks: ScatterBlocks,
 }
 
@@ -308,6 +311,7 @@ impl Transitions {
             n_actions,
             row_start,
             next,
+            codes: ProbabilityCodes::new(&prob),
             prob,
             uniform_len,
             blocks,
@@ -351,6 +355,13 @@ impl Transitions {
         &self.uniform_len
     }
 
+    /// The probabilities as one-byte codes into a table of their distinct values, when
+    /// there are at most 256 of them (see [`weights`](super::weights)).
+    #[inline]
+    pub fn coded_weights(&self) -> Option<CodedWeights<'_>> {
+        self.codes.as_ref().map(ProbabilityCodes::weights)
+    }
+
     /// Whether action `a` has any listed transition in state `s`.
     #[inline]
     pub fn available(&self, s: usize, a: usize) -> bool {
@@ -377,7 +388,11 @@ impl Transitions {
 
     /// Bytes held by the rows (row pointers, successors, probabilities).
     pub fn memory_bytes(&self) -> usize {
-        self.row_start.len() * 4 + self.nnz() * (4 + 8) + self.n_states
+        let codes = self
+            .codes
+            .as_ref()
+            .map_or(0, ProbabilityCodes::memory_bytes);
+        self.row_start.len() * 4 + self.nnz() * (4 + 8) + self.n_states + codes
     }
 }
 
