@@ -8,7 +8,7 @@
 //! - The thread-scaling and fit lines name their grid, and the fit counts its
 //!   demonstrated actions (demonstrations × T: no terminal states).
 //! - `--json` holds the same numbers, and the traffic model's bytes per step equal
-//!   12·nnz + 8·S·A + 24·S worked out by hand; bytes/s = T · bytes per step / seconds.
+//!   5·nnz + 4·S·A + 24·S worked out by hand; bytes/s = T · bytes per step / seconds.
 //! - Progress comes on stderr as plain lines (stderr is not a terminal here); `--quiet`
 //!   silences it (a debug build still warns that its timings mean nothing).
 //! - Bad options fail before any measurement with a message naming the option.
@@ -132,8 +132,9 @@ fn tiny_benchmark_prints_the_table_the_lines_and_the_json() {
     assert_eq!(report["features"], 20);
     assert_eq!(report["optimised"], !cfg!(debug_assertions));
     let cases = report["cases"].as_array().unwrap();
-    // 12·nnz + 4·S·A + 24·S: 6240 + 800 + 600, 9216 + 1152 + 864, 4608 + 400 + 600.
-    let bytes_per_step = [7640, 11232, 5608];
+    // 5·nnz + 4·S·A + 24·S (a few distinct probabilities, coded in a byte each):
+    // 2600 + 800 + 600, 3840 + 1152 + 864, 1920 + 400 + 600.
+    let bytes_per_step = [4000, 5856, 2920];
     for (case, (want, bytes)) in cases.iter().zip(expected.iter().zip(bytes_per_step)) {
         assert_eq!(case["transitions"].as_u64().unwrap().to_string(), want[3]);
         assert_eq!(case["backward_bytes_per_step"], bytes);

@@ -252,7 +252,7 @@ mod tests {
             assert_eq!(case.backward.runs, 2);
             assert_eq!(
                 case.backward_bytes_per_step,
-                12 * case.transitions as u64 + 4 * 25 * case.actions as u64 + 24 * 25
+                5 * case.transitions as u64 + 4 * 25 * case.actions as u64 + 24 * 25
             );
             let expected_rate =
                 case.horizon as f64 * case.backward_bytes_per_step as f64 / case.backward.seconds;

@@ -43,7 +43,7 @@ pub fn markdown(report: &BenchReport) -> String {
     let _ = writeln!(
         out,
         "- times: median of {} runs (no further run once a measurement has taken {} s); \
-         traffic: T·(12 B per transition + 4 B per (s, a) + 24 B per state) / backward time\n",
+         traffic: T·(5 B per transition (12 B with over 256 distinct probabilities) + 4 B per (s, a) + 24 B per state) / backward time\n",
         report.repeats, report.time_budget
     );
     out += "| grid | S | A | transitions | T | build | backward | forward | backward + forward | fit iteration | peak RSS | backward traffic |\n";

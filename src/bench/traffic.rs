@@ -1,14 +1,16 @@
 //! The memory-traffic model of the backward pass, for its achieved bytes per second.
 //!
 //! One step V_{t+1} → V_t streams the forward CSR once: per stored transition a 4-byte
-//! successor index and an 8-byte probability, per row (s, a) a 4-byte row pointer; it
+//! successor index and its probability (a 1-byte code when the MDP has at most 256
+//! distinct probabilities, else 8 bytes), per row (s, a) a 4-byte row pointer; it
 //! reads the reward r(s) (8 bytes per state), reads V_{t+1} and writes V_t (8 + 8 bytes
 //! per state). The gathers V_{t+1}(s') are counted once per state, as if the cache held
 //! each value between its uses (a lower bound of the true traffic); the action prior and
 //! anything else the kernel touches are not counted. So
 //!
 //! ```text
-//! bytes per step = 12·nnz + 4·S·A + 8·S + 16·S,    bytes/s = T · bytes per step / seconds.
+//! bytes per step = (4 + w)·nnz + 4·S·A + 8·S + 16·S,  w = 1 or 8,
+//! bytes/s = T · bytes per step / seconds.
 //! ```
 
 use crate::mdp::Mdp;
@@ -19,7 +21,12 @@ pub fn backward_bytes_per_step(mdp: &Mdp) -> u64 {
         mdp.n_states() as u64,
         (mdp.n_states() * mdp.n_actions()) as u64,
     );
-    let csr = mdp.transitions().nnz() as u64 * (4 + 8) + n_rows * 4;
+    let weight = if mdp.transitions().coded_weights().is_some() {
+        1
+    } else {
+        8
+    };
+    let csr = mdp.transitions().nnz() as u64 * (4 + weight) + n_rows * 4;
     let reward = 8 * n_states;
     let values = 16 * n_states;
     csr + reward + values
@@ -56,8 +63,9 @@ mod tests {
             grid: None,
         })
         .unwrap();
-        // 5·12 (CSR entries) + 4·4 (row pointers) + 2·8 (reward) + 2·16 (values).
-        assert_eq!(backward_bytes_per_step(&mdp), 60 + 16 + 16 + 32);
-        assert_eq!(backward_bytes_per_second(&mdp, 10, 0.5), 2480.0);
+        // 5·(4 + 1) (CSR entries, two distinct probabilities coded in a byte) + 4·4 (row
+        // pointers) + 2·8 (reward) + 2·16 (values).
+        assert_eq!(backward_bytes_per_step(&mdp), 25 + 16 + 16 + 32);
+        assert_eq!(backward_bytes_per_second(&mdp, 10, 0.5), 1780.0);
     }
 }
