@@ -226,7 +226,7 @@ impl<'a> SoftProblem<'a> {
     ///
     /// for the logits z_a = C(s, a)/α plus the parts of r(s, a)/α + log ρ(a|s) that vary
     /// with a; the parts that only depend on s cancel from π and are added back by
-    /// [`value_from_parts`](Self::value_from_parts). So π(a|s) = z / sum. With `cont`,
+    /// [`values_from_parts`](Self::values_from_parts). So π(a|s) = z / sum. With `cont`,
     /// also cont[a·n + i] ← C(s, a).
     ///
     /// The work goes in phases over the whole run: the look-ahead of every state, then
@@ -386,10 +386,10 @@ unsafe fn variational_lookahead<W: Weights>(
         let out = z.add(i);
         let pointers = rows.as_ptr().add(i * n_actions);
         let begin = *pointers as usize;
-        // Ask for the entries PREFETCH_ENTRIES ahead: three cache lines of probabilities,
-        // two of successors and one of row pointers (a state of 8 actions with 3 entries
-        // each), so that the streams run on across page boundaries, where the processor's
-        // own prefetcher stops.
+        // Ask for the entries PREFETCH_ENTRIES ahead: three cache lines of probabilities
+        // (one, when they are coded in a byte), two of successors and one of row pointers
+        // (a state of 8 actions with 3 entries each), so that the streams run on across
+        // page boundaries, where the processor's own prefetcher stops.
         prefetch(pointers.wrapping_add(PREFETCH_ENTRIES / 2));
         for line in 0..3 {
             prefetch(prob.address(begin + PREFETCH_ENTRIES + 8 * line));
@@ -465,8 +465,8 @@ unsafe fn fixed_dot<const L: usize, W: Weights>(
     acc
 }
 
-/// Σ_k p_k·v(s'_k) over entries first..end, added left to right; rows of three or four
-/// entries (a slippery grid's interior) are written out, so there is no loop to run.
+/// Σ_k p_k·v(s'_k) over entries first..end, added left to right (rows of one shared
+/// short length take [`fixed_dot`] instead).
 ///
 /// # Safety
 /// `first ≤ end ≤` the number of entries (`next.len()`) and every `next[k]` in the range
@@ -479,13 +479,9 @@ pub(crate) unsafe fn row_dot<W: Weights>(
     first: usize,
     end: usize,
 ) -> f64 {
-    let successors = next.get_unchecked(first..end);
-    let term = |j: usize| prob.at(first + j) * *v.get_unchecked(successors[j] as usize);
-    match successors.len() {
-        3 => term(0) + term(1) + term(2),
-        4 => term(0) + term(1) + term(2) + term(3),
-        len => (0..len).fold(0.0, |acc, j| acc + term(j)),
-    }
+    (first..end).fold(0.0, |acc, k| {
+        acc + prob.at(k) * *v.get_unchecked(*next.get_unchecked(k) as usize)
+    })
 }
 
 /// log(exp(x) + exp(y)), exact when either is −∞.

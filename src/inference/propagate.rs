@@ -230,7 +230,15 @@ fn push_block(
         for (x, &m) in scale.iter_mut().zip(masses) {
             *x = if m == 0.0 || *x == 0.0 { 0.0 } else { m / *x };
         }
-        if !tilt && total.is_none() {
+        if let Some(total) = total.as_deref_mut() {
+            let total = &mut total[(start - first) * n_actions..];
+            for (i, &factor) in scale.iter().enumerate() {
+                for a in 0..n_actions {
+                    total[i * n_actions + a] += weight * (pi[a * n + i] * factor);
+                }
+            }
+        }
+        if !tilt {
             let rows = &row_start[start * n_actions..=(start + n) * n_actions];
             let uniform = &mdp.transitions().uniform_row_len()[start..start + n];
             // SAFETY: the rows lie inside the entries (asserted above for the block), and
@@ -247,6 +255,7 @@ fn push_block(
             };
             continue;
         }
+        // The optimistic adjoint: each edge carries its own tilt.
         for (i, &factor) in scale.iter().enumerate() {
             if factor == 0.0 {
                 continue;
@@ -255,18 +264,11 @@ fn push_block(
             let rows = &row_start[s * n_actions..=(s + 1) * n_actions];
             for (a, bounds) in rows.windows(2).enumerate() {
                 let flow = pi[a * n + i] * factor;
-                if let Some(total) = total.as_deref_mut() {
-                    total[(s - first) * n_actions + a] += weight * flow;
-                }
                 let (begin, end) = (bounds[0] as usize, bounds[1] as usize);
                 for (&sn, &p) in next[begin..end].iter().zip(&prob[begin..end]) {
                     let sn = sn as usize;
-                    let w = if tilt {
-                        p * problem.optimistic_tilt(next_v[sn], cont[a * n + i])
-                    } else {
-                        edge * p
-                    };
-                    window[sn - lo] += flow * w;
+                    let tilt = problem.optimistic_tilt(next_v[sn], cont[a * n + i]);
+                    window[sn - lo] += flow * (p * tilt);
                 }
             }
         }

@@ -281,17 +281,11 @@ impl Transitions {
         prob: Vec<f64>,
     ) -> Self {
         let row_start: Vec<u32> = row_start.into_iter().map(|k| k as u32).collect();
-        let uniform_len = row_start
-            .chunks_exact(n_actions)
-            .zip(row_start[n_actions..].iter().step_by(n_actions))
-            .map(|(pointers, &end)| {
-                let len = pointers.get(1).unwrap_or(&end) - pointers[0];
-                let uniform = pointers
-                    .iter()
-                    .skip(1)
-                    .chain([&end])
-                    .zip(pointers)
-                    .all(|(hi, lo)| hi - lo == len);
+        let uniform_len = (0..n_states)
+            .map(|s| {
+                let pointers = &row_start[s * n_actions..=(s + 1) * n_actions];
+                let len = pointers[1] - pointers[0];
+                let uniform = pointers.windows(2).all(|w| w[1] - w[0] == len);
                 match u8::try_from(len) {
                     Ok(len) if uniform => len,
                     _ => 0,
@@ -679,7 +673,7 @@ mod tests {
 
     #[test]
     fn row_pointers_are_32_bit_so_the_entry_count_is_bounded() {
-        assert_eq!(from_csr_rows(&two_state()), vec![0, 2, 3, 4, 4]);
+        assert_eq!(two_state().csr().0, &[0, 2, 3, 4, 4]);
         assert!(check_entry_count("indices", u32::MAX as usize).is_ok());
         let e = check_entry_count("indices", u32::MAX as usize + 1)
             .unwrap_err()
@@ -703,9 +697,5 @@ mod tests {
         )
         .unwrap();
         assert_eq!(t.uniform_row_len(), &[1, 2, 0]);
-    }
-
-    fn from_csr_rows(t: &Transitions) -> Vec<u32> {
-        t.csr().0.to_vec()
     }
 }
