@@ -43,7 +43,8 @@ pub fn markdown(report: &BenchReport) -> String {
     let _ = writeln!(
         out,
         "- times: median of {} runs (no further run once a measurement has taken {} s); \
-         traffic: T·(5 B per transition (12 B with over 256 distinct probabilities) + 4 B per (s, a) + 24 B per state) / backward time\n",
+         traffic: T·(bytes of the transitions as the kernels stream them + 24 B per state) / backward time \
+         (state matrices: 4 B per successor slot and per state; rows: 5 B per transition, 12 B with over 256 distinct probabilities, and 4 B per (s, a))\n",
         report.repeats, report.time_budget
     );
     out += "| grid | S | A | transitions | T | build | backward | forward | backward + forward | fit iteration | peak RSS | backward traffic |\n";

@@ -1,15 +1,23 @@
 //! The memory-traffic model of the backward pass, for its achieved bytes per second.
 //!
-//! One step V_{t+1} → V_t streams the forward CSR once: per stored transition a 4-byte
-//! successor index and its probability (a 1-byte code when the MDP has at most 256
-//! distinct probabilities, else 8 bytes), per row (s, a) a 4-byte row pointer; it
-//! reads the reward r(s) (8 bytes per state), reads V_{t+1} and writes V_t (8 + 8 bytes
-//! per state). The gathers V_{t+1}(s') are counted once per state, as if the cache held
-//! each value between its uses (a lower bound of the true traffic); the action prior and
-//! anything else the kernel touches are not counted. So
+//! One step V_{t+1} → V_t reads the reward r(s) (8 bytes per state), reads V_{t+1} and
+//! writes V_t (8 + 8 bytes per state), and streams the transitions once in the layout
+//! the kernels use:
+//!
+//! - **state matrices** (see [`StateMatrices`](crate::mdp::StateMatrices)): per state
+//!   its W successor slots (4 bytes each) and the number of its matrix (4 bytes); the
+//!   table of distinct matrices is counted once, as it stays in cache;
+//! - **rows**: per stored transition a 4-byte successor index and its probability (a
+//!   1-byte code when the MDP has at most 256 distinct probabilities, else 8 bytes), per
+//!   row (s, a) a 4-byte row pointer.
+//!
+//! The gathers V_{t+1}(s') are counted once per state, as if the cache held each value
+//! between its uses (a lower bound of the true traffic); the action prior and anything
+//! else the kernel touches are not counted. So
 //!
 //! ```text
-//! bytes per step = (4 + w)·nnz + 4·S·A + 8·S + 16·S,  w = 1 or 8,
+//! bytes per step = (4·W + 4)·S + 8·(table entries) + 24·S          state matrices
+//! bytes per step = (4 + w)·nnz + 4·S·A + 24·S,  w = 1 or 8         rows
 //! bytes/s = T · bytes per step / seconds.
 //! ```
 
@@ -21,15 +29,23 @@ pub fn backward_bytes_per_step(mdp: &Mdp) -> u64 {
         mdp.n_states() as u64,
         (mdp.n_states() * mdp.n_actions()) as u64,
     );
-    let weight = if mdp.transitions().coded_weights().is_some() {
-        1
-    } else {
-        8
+    let transitions = mdp.transitions();
+    let dynamics = match transitions.state_matrices() {
+        Some(matrices) => {
+            (4 * matrices.width as u64 + 4) * n_states + 8 * matrices.by_successor.len() as u64
+        }
+        None => {
+            let weight = if transitions.coded_weights().is_some() {
+                1
+            } else {
+                8
+            };
+            transitions.nnz() as u64 * (4 + weight) + n_rows * 4
+        }
     };
-    let csr = mdp.transitions().nnz() as u64 * (4 + weight) + n_rows * 4;
     let reward = 8 * n_states;
     let values = 16 * n_states;
-    csr + reward + values
+    dynamics + reward + values
 }
 
 /// Achieved bytes per second of a backward pass of `horizon` steps that took `seconds`.
@@ -63,9 +79,30 @@ mod tests {
             grid: None,
         })
         .unwrap();
-        // 5·(4 + 1) (CSR entries, two distinct probabilities coded in a byte) + 4·4 (row
+        // Matrices would take more bytes than these rows, so the rows are streamed:
+        // 5·(4 + 1) (entries, two distinct probabilities coded in a byte) + 4·4 (row
         // pointers) + 2·8 (reward) + 2·16 (values).
+        assert!(mdp.transitions().state_matrices().is_none());
         assert_eq!(backward_bytes_per_step(&mdp), 25 + 16 + 16 + 32);
         assert_eq!(backward_bytes_per_second(&mdp, 10, 0.5), 1780.0);
+    }
+
+    #[test]
+    fn counts_successor_slots_and_the_matrix_table_for_a_grid() {
+        // 30 × 30 slippery grid, 4 actions: 4 slots per state; the south and north edges,
+        // the four corners and everything else have one matrix each (7), each of 4 slots
+        // × 4 lanes.
+        let mdp = crate::worlds::gridworld_mdp(&crate::worlds::GridworldParams {
+            size: 30,
+            actions: crate::worlds::GridActions::Cardinal,
+            ..crate::worlds::GridworldParams::default()
+        })
+        .unwrap();
+        let matrices = mdp.transitions().state_matrices().expect("a grid pays");
+        assert_eq!((matrices.width, matrices.by_successor.len()), (4, 7 * 16));
+        assert_eq!(
+            backward_bytes_per_step(&mdp),
+            900 * (4 * 4 + 4) + 8 * 7 * 16 + 900 * 24
+        );
     }
 }

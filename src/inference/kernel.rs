@@ -17,6 +17,7 @@
 use ndarray::ArrayView1;
 
 use super::fastmath::{exp_nonpositive, ln_positive};
+use super::matrix_kernels::matrix_lookahead;
 use super::settings::{ActionPrior, Backup, SoftSettings};
 use crate::mdp::{Mdp, Reward, Weights};
 
@@ -253,14 +254,24 @@ impl<'a> SoftProblem<'a> {
                 let rows = &row_start[first * n_actions..=(first + n) * n_actions];
                 let uniform = &self.mdp.transitions().uniform_row_len()[first..first + n];
                 let scale = self.settings.discount * self.inv_alpha;
+                let transitions = self.mdp.transitions();
                 // SAFETY: the rows' entries and successors were checked just above, and
                 // `rows` has n·A + 1 pointers for `z`'s n·A values.
                 unsafe {
-                    match self.mdp.transitions().coded_weights() {
-                        Some(coded) => variational_lookahead(
+                    match (transitions.state_matrices(), transitions.coded_weights()) {
+                        (Some(matrices), _) => matrix_lookahead(
+                            matrices,
+                            transitions.csr(),
+                            first,
+                            next_v,
+                            terminal,
+                            scale,
+                            z,
+                        ),
+                        (None, Some(coded)) => variational_lookahead(
                             rows, uniform, next, coded, next_v, terminal, scale, z,
                         ),
-                        None => variational_lookahead(
+                        (None, None) => variational_lookahead(
                             rows, uniform, next, prob, next_v, terminal, scale, z,
                         ),
                     }
@@ -369,7 +380,7 @@ impl<'a> SoftProblem<'a> {
 /// them, and every successor they cover is below `v.len()`.
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
-unsafe fn variational_lookahead<W: Weights>(
+pub(super) unsafe fn variational_lookahead<W: Weights>(
     rows: &[u32],
     uniform: &[u8],
     next: &[u32],

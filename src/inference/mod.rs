@@ -9,6 +9,7 @@ mod fastmath;
 mod fixed_point;
 mod forward;
 mod kernel;
+mod matrix_kernels;
 mod memory;
 mod propagate;
 mod sample;

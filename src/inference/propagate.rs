@@ -23,6 +23,7 @@
 use rayon::prelude::*;
 
 use super::kernel::{SoftProblem, RUN_STATES};
+use super::matrix_kernels::matrix_scatter;
 use super::settings::Backup;
 use crate::mdp::Weights;
 
@@ -246,11 +247,17 @@ fn push_block(
             // construction.
             unsafe {
                 let (z, window) = (&pi[..n * n_actions], &mut window[..]);
-                match mdp.transitions().coded_weights() {
-                    Some(coded) => {
+                let transitions = mdp.transitions();
+                match (transitions.state_matrices(), transitions.coded_weights()) {
+                    (Some(matrices), _) => {
+                        matrix_scatter(matrices, start, z, scale, edge, window, lo)
+                    }
+                    (None, Some(coded)) => {
                         scatter_run(rows, uniform, next, coded, z, scale, edge, window, lo)
                     }
-                    None => scatter_run(rows, uniform, next, prob, z, scale, edge, window, lo),
+                    (None, None) => {
+                        scatter_run(rows, uniform, next, prob, z, scale, edge, window, lo)
+                    }
                 }
             };
             continue;
@@ -287,7 +294,7 @@ fn push_block(
 /// them, and every successor s' they cover has lo ≤ s' < lo + `window.len()`.
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
-unsafe fn scatter_run<W: Weights>(
+pub(super) unsafe fn scatter_run<W: Weights>(
     rows: &[u32],
     uniform: &[u8],
     next: &[u32],

@@ -13,6 +13,7 @@ mod files;
 mod json;
 mod npy;
 mod npz;
+mod state_matrices;
 mod transitions;
 mod weights;
 
@@ -23,6 +24,7 @@ pub use npz::{
     read_csr_npz, read_transitions_npz, write_csr_npz, write_transitions_npz, NpzCompression,
     NPZ_MEMBERS,
 };
+pub use state_matrices::{StateMatrices, StateMatrixView};
 pub use transitions::{Entry, Transitions, PROBABILITY_SUM_TOLERANCE};
 pub use weights::{CodedWeights, ProbabilityCodes, Weights};
 

@@ -17,6 +17,7 @@
 //!
 //! Memory and time grow with the number of non-zero transitions, never with S².
 
+use super::state_matrices::{StateMatrices, StateMatrixView};
 use super::weights::{CodedWeights, ProbabilityCodes};
 use crate::error::{Error, Result};
 
@@ -37,6 +38,9 @@ pub struct Transitions {
     uniform_len: Vec<u8>,
     /// The probabilities as one-byte codes, when there are at most 256 distinct ones.
     codes: Option<ProbabilityCodes>,
+    /// The rows of each state as a dense matrix over its successors, when that is
+    /// smaller than the rows (see [`state_matrices`](super::state_matrices)).
+    matrices: Option<StateMatrices>,
     blocks: ScatterBlocks,
 }
 
@@ -300,12 +304,17 @@ impl Transitions {
             }
             block_len *= 2;
         };
+        let codes = ProbabilityCodes::new(&prob);
+        let probability_bytes = if codes.is_some() { 1 } else { 8 };
+        let row_bytes = 4 * row_start.len() + (4 + probability_bytes) * next.len();
+        let matrices = StateMatrices::new(n_actions, &row_start, &next, &prob, row_bytes);
         Self {
             n_states,
             n_actions,
             row_start,
             next,
-            codes: ProbabilityCodes::new(&prob),
+            codes,
+            matrices,
             prob,
             uniform_len,
             blocks,
@@ -356,6 +365,25 @@ impl Transitions {
         self.codes.as_ref().map(ProbabilityCodes::weights)
     }
 
+    /// Each state's rows as a dense matrix over its successors, when the MDP has that
+    /// layout (see [`state_matrices`](super::state_matrices)).
+    #[inline]
+    pub fn state_matrices(&self) -> Option<StateMatrixView<'_>> {
+        self.matrices.as_ref().map(StateMatrices::view)
+    }
+
+    /// The same transitions with state matrices whatever they cost (`on`), or without
+    /// them, so that tests can compare the kernels that read the rows with those that
+    /// read the matrices.
+    #[cfg(test)]
+    pub(crate) fn with_state_matrices(mut self, on: bool) -> Self {
+        let (row_start, next, prob) = (&self.row_start, &self.next, &self.prob);
+        self.matrices = on
+            .then(|| StateMatrices::new(self.n_actions, row_start, next, prob, usize::MAX))
+            .flatten();
+        self
+    }
+
     /// Whether action `a` has any listed transition in state `s`.
     #[inline]
     pub fn available(&self, s: usize, a: usize) -> bool {
@@ -380,13 +408,18 @@ impl Transitions {
         })
     }
 
-    /// Bytes held by the rows (row pointers, successors, probabilities).
+    /// Bytes held by the rows (row pointers, successors, probabilities), their codes
+    /// and the state matrices.
     pub fn memory_bytes(&self) -> usize {
         let codes = self
             .codes
             .as_ref()
             .map_or(0, ProbabilityCodes::memory_bytes);
-        self.row_start.len() * 4 + self.nnz() * (4 + 8) + self.n_states + codes
+        let matrices = self
+            .matrices
+            .as_ref()
+            .map_or(0, StateMatrices::memory_bytes);
+        self.row_start.len() * 4 + self.nnz() * (4 + 8) + self.n_states + codes + matrices
     }
 }
 

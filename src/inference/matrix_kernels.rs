@@ -1,0 +1,447 @@
+//! The look-ahead and the scatter for MDPs kept as state matrices (see
+//! [`state_matrices`](crate::mdp::StateMatrices)): per state, L successor values are
+//! gathered once and the A × L matrix is applied as vector arithmetic.
+//!
+//! ```text
+//! z[a·n + i]  ← scale·Σ_k P_s[a, k]·v(n_k)     (−∞ for an empty row or a terminal s)
+//! window(n_k) += factor_i·edge·Σ_a z[a·n + i]·P_s[a, k]
+//! ```
+//!
+//! with s = first + i for the n states of a run. The look-ahead equals the rows'
+//! ([`variational_lookahead`](super::kernel)) bit for bit; where a gathered value is
+//! infinite and meets a zero probability (0·∞ is NaN), that state is computed from its
+//! rows instead.
+
+use super::kernel::row_dot;
+use crate::mdp::StateMatrixView;
+
+/// The look-ahead of the run of states first..first + n, n = `terminal.len()`, into the
+/// action-major `z` (n values per action), from the state matrices `m`; states whose
+/// sums meet an infinite value are taken from the rows `(row_start, next, prob)`.
+///
+/// # Safety
+/// `m` holds the matrices of the rows, which lie inside the entries, the run lies
+/// inside the states, `z.len()` = n·A with A ≤ 8, and `v` has a value for every state.
+pub(crate) unsafe fn matrix_lookahead(
+    m: StateMatrixView,
+    (row_start, next, prob): (&[u32], &[u32], &[f64]),
+    first: usize,
+    v: &[f64],
+    terminal: &[bool],
+    scale: f64,
+    z: &mut [f64],
+) {
+    let n = terminal.len();
+    let n_actions = z.len() / n.max(1);
+    let lookahead = match n_actions {
+        1 => lookahead_fixed::<1, 4>,
+        2 => lookahead_fixed::<2, 4>,
+        3 => lookahead_fixed::<3, 4>,
+        4 => lookahead_fixed::<4, 4>,
+        5 => lookahead_fixed::<5, 8>,
+        6 => lookahead_fixed::<6, 8>,
+        7 => lookahead_fixed::<7, 8>,
+        _ => lookahead_fixed::<8, 8>,
+    };
+    if !lookahead(m, first, v, terminal, scale, z) {
+        return;
+    }
+    for i in 0..n {
+        if (0..n_actions).all(|a| !z[a * n + i].is_nan()) {
+            continue;
+        }
+        for a in 0..n_actions {
+            let row = (first + i) * n_actions + a;
+            let (begin, stop) = (row_start[row] as usize, row_start[row + 1] as usize);
+            z[a * n + i] = if begin == stop {
+                f64::NEG_INFINITY
+            } else {
+                scale * row_dot(next, prob, v, begin, stop)
+            };
+        }
+    }
+}
+
+/// [`matrix_lookahead`] for A actions in LANES lanes, so that each state's A sums are
+/// one or two vector registers and its A results are written without a loop; returns
+/// whether some result is NaN. Kept out of line so that its live values stay in
+/// registers.
+///
+/// # Safety
+/// As for [`matrix_lookahead`], with A = `z.len() / terminal.len()` and LANES =
+/// `m.lanes`.
+#[inline(never)]
+unsafe fn lookahead_fixed<const A: usize, const LANES: usize>(
+    m: StateMatrixView,
+    first: usize,
+    v: &[f64],
+    terminal: &[bool],
+    scale: f64,
+    z: &mut [f64],
+) -> bool {
+    let n = terminal.len();
+    let width = m.width;
+    let successors = m.successors.as_ptr().add(first * width);
+    let matrix_of = m.matrix_of.as_ptr().add(first);
+    let (by_successor, offsets) = (m.by_successor.as_ptr(), m.offsets.as_ptr());
+    let (v, z) = (v.as_ptr(), z.as_mut_ptr());
+    let mut nan = false;
+    for (i, &end) in terminal.iter().enumerate() {
+        let matrix = *matrix_of.add(i) as usize;
+        let columns = by_successor
+            .add(matrix * width * LANES)
+            .cast::<[f64; LANES]>();
+        let successors = successors.add(i * width);
+        // Four slots, the most common width, get their own unrolled copy.
+        let sums = if width == 4 {
+            weighted_sums::<LANES>(successors, columns, 4, v)
+        } else {
+            weighted_sums::<LANES>(successors, columns, width, v)
+        };
+        let offsets = &*offsets.add(matrix * LANES).cast::<[f64; LANES]>();
+        for a in 0..A {
+            let c = if end {
+                f64::NEG_INFINITY
+            } else {
+                scale * sums[a] + offsets[a]
+            };
+            nan |= c.is_nan();
+            *z.add(a * n + i) = c;
+        }
+    }
+    nan
+}
+
+/// Σ_k column_k·v(successor_k) over `width` slots, lane by lane, added in slot order.
+///
+/// # Safety
+/// `successors` and `columns` hold `width` entries and the successors are below
+/// `v`'s length.
+#[inline(always)]
+unsafe fn weighted_sums<const LANES: usize>(
+    successors: *const u32,
+    columns: *const [f64; LANES],
+    width: usize,
+    v: *const f64,
+) -> [f64; LANES] {
+    let mut sums = [0.0f64; LANES];
+    for k in 0..width {
+        let value = *v.add(*successors.add(k) as usize);
+        for (sum, &p) in sums.iter_mut().zip(&*columns.add(k)) {
+            *sum += p * value;
+        }
+    }
+    sums
+}
+
+/// window[n_k − lo] += factor_i·edge·Σ_a z[a·n + i]·P_s[a, k] over the n states s =
+/// first + i of a run (n = `factor.len()`; factor 0 for states that pass nothing on).
+///
+/// # Safety
+/// `m` holds the matrices of the transitions, the run lies inside the states,
+/// `z.len()` = n·A with A ≤ 8, and every successor of a state with a non-zero factor
+/// lies in lo..lo + `window.len()`.
+pub(crate) unsafe fn matrix_scatter(
+    m: StateMatrixView,
+    first: usize,
+    z: &[f64],
+    factor: &[f64],
+    edge: f64,
+    window: &mut [f64],
+    lo: usize,
+) {
+    let scatter = match z.len() / factor.len().max(1) {
+        1 => scatter_fixed::<1>,
+        2 => scatter_fixed::<2>,
+        3 => scatter_fixed::<3>,
+        4 => scatter_fixed::<4>,
+        5 => scatter_fixed::<5>,
+        6 => scatter_fixed::<6>,
+        7 => scatter_fixed::<7>,
+        _ => scatter_fixed::<8>,
+    };
+    scatter(m, first, z, factor, edge, window, lo);
+}
+
+/// [`matrix_scatter`] for A actions: per group of 4 successor slots, the A flows times
+/// the matrix's rows are one vector sum. Kept out of line so that its live values stay
+/// in registers.
+///
+/// # Safety
+/// As for [`matrix_scatter`], with A = `z.len() / factor.len()`.
+#[inline(never)]
+unsafe fn scatter_fixed<const A: usize>(
+    m: StateMatrixView,
+    first: usize,
+    z: &[f64],
+    factor: &[f64],
+    edge: f64,
+    window: &mut [f64],
+    lo: usize,
+) {
+    let n = factor.len();
+    let width = m.width;
+    let successors = m.successors.as_ptr().add(first * width);
+    let matrix_of = m.matrix_of.as_ptr().add(first);
+    let (by_action, z) = (m.by_action.as_ptr(), z.as_ptr());
+    let window = window.as_mut_ptr().wrapping_sub(lo);
+    for (i, &factor) in factor.iter().enumerate() {
+        if factor == 0.0 {
+            continue;
+        }
+        let rows = by_action.add(*matrix_of.add(i) as usize * A * width);
+        let successors = successors.add(i * width);
+        let flows: [f64; A] = std::array::from_fn(|a| *z.add(a * n + i) * (factor * edge));
+        // Four slots, the most common width, get their own unrolled copy.
+        if width == 4 {
+            push_group(&flows, rows, 4, successors, window);
+        } else {
+            for group in (0..width).step_by(4) {
+                push_group(
+                    &flows,
+                    rows.add(group),
+                    width,
+                    successors.add(group),
+                    window,
+                );
+            }
+        }
+    }
+}
+
+/// window[s'_j] += Σ_a flows_a·rows[a·stride + j] for the four slots j of a group.
+///
+/// # Safety
+/// `rows` holds A rows of `stride` ≥ 4 numbers, `successors` four entries, and
+/// `window` + each successor lies in the block's window.
+#[inline(always)]
+unsafe fn push_group<const A: usize>(
+    flows: &[f64; A],
+    rows: *const f64,
+    stride: usize,
+    successors: *const u32,
+    window: *mut f64,
+) {
+    let row = |a: usize| &*rows.add(a * stride).cast::<[f64; 4]>();
+    let mut sums: [f64; 4] = std::array::from_fn(|j| flows[0] * row(0)[j]);
+    for (a, &flow) in flows.iter().enumerate().skip(1) {
+        for (sum, &p) in sums.iter_mut().zip(row(a)) {
+            *sum += flow * p;
+        }
+    }
+    for (j, &sum) in sums.iter().enumerate() {
+        *window.wrapping_add(*successors.add(j) as usize) += sum;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inference::kernel::variational_lookahead;
+    use crate::inference::propagate::{scatter_run, Carry, Propagator};
+    use crate::inference::{backward, forward, SoftProblem, SoftSettings};
+    use crate::mdp::{FeatureTable, Features, Mdp, MdpParts, Reward, Transitions};
+    use crate::test_support::mixed_rows;
+    use crate::worlds::GridActions;
+    use ndarray::Array2;
+
+    /// Rows of every shape the layout meets: mixed lengths with empty rows (A = 3, 12
+    /// slots), and 7 × 7 slippery grids with 4, 5 and 8 actions (4, 8 and 8 slots).
+    fn cases() -> Vec<Transitions> {
+        let mut cases = vec![mixed_rows().with_state_matrices(true)];
+        for actions in [
+            GridActions::Cardinal,
+            GridActions::CardinalAndStay,
+            GridActions::Compass,
+        ] {
+            cases.push(
+                actions
+                    .transitions(7, 0.2)
+                    .unwrap()
+                    .with_state_matrices(true),
+            );
+        }
+        cases
+    }
+
+    /// Values with a dead end (−∞), which zero probabilities in the matrices meet.
+    fn values(n_states: usize) -> Vec<f64> {
+        let mut v: Vec<f64> = (0..n_states)
+            .map(|s| 3.0 * (s as f64 * 0.37).sin())
+            .collect();
+        v[n_states / 2] = f64::NEG_INFINITY;
+        v
+    }
+
+    #[test]
+    fn the_look_ahead_from_state_matrices_equals_the_rows_bit_for_bit() {
+        for t in cases() {
+            let (n_states, n_actions) = (t.n_states(), t.n_actions());
+            let matrices = t.state_matrices().expect("built");
+            let (rows, next, prob) = t.csr();
+            let v = values(n_states);
+            let terminal: Vec<bool> = (0..n_states).map(|s| s % 5 == 4).collect();
+            for (first, n) in [(0, n_states), (3, n_states - 5)] {
+                let (terminal, uniform) = (
+                    &terminal[first..first + n],
+                    &t.uniform_row_len()[first..first + n],
+                );
+                let mut from_rows = vec![0.0; n * n_actions];
+                let mut from_matrices = vec![0.0; n * n_actions];
+                unsafe {
+                    let rows_of_run = &rows[first * n_actions..=(first + n) * n_actions];
+                    variational_lookahead(
+                        rows_of_run,
+                        uniform,
+                        next,
+                        prob,
+                        &v,
+                        terminal,
+                        0.9,
+                        &mut from_rows,
+                    );
+                    matrix_lookahead(
+                        matrices,
+                        t.csr(),
+                        first,
+                        &v,
+                        terminal,
+                        0.9,
+                        &mut from_matrices,
+                    );
+                }
+                let bits = |x: &[f64]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&from_rows), bits(&from_matrices), "A = {n_actions}");
+                let dead = from_rows
+                    .iter()
+                    .filter(|c| **c == f64::NEG_INFINITY)
+                    .count();
+                assert!(dead > 0 && dead < n * n_actions);
+            }
+        }
+    }
+
+    #[test]
+    fn the_scatter_through_state_matrices_equals_the_rows() {
+        for t in cases() {
+            let (n_states, n_actions) = (t.n_states(), t.n_actions());
+            let matrices = t.state_matrices().expect("built");
+            let (rows, next, prob) = t.csr();
+            let z: Vec<f64> = (0..n_states * n_actions)
+                .map(|k| 0.1 + (k % 7) as f64 * 0.05)
+                .collect();
+            let factor: Vec<f64> = (0..n_states)
+                .map(|s| if s % 4 == 1 { 0.0 } else { 1.0 + s as f64 })
+                .collect();
+            let (mut from_rows, mut from_matrices) = (vec![0.0; n_states], vec![0.0; n_states]);
+            unsafe {
+                let uniform = t.uniform_row_len();
+                scatter_run(
+                    rows,
+                    uniform,
+                    next,
+                    prob,
+                    &z,
+                    &factor,
+                    0.5,
+                    &mut from_rows,
+                    0,
+                );
+                matrix_scatter(matrices, 0, &z, &factor, 0.5, &mut from_matrices, 0);
+            }
+            let scale = from_rows.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+            for (s, (a, b)) in from_rows.iter().zip(&from_matrices).enumerate() {
+                assert!(
+                    (a - b).abs() <= 1e-15 * scale,
+                    "A = {n_actions}, s' = {s}: {a} vs {b}"
+                );
+            }
+        }
+    }
+
+    /// A 30 × 30 grid (900 states, so several runs and scatter windows) with terminal
+    /// states, random state-action rewards and features, with or without matrices.
+    fn grid_problem_parts(actions: GridActions, matrices: bool) -> Mdp {
+        let transitions = actions
+            .transitions(30, 0.2)
+            .unwrap()
+            .with_state_matrices(matrices);
+        let n_actions = transitions.n_actions();
+        let features = Array2::from_shape_fn((900, 3), |(s, k)| ((s * (k + 2)) as f64).cos());
+        let mdp = Mdp::new(MdpParts {
+            transitions,
+            initial: None,
+            terminal: vec![17, 444, 899],
+            features: Features::new(
+                vec!["a".into(), "b".into(), "c".into()],
+                FeatureTable::State(features),
+            )
+            .unwrap(),
+            action_names: None,
+            grid: None,
+        })
+        .unwrap();
+        assert_eq!(mdp.n_actions(), n_actions);
+        mdp
+    }
+
+    #[test]
+    fn whole_passes_agree_with_and_without_state_matrices() {
+        for actions in [
+            GridActions::Cardinal,
+            GridActions::CardinalAndStay,
+            GridActions::Compass,
+        ] {
+            let plain = grid_problem_parts(actions, false);
+            let with = grid_problem_parts(actions, true);
+            assert!(with.transitions().state_matrices().is_some());
+            let n_actions = plain.n_actions();
+            let reward: Vec<f64> = (0..900 * n_actions)
+                .map(|k| ((k * 7919) % 101) as f64 / 50.0 - 1.0)
+                .collect();
+            let settings = SoftSettings {
+                horizon: Some(40),
+                discount: 0.95,
+                ..SoftSettings::default()
+            };
+            let problem = |mdp| {
+                let reward = Reward::per_state_action(reward.clone(), n_actions);
+                SoftProblem::new(mdp, reward, settings.clone())
+            };
+            let (p_plain, p_with) = (problem(&plain), problem(&with));
+            let (v_plain, v_with) = (backward(&p_plain).unwrap(), backward(&p_with).unwrap());
+            assert_eq!(v_plain, v_with);
+            let start = plain.initial();
+            let (o_plain, o_with) = (
+                forward(&p_plain, &v_plain, start, false).unwrap(),
+                forward(&p_with, &v_with, start, false).unwrap(),
+            );
+            for (a, b) in o_plain.visits.iter().zip(&o_with.visits) {
+                assert!((a - b).abs() <= 1e-13, "{a} vs {b}");
+            }
+            // The likelihood's adjoint step carries γ·p with per-pair totals.
+            let mass: Vec<f64> = (0..900).map(|s| (s % 3) as f64 * 0.25).collect();
+            let next_v = v_plain.at(10).to_vec();
+            let step = |problem: &SoftProblem| {
+                let mut out = vec![0.0; 900];
+                let mut totals = vec![0.0; 900 * n_actions];
+                Propagator::new(problem).step(
+                    problem,
+                    &next_v,
+                    &mass,
+                    Carry::Adjoint,
+                    true,
+                    &mut out,
+                    Some((&mut totals, 0.5)),
+                );
+                (out, totals)
+            };
+            let ((out_plain, totals_plain), (out_with, totals_with)) =
+                (step(&p_plain), step(&p_with));
+            assert_eq!(totals_plain, totals_with);
+            for (a, b) in out_plain.iter().zip(&out_with) {
+                assert!((a - b).abs() <= 1e-14, "{a} vs {b}");
+            }
+        }
+    }
+}
