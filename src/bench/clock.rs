@@ -1,10 +1,12 @@
 //! Wall-clock timing of repeated runs, summarised by their median.
 //!
-//! A measurement runs its work up to `repeats` times, but starts another run only while
-//! the runs so far have taken less than `budget_seconds` in total; the first run always
-//! happens. So small cases get every repeat and a case whose single run exceeds the
-//! budget (a 10^6-state grid before the kernels are fast) is run once. The median of n
-//! sorted times is the middle one, or the mean of the two middle ones when n is even.
+//! A measurement runs its work `repeats` times, and then on while its runs so far have
+//! taken less than `min_seconds` in total (at most [`MAX_RUNS`] runs), so that the median
+//! of a case that takes milliseconds rests on many runs of a noisy machine, not on three.
+//! It starts another run only while the runs so far have taken less than
+//! `budget_seconds`; the first run always happens. So a case whose single run exceeds
+//! the budget (a 10^6-state grid before the kernels are fast) is run once. The median of
+//! n sorted times is the middle one, or the mean of the two middle ones when n is even.
 
 use std::time::Instant;
 
@@ -12,11 +14,17 @@ use serde::Serialize;
 
 use crate::error::Result;
 
+/// Most runs of one measurement.
+pub const MAX_RUNS: usize = 1000;
+
 /// How often to repeat a measurement.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RunPolicy {
-    /// Most runs per measurement (at least 1).
+    /// Runs per measurement (at least 1), unless the budget stops them first.
     pub repeats: usize,
+    /// Runs go on until they have taken this many seconds in total (at most
+    /// [`MAX_RUNS`]).
+    pub min_seconds: f64,
     /// No further run starts once the runs so far took this many seconds.
     pub budget_seconds: f64,
 }
@@ -33,13 +41,19 @@ pub struct Timing {
 pub fn time_runs<T>(policy: &RunPolicy, mut run: impl FnMut() -> Result<T>) -> Result<(Timing, T)> {
     let mut times = Vec::with_capacity(policy.repeats);
     let mut last = None;
-    while times.len() < policy.repeats.max(1)
-        && (times.is_empty() || times.iter().sum::<f64>() < policy.budget_seconds)
-    {
+    let mut spent = 0.0;
+    loop {
+        let wanted = times.len() < policy.repeats.max(1)
+            || (spent < policy.min_seconds && times.len() < MAX_RUNS);
+        if !wanted || (!times.is_empty() && spent >= policy.budget_seconds) {
+            break;
+        }
         drop(last.take());
         let clock = Instant::now();
         let result = run()?;
-        times.push(clock.elapsed().as_secs_f64());
+        let seconds = clock.elapsed().as_secs_f64();
+        times.push(seconds);
+        spent += seconds;
         last = Some(result);
     }
     let timing = Timing {
@@ -77,6 +91,7 @@ mod tests {
         let mut calls = 0;
         let all = RunPolicy {
             repeats: 3,
+            min_seconds: 0.0,
             budget_seconds: f64::INFINITY,
         };
         let (timing, last) = time_runs(&all, || {
@@ -88,6 +103,7 @@ mod tests {
         assert!(timing.seconds >= 0.0);
         let spent = RunPolicy {
             repeats: 3,
+            min_seconds: 0.0,
             budget_seconds: 0.0,
         };
         let (timing, last) = time_runs(&spent, || Ok("once")).unwrap();
@@ -96,6 +112,7 @@ mod tests {
         // 7 ms budget stop after the second run at the latest (the first may overrun it).
         let sleepy = RunPolicy {
             repeats: 5,
+            min_seconds: 0.0,
             budget_seconds: 0.007,
         };
         let (timing, _) = time_runs(&sleepy, || {
@@ -108,9 +125,41 @@ mod tests {
     }
 
     #[test]
+    fn fast_runs_go_on_until_the_minimum_time_within_the_budget() {
+        // Runs of at least 1 ms: 3 are asked for, but they go on until 12 ms have passed,
+        // which takes at most 12 of them.
+        let until = RunPolicy {
+            repeats: 3,
+            min_seconds: 0.012,
+            budget_seconds: f64::INFINITY,
+        };
+        let sleep = || {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+            Ok(())
+        };
+        let (timing, ()) = time_runs(&until, sleep).unwrap();
+        assert!((3..=12).contains(&timing.runs), "{timing:?}");
+        // Instant runs stop at the cap; the budget still stops slow ones.
+        let instant = RunPolicy {
+            repeats: 1,
+            min_seconds: 1e9,
+            budget_seconds: f64::INFINITY,
+        };
+        assert_eq!(time_runs(&instant, || Ok(())).unwrap().0.runs, MAX_RUNS);
+        let capped = RunPolicy {
+            repeats: 1,
+            min_seconds: 1.0,
+            budget_seconds: 0.003,
+        };
+        let (timing, ()) = time_runs(&capped, sleep).unwrap();
+        assert!((1..=3).contains(&timing.runs), "{timing:?}");
+    }
+
+    #[test]
     fn a_failing_run_is_the_error() {
         let policy = RunPolicy {
             repeats: 2,
+            min_seconds: 0.0,
             budget_seconds: 1.0,
         };
         let result: Result<(Timing, ())> =

@@ -29,7 +29,7 @@ mod table;
 mod traffic;
 mod workload;
 
-pub use clock::{median, time_runs, RunPolicy, Timing};
+pub use clock::{median, time_runs, RunPolicy, Timing, MAX_RUNS};
 pub use memory::{peak_resident_bytes, reset_peak_resident};
 pub use run::{run_bench, Progress};
 pub use table::markdown;
@@ -61,8 +61,11 @@ pub struct BenchParams {
     pub slip: f64,
     /// Number of expert demonstrations.
     pub demos: usize,
-    /// Most runs per timed measurement.
+    /// Runs per timed measurement.
     pub repeats: usize,
+    /// Runs of a measurement go on until they took this many seconds (at most
+    /// [`MAX_RUNS`]).
+    pub min_time: f64,
     /// No further run of a measurement once its runs took this many seconds.
     pub time_budget: f64,
     /// Grid side of the thread-scaling case; `None` skips it.
@@ -107,6 +110,12 @@ impl BenchParams {
         ];
         if let Some((name, _)) = at_least_one.iter().find(|(_, v)| *v == 0) {
             return Err(Error::param(name, "must be at least 1"));
+        }
+        if !(self.min_time >= 0.0 && self.min_time.is_finite()) {
+            return Err(Error::param(
+                "min_time",
+                format!("{} is not a number of seconds ≥ 0", self.min_time),
+            ));
         }
         if !(self.time_budget > 0.0 && self.time_budget.is_finite()) {
             return Err(Error::param(
@@ -178,6 +187,7 @@ pub struct BenchReport {
     pub demos: usize,
     pub seed: u64,
     pub repeats: usize,
+    pub min_time: f64,
     pub time_budget: f64,
     pub cases: Vec<CaseReport>,
     pub scaling: Option<ScalingReport>,
@@ -253,6 +263,7 @@ mod tests {
             slip: 0.2,
             demos: 3,
             repeats: 1,
+            min_time: 0.0,
             time_budget: 1.0,
             scaling_size: Some(5),
             fit_size: None,
@@ -296,6 +307,7 @@ mod tests {
         bad(|p| p.demos = 0, "demos");
         bad(|p| p.repeats = 0, "repeats");
         bad(|p| p.time_budget = 0.0, "time_budget");
+        bad(|p| p.min_time = -1.0, "min_time");
         bad(|p| p.time_budget = f64::NAN, "time_budget");
         bad(|p| p.slip = 1.5, "slip");
         let e = {

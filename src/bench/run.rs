@@ -26,6 +26,7 @@ pub fn run_bench(params: &BenchParams, progress: Progress) -> Result<BenchReport
     params.check()?;
     let policy = RunPolicy {
         repeats: params.repeats,
+        min_seconds: params.min_time,
         budget_seconds: params.time_budget,
     };
     let cases = params
@@ -51,6 +52,7 @@ pub fn run_bench(params: &BenchParams, progress: Progress) -> Result<BenchReport
         demos: params.demos,
         seed: params.seed,
         repeats: params.repeats,
+        min_time: params.min_time,
         time_budget: params.time_budget,
         cases,
         scaling,
@@ -229,6 +231,7 @@ mod tests {
             slip: 0.2,
             demos: 4,
             repeats: 2,
+            min_time: 0.0,
             time_budget: 60.0,
             scaling_size: Some(5),
             fit_size: Some(5),

@@ -7,7 +7,7 @@
 
 use std::fmt::Write;
 
-use super::clock::Timing;
+use super::clock::{Timing, MAX_RUNS};
 use super::workload::{REGION_COLUMNS, REGION_ROWS, REWARD_DENSITY};
 use super::{BenchReport, CaseReport, FitReport, ScalingReport};
 
@@ -42,10 +42,10 @@ pub fn markdown(report: &BenchReport) -> String {
     );
     let _ = writeln!(
         out,
-        "- times: median of {} runs (no further run once a measurement has taken {} s); \
+        "- times: median of {} runs or more, until a measurement has taken {} s (at most {MAX_RUNS} runs; no further run once it has taken {} s); \
          traffic: T·(bytes of the transitions as the kernels stream them + 24 B per state) / backward time \
          (state matrices: 4 B per successor slot and per state; rows: 5 B per transition, 12 B with over 256 distinct probabilities, and 4 B per (s, a))\n",
-        report.repeats, report.time_budget
+        report.repeats, report.min_time, report.time_budget
     );
     out += "| grid | S | A | transitions | T | build | backward | forward | backward + forward | fit iteration | peak RSS | backward traffic |\n";
     out += "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";

@@ -35,9 +35,13 @@ pub struct BenchArgs {
     /// Expert demonstrations for the fit iteration and the fit.
     #[arg(long, default_value_t = 100)]
     demos: usize,
-    /// Most runs per timed measurement; the median is reported.
+    /// Runs per timed measurement; the median is reported.
     #[arg(long, default_value_t = 3)]
     repeats: usize,
+    /// Seconds a measurement keeps repeating for, beyond --repeats (at most 1000 runs),
+    /// so that fast cases get the median of many runs.
+    #[arg(long, default_value_t = 1.0)]
+    min_time: f64,
     /// Seconds after which a measurement starts no further run (the first always runs).
     #[arg(long, default_value_t = 30.0)]
     time_budget: f64,
@@ -116,6 +120,7 @@ fn params(args: &BenchArgs) -> Result<BenchParams> {
         slip: args.slip,
         demos: args.demos,
         repeats: args.repeats,
+        min_time: args.min_time,
         time_budget: args.time_budget,
         scaling_size: match args.scaling_size {
             Some(side) => optional(side),
