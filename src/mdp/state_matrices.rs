@@ -121,6 +121,7 @@ impl StateMatrices {
         };
         let mut known: HashMap<Vec<u64>, u32, BuildHasherDefault<WordHasher>> = HashMap::default();
         let mut matrix = vec![0.0; n_actions * width];
+        let mut key = vec![0u64; n_actions * width];
         for s in 0..n_states {
             successor_set(&next[state_entries(s)], &mut union);
             matrix.fill(0.0);
@@ -136,15 +137,21 @@ impl StateMatrices {
             matrices
                 .successors
                 .extend(std::iter::repeat_n(pad, width - union.len()));
-            let key: Vec<u64> = matrix.iter().map(|p| p.to_bits()).collect();
-            let next_id = known.len() as u32;
-            let id = *known.entry(key).or_insert(next_id);
-            if id == next_id {
-                if per_state + (id as usize + 1) * per_matrix > row_bytes {
-                    return None;
+            key.iter_mut()
+                .zip(&matrix)
+                .for_each(|(bits, p)| *bits = p.to_bits());
+            let id = match known.get(key.as_slice()) {
+                Some(&id) => id,
+                None => {
+                    let id = known.len() as u32;
+                    if per_state + (id as usize + 1) * per_matrix > row_bytes {
+                        return None;
+                    }
+                    known.insert(key.clone(), id);
+                    matrices.push_matrix(&matrix);
+                    id
                 }
-                matrices.push_matrix(&matrix);
-            }
+            };
             matrices.matrix_of.push(id);
         }
         Some(matrices)
