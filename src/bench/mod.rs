@@ -11,7 +11,8 @@
 //!   trajectories of T actions sampled from the soft-optimal policy for θ*, from p0;
 //! - the achieved traffic of the backward pass, T·[`backward_bytes_per_step`]/seconds.
 //!
-//! Times are medians over repeated runs ([`clock`]).
+//! Times are medians over repeated runs: at least `repeats`, and more until a
+//! measurement has run `min_time` seconds ([`clock`]).
 //!
 //! **Thread scaling.** The backward pass of one case on a rayon pool of one thread and on
 //! a pool of as many threads as rayon's global pool; the speed-up is the ratio of the

@@ -15,6 +15,11 @@
 //! the blocks are doubled until they fit, so the windows never hold more than 8 numbers
 //! per state.
 //!
+//! **State matrices.** When a state's rows mostly reach the same few successors (grids,
+//! road networks, scenes), the kernels read them instead as one small dense matrix per
+//! state over its successors, kept alongside the rows when it takes fewer bytes (see
+//! [`state_matrices`](super::state_matrices)).
+//!
 //! Memory and time grow with the number of non-zero transitions, never with S².
 
 use super::state_matrices::{StateMatrices, StateMatrixView};
