@@ -241,14 +241,19 @@ mod tests {
     use crate::inference::propagate::{scatter_run, Carry, Propagator};
     use crate::inference::{backward, forward, SoftProblem, SoftSettings};
     use crate::mdp::{FeatureTable, Features, Mdp, MdpParts, Reward, Transitions};
-    use crate::test_support::mixed_rows;
+    use crate::test_support::{mixed_rows, random_mdp};
     use crate::worlds::GridActions;
     use ndarray::Array2;
 
     /// Rows of every shape the layout meets: mixed lengths with empty rows (A = 3, 12
-    /// slots), and 7 × 7 slippery grids with 4, 5 and 8 actions (4, 8 and 8 slots).
+    /// slots), 7 × 7 slippery grids with 4, 5 and 8 actions (4, 8 and 8 slots), and
+    /// random rows of two successors with the other action counts (1, 2, 6 and 7).
     fn cases() -> Vec<Transitions> {
         let mut cases = vec![mixed_rows().with_state_matrices(true)];
+        for n_actions in [1, 2, 6, 7] {
+            let mdp = random_mdp(n_actions as u64, 23, n_actions, 2, 1, false, &[]);
+            cases.push(mdp.transitions().clone().with_state_matrices(true));
+        }
         for actions in [
             GridActions::Cardinal,
             GridActions::CardinalAndStay,
