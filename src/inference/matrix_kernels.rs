@@ -1,6 +1,7 @@
 //! The look-ahead and the scatter for MDPs kept as state matrices (see
-//! [`state_matrices`](crate::mdp::StateMatrices)): per state, L successor values are
-//! gathered once and the A × L matrix is applied as vector arithmetic.
+//! [`state_matrices`](crate::mdp::StateMatrices)): per state, the values of its W
+//! successor slots are gathered once and its A × W matrix is applied as vector
+//! arithmetic (one or two registers of A action sums, or groups of 4 slot sums).
 //!
 //! ```text
 //! z[a·n + i]  ← scale·Σ_k P_s[a, k]·v(n_k)     (−∞ for an empty row or a terminal s)

@@ -94,6 +94,9 @@ impl StateMatrices {
         let state_entries =
             |s: usize| row_start[s * n_actions] as usize..row_start[(s + 1) * n_actions] as usize;
         let mut union = Vec::with_capacity(MAX_WIDTH * n_actions);
+        let mut unions = Vec::with_capacity(next.len());
+        let mut union_bounds = Vec::with_capacity(n_states + 1);
+        union_bounds.push(0);
         let mut widest = 1;
         for s in 0..n_states {
             successor_set(&next[state_entries(s)], &mut union);
@@ -101,6 +104,8 @@ impl StateMatrices {
                 return None;
             }
             widest = widest.max(union.len());
+            unions.extend_from_slice(&union);
+            union_bounds.push(unions.len());
         }
         let width = widest.next_multiple_of(4);
         let lanes = if n_actions <= 4 { 4 } else { 8 };
@@ -123,17 +128,21 @@ impl StateMatrices {
         let mut matrix = vec![0.0; n_actions * width];
         let mut key = vec![0u64; n_actions * width];
         for s in 0..n_states {
-            successor_set(&next[state_entries(s)], &mut union);
+            let union = &unions[union_bounds[s]..union_bounds[s + 1]];
             matrix.fill(0.0);
             for a in 0..n_actions {
                 let row = s * n_actions + a;
+                // The row is sorted like the union, so its slots only move forward.
+                let mut slot = 0;
                 for k in row_start[row] as usize..row_start[row + 1] as usize {
-                    let slot = union.binary_search(&next[k]).expect("in the union");
+                    while union[slot] != next[k] {
+                        slot += 1;
+                    }
                     matrix[a * width + slot] = prob[k];
                 }
             }
             let pad = union.last().copied().unwrap_or(s as u32);
-            matrices.successors.extend_from_slice(&union);
+            matrices.successors.extend_from_slice(union);
             matrices
                 .successors
                 .extend(std::iter::repeat_n(pad, width - union.len()));
@@ -204,35 +213,56 @@ impl StateMatrices {
     }
 }
 
-/// `union` ← the distinct successors among `entries`, increasing.
+/// `union` ← the distinct successors among `entries`, increasing (each inserted in
+/// place: a state has few).
 fn successor_set(entries: &[u32], union: &mut Vec<u32>) {
     union.clear();
-    union.extend_from_slice(entries);
-    union.sort_unstable();
-    union.dedup();
+    for &successor in entries {
+        let at = union.partition_point(|&x| x < successor);
+        if union.get(at) != Some(&successor) {
+            union.insert(at, successor);
+        }
+    }
 }
 
 /// A fast hash of 64-bit words (multiply and rotate, as in rustc's Fx hash), for the
-/// matrices' bit patterns.
+/// matrices' bit patterns; long inputs go through four independent chains, so the
+/// multiplications overlap.
 #[derive(Default)]
 struct WordHasher(u64);
 
 impl Hasher for WordHasher {
     fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
+        let word = |chunk: &[u8]| {
             let mut word = [0u8; 8];
             word[..chunk.len()].copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(word));
+            u64::from_le_bytes(word)
+        };
+        let mut chains = [self.0, 1, 2, 3];
+        let mut quads = bytes.chunks_exact(32);
+        for quad in &mut quads {
+            for (chain, chunk) in chains.iter_mut().zip(quad.chunks_exact(8)) {
+                *chain = mix(*chain, word(chunk));
+            }
         }
+        for chunk in quads.remainder().chunks(8) {
+            chains[0] = mix(chains[0], word(chunk));
+        }
+        self.0 = chains.into_iter().fold(0, mix);
     }
 
     fn write_u64(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        self.0 = mix(self.0, word);
     }
 
     fn finish(&self) -> u64 {
         self.0
     }
+}
+
+/// One step of the Fx hash.
+fn mix(state: u64, word: u64) -> u64 {
+    (state.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95)
 }
 
 #[cfg(test)]
