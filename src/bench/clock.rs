@@ -7,6 +7,12 @@
 //! `budget_seconds`; the first run always happens. So a case whose single run exceeds
 //! the budget (a 10^6-state grid before the kernels are fast) is run once. The median of
 //! n sorted times is the middle one, or the mean of the two middle ones when n is even.
+//!
+//! A comparison of two ways of doing the same work ([`time_pairs`]) alternates them, one
+//! run of each per pair, under the same rules counted in pairs, and reports the median of
+//! the pairs' ratios: a machine whose speed drifts slows both sides of a pair alike,
+//! where timing all runs of one side before all runs of the other would put the drift
+//! into the ratio.
 
 use std::time::Instant;
 
@@ -61,6 +67,46 @@ pub fn time_runs<T>(policy: &RunPolicy, mut run: impl FnMut() -> Result<T>) -> R
         runs: times.len(),
     };
     Ok((timing, last.expect("at least one run")))
+}
+
+/// Time `first` and `second` alternately under `policy` (see the module doc); returns
+/// their timings and the median over pairs of first time / second time.
+pub fn time_pairs(
+    policy: &RunPolicy,
+    mut first: impl FnMut() -> Result<()>,
+    mut second: impl FnMut() -> Result<()>,
+) -> Result<(Timing, Timing, f64)> {
+    let (mut firsts, mut seconds, mut ratios) = (vec![], vec![], vec![]);
+    let mut spent = 0.0;
+    loop {
+        let wanted = ratios.len() < policy.repeats.max(1)
+            || (spent < policy.min_seconds && ratios.len() < MAX_RUNS);
+        if !wanted || (!ratios.is_empty() && spent >= policy.budget_seconds) {
+            break;
+        }
+        let (a, b) = (seconds_of(&mut first)?, seconds_of(&mut second)?);
+        spent += a + b;
+        firsts.push(a);
+        seconds.push(b);
+        ratios.push(a / b);
+    }
+    let runs = ratios.len();
+    let timing = |times: &mut Vec<f64>| Timing {
+        seconds: median(times),
+        runs,
+    };
+    Ok((
+        timing(&mut firsts),
+        timing(&mut seconds),
+        median(&mut ratios),
+    ))
+}
+
+/// The wall time of one run.
+fn seconds_of(run: &mut impl FnMut() -> Result<()>) -> Result<f64> {
+    let clock = Instant::now();
+    run()?;
+    Ok(clock.elapsed().as_secs_f64())
 }
 
 /// The median of `values` (sorted in place); NaN for none.
@@ -153,6 +199,41 @@ mod tests {
         };
         let (timing, ()) = time_runs(&capped, sleep).unwrap();
         assert!((1..=3).contains(&timing.runs), "{timing:?}");
+    }
+
+    #[test]
+    fn pairs_alternate_and_report_the_median_ratio() {
+        // The first side sleeps 4 ms, the second 2 ms, then 1 ms, then 2 ms: the ratios
+        // are near 2, 4 and 2, so their median is near 2, not 4.
+        let order = std::cell::RefCell::new(Vec::new());
+        let policy = RunPolicy {
+            repeats: 3,
+            min_seconds: 0.0,
+            budget_seconds: f64::INFINITY,
+        };
+        let sleep = |ms: u64| std::thread::sleep(std::time::Duration::from_millis(ms));
+        let mut pair = 0;
+        let (first, second, ratio) = time_pairs(
+            &policy,
+            || {
+                order.borrow_mut().push('a');
+                sleep(4);
+                Ok(())
+            },
+            || {
+                order.borrow_mut().push('b');
+                pair += 1;
+                sleep(if pair == 2 { 1 } else { 2 });
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(order.into_inner(), ['a', 'b', 'a', 'b', 'a', 'b']);
+        assert_eq!((first.runs, second.runs), (3, 3));
+        assert!(first.seconds >= 0.004 && second.seconds >= 0.002);
+        assert!(ratio > 1.2 && ratio < 3.0, "{ratio}");
+        let failing = time_pairs(&policy, || Ok(()), || Err(crate::Error::param("x", "bad")));
+        assert!(failing.is_err());
     }
 
     #[test]

@@ -15,8 +15,8 @@
 //! measurement has run `min_time` seconds ([`clock`]).
 //!
 //! **Thread scaling.** The backward pass of one case on a rayon pool of one thread and on
-//! a pool of as many threads as rayon's global pool; the speed-up is the ratio of the
-//! medians.
+//! a pool of as many threads as rayon's global pool, run alternately; the speed-up is the
+//! median of the pairs' ratios ([`clock::time_pairs`]).
 //!
 //! **Fit.** A full fit as `irl fit` runs it by default (L-BFGS with memory 10, λ = 0.01,
 //! per-action gradient tolerance 1e-6, relative objective tolerance 1e-10, at most 200
@@ -30,7 +30,7 @@ mod table;
 mod traffic;
 mod workload;
 
-pub use clock::{median, time_runs, RunPolicy, Timing, MAX_RUNS};
+pub use clock::{median, time_pairs, time_runs, RunPolicy, Timing, MAX_RUNS};
 pub use memory::{peak_resident_bytes, reset_peak_resident};
 pub use run::{run_bench, Progress};
 pub use table::markdown;
@@ -225,7 +225,7 @@ pub struct ScalingReport {
     pub threads: usize,
     pub one_thread: Timing,
     pub all_threads: Timing,
-    /// one_thread / all_threads.
+    /// The median over interleaved pairs of runs of one-thread time / all-threads time.
     pub speedup: f64,
 }
 

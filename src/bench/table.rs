@@ -82,7 +82,7 @@ fn case_row(case: &CaseReport, repeats: usize) -> String {
 fn scaling_line(s: &ScalingReport, repeats: usize) -> String {
     format!(
         "\nBackward pass at {side}×{side} (S = {}, A = {}, T = {}): 1 thread {}, {} threads {}; \
-         speed-up {:.2}×.\n",
+         speed-up {:.2}× (median over pairs of runs taken alternately).\n",
         thousands(s.states),
         s.actions,
         s.horizon,
