@@ -35,6 +35,15 @@ pub struct RunPolicy {
     pub budget_seconds: f64,
 }
 
+impl RunPolicy {
+    /// Whether a measurement that has made `runs` runs (or pairs) taking `spent` seconds
+    /// in total starts another.
+    fn wants_another(&self, runs: usize, spent: f64) -> bool {
+        let wanted = runs < self.repeats.max(1) || (spent < self.min_seconds && runs < MAX_RUNS);
+        wanted && (runs == 0 || spent < self.budget_seconds)
+    }
+}
+
 /// The median wall time of a measurement and how many runs it took.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Timing {
@@ -48,12 +57,7 @@ pub fn time_runs<T>(policy: &RunPolicy, mut run: impl FnMut() -> Result<T>) -> R
     let mut times = Vec::with_capacity(policy.repeats);
     let mut last = None;
     let mut spent = 0.0;
-    loop {
-        let wanted = times.len() < policy.repeats.max(1)
-            || (spent < policy.min_seconds && times.len() < MAX_RUNS);
-        if !wanted || (!times.is_empty() && spent >= policy.budget_seconds) {
-            break;
-        }
+    while policy.wants_another(times.len(), spent) {
         drop(last.take());
         let clock = Instant::now();
         let result = run()?;
@@ -78,12 +82,7 @@ pub fn time_pairs(
 ) -> Result<(Timing, Timing, f64)> {
     let (mut firsts, mut seconds, mut ratios) = (vec![], vec![], vec![]);
     let mut spent = 0.0;
-    loop {
-        let wanted = ratios.len() < policy.repeats.max(1)
-            || (spent < policy.min_seconds && ratios.len() < MAX_RUNS);
-        if !wanted || (!ratios.is_empty() && spent >= policy.budget_seconds) {
-            break;
-        }
+    while policy.wants_another(ratios.len(), spent) {
         let (a, b) = (seconds_of(&mut first)?, seconds_of(&mut second)?);
         spent += a + b;
         firsts.push(a);
@@ -203,8 +202,8 @@ mod tests {
 
     #[test]
     fn pairs_alternate_and_report_the_median_ratio() {
-        // The first side sleeps 4 ms, the second 2 ms, then 1 ms, then 2 ms: the ratios
-        // are near 2, 4 and 2, so their median is near 2, not 4.
+        // Pairs of (2, 1), (6, 1) and (6, 3) ms: the ratios are near 2, 6 and 2, so their
+        // median is near 2, where the ratio of the two medians (6 / 1) would be near 6.
         let order = std::cell::RefCell::new(Vec::new());
         let policy = RunPolicy {
             repeats: 3,
@@ -212,26 +211,27 @@ mod tests {
             budget_seconds: f64::INFINITY,
         };
         let sleep = |ms: u64| std::thread::sleep(std::time::Duration::from_millis(ms));
-        let mut pair = 0;
+        let (mut pair_a, mut pair_b) = (0, 0);
         let (first, second, ratio) = time_pairs(
             &policy,
             || {
                 order.borrow_mut().push('a');
-                sleep(4);
+                pair_a += 1;
+                sleep([2, 6, 6][pair_a - 1]);
                 Ok(())
             },
             || {
                 order.borrow_mut().push('b');
-                pair += 1;
-                sleep(if pair == 2 { 1 } else { 2 });
+                pair_b += 1;
+                sleep([1, 1, 3][pair_b - 1]);
                 Ok(())
             },
         )
         .unwrap();
         assert_eq!(order.into_inner(), ['a', 'b', 'a', 'b', 'a', 'b']);
         assert_eq!((first.runs, second.runs), (3, 3));
-        assert!(first.seconds >= 0.004 && second.seconds >= 0.002);
-        assert!(ratio > 1.2 && ratio < 3.0, "{ratio}");
+        assert!(first.seconds >= 0.006 && second.seconds >= 0.001);
+        assert!(ratio > 1.3 && ratio < 3.5, "{ratio}");
         let failing = time_pairs(&policy, || Ok(()), || Err(crate::Error::param("x", "bad")));
         assert!(failing.is_err());
     }
