@@ -5,8 +5,11 @@
 //! the kernels use:
 //!
 //! - **state matrices** (see [`StateMatrices`](crate::mdp::StateMatrices)): per state
-//!   its W successor slots (4 bytes each) and the number of its matrix (4 bytes); the
-//!   table of distinct matrices is counted once, as it stays in cache;
+//!   outside the diagonal runs its W successor slots (4 bytes each) and the number of
+//!   its matrix (4 bytes); per diagonal run (see [`DiagonalRuns`](crate::mdp::DiagonalRuns))
+//!   its W offsets (4 bytes each) and its bounds (8 bytes), as its states read no
+//!   successor at all; the table of distinct matrices is counted once, as it stays in
+//!   cache;
 //! - **rows**: per stored transition a 4-byte successor index and its probability (a
 //!   1-byte code when the MDP has at most 256 distinct probabilities, else 8 bytes), per
 //!   row (s, a) a 4-byte row pointer.
@@ -16,7 +19,8 @@
 //! else the kernel touches are not counted. So
 //!
 //! ```text
-//! bytes per step = (4·W + 4)·S + 8·(table entries) + 24·S          state matrices
+//! bytes per step = (4·W + 4)·(S − S_runs) + (4·W + 8)·runs
+//!                  + 8·(table entries) + 24·S                      state matrices
 //! bytes per step = (4 + w)·nnz + 4·S·A + 24·S,  w = 1 or 8         rows
 //! bytes/s = T · bytes per step / seconds.
 //! ```
@@ -32,7 +36,11 @@ pub fn backward_bytes_per_step(mdp: &Mdp) -> u64 {
     let transitions = mdp.transitions();
     let dynamics = match transitions.state_matrices() {
         Some(matrices) => {
-            (4 * matrices.width as u64 + 4) * n_states + 8 * matrices.by_successor.len() as u64
+            let width = matrices.width as u64;
+            let runs = matrices.diagonals;
+            (4 * width + 4) * (n_states - runs.states() as u64)
+                + (4 * width + 8) * runs.len() as u64
+                + 8 * matrices.by_successor.len() as u64
         }
         None => {
             let weight = if transitions.coded_weights().is_some() {
@@ -91,7 +99,8 @@ mod tests {
     fn counts_successor_slots_and_the_matrix_table_for_a_grid() {
         // 30 × 30 slippery grid, 4 actions: 4 slots per state; the south and north edges,
         // the four corners and everything else have one matrix each (7), each of 4 slots
-        // × 4 lanes.
+        // × 4 lanes. The 28 states between the end columns of each row are a diagonal
+        // run (30 runs), so only the 60 states of the end columns read their slots.
         let mdp = crate::worlds::gridworld_mdp(&crate::worlds::GridworldParams {
             size: 30,
             actions: crate::worlds::GridActions::Cardinal,
@@ -101,8 +110,12 @@ mod tests {
         let matrices = mdp.transitions().state_matrices().expect("a grid pays");
         assert_eq!((matrices.width, matrices.by_successor.len()), (4, 7 * 16));
         assert_eq!(
+            (matrices.diagonals.len(), matrices.diagonals.states()),
+            (30, 840)
+        );
+        assert_eq!(
             backward_bytes_per_step(&mdp),
-            900 * (4 * 4 + 4) + 8 * 7 * 16 + 900 * 24
+            60 * (4 * 4 + 4) + 30 * (4 * 4 + 8) + 8 * 7 * 16 + 900 * 24
         );
     }
 }

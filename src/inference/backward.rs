@@ -121,7 +121,11 @@ fn backward_here(problem: &SoftProblem) -> Result<SoftValues> {
         }
         None => fixed_point(problem, sweep)?,
     };
-    if let Some(s) = values.values.iter().position(|v| !v.is_finite()) {
+    let flat = values.values.as_slice().expect("standard layout");
+    if let Some(s) = (!all_finite(flat))
+        .then(|| flat.iter().position(|v| !v.is_finite()))
+        .flatten()
+    {
         return Err(Error::Numerical {
             what: "soft backward pass",
             message: format!(
@@ -132,6 +136,20 @@ fn backward_here(problem: &SoftProblem) -> Result<SoftValues> {
         });
     }
     Ok(values)
+}
+
+/// Whether every value is finite, in four independent sums of v·0 (0 for a finite v,
+/// NaN otherwise), which compile to vector instructions where a search would not.
+fn all_finite(values: &[f64]) -> bool {
+    let mut lanes = [0.0f64; 4];
+    let mut chunks = values.chunks_exact(4);
+    for chunk in &mut chunks {
+        for (lane, &v) in lanes.iter_mut().zip(chunk) {
+            *lane += v * 0.0;
+        }
+    }
+    let rest: f64 = chunks.remainder().iter().map(|v| v * 0.0).sum();
+    lanes.iter().sum::<f64>() + rest == 0.0
 }
 
 fn fixed_point(problem: &SoftProblem, sweep: impl FnMut(&[f64], &mut [f64])) -> Result<SoftValues> {
@@ -155,5 +173,45 @@ fn not_converged(settings: &super::SoftSettings, last_change: f64) -> Error {
         last_change,
         tolerance: settings.tolerance,
         hint: settings.divergence_hint(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inference::{SoftProblem, SoftSettings};
+    use crate::mdp::Reward;
+    use crate::test_support::random_mdp;
+
+    #[test]
+    fn all_finite_finds_an_infinity_or_nan_in_the_lanes_and_the_remainder() {
+        let mut values: Vec<f64> = (0..11).map(|i| i as f64 - 5.0).collect();
+        assert!(all_finite(&values));
+        assert!(all_finite(&[]));
+        for at in [0, 3, 9, 10] {
+            for bad in [f64::INFINITY, f64::NEG_INFINITY, f64::NAN] {
+                let keep = values[at];
+                values[at] = bad;
+                assert!(!all_finite(&values), "{bad} at {at}");
+                values[at] = keep;
+            }
+        }
+    }
+
+    #[test]
+    fn an_overflowing_value_is_an_error_naming_its_state() {
+        let mdp = random_mdp(5, 6, 2, 2, 1, false, &[]);
+        // The largest finite reward everywhere: V_{T−1} = MAX + ln|A| rounds to MAX, and
+        // the logits of the step before overflow, so no state keeps a finite value.
+        let reward = vec![f64::MAX; 6];
+        let settings = SoftSettings {
+            horizon: Some(3),
+            ..SoftSettings::default()
+        };
+        let problem = SoftProblem::new(&mdp, Reward::per_state(reward, 2), settings);
+        let message = backward(&problem).unwrap_err().to_string();
+        assert!(message.contains("soft backward pass"), "{message}");
+        assert!(message.contains("V of state 0 is "), "{message}");
+        assert!(message.ends_with("inf"), "{message}");
     }
 }

@@ -221,7 +221,7 @@ impl<'a> SoftProblem<'a> {
     ///
     /// ```text
     /// z[a·n + i] ← e^(z_a − max_i)   (0 where a is not allowed, and at terminal states)
-    /// max[i]     ← max_a z_a          (0 when no action is allowed)
+    /// max[i]     ← max_a z_a          (f64::MIN when no action is allowed: e^(−∞ − MIN) = 0)
     /// sum[i]     ← Σ_a e^(z_a − max_i)
     /// ```
     ///
@@ -310,14 +310,16 @@ impl<'a> SoftProblem<'a> {
         if let LogPrior::PerPair(log_prior) = &self.log_prior {
             add_per_pair(z, log_prior, 1.0);
         }
-        max.fill(f64::NEG_INFINITY);
-        for z_a in z.chunks_exact(n) {
-            for (top, &x) in max.iter_mut().zip(z_a) {
-                *top = if x > *top { x } else { *top };
-            }
+        // Every store below is unconditional: a conditional one ("raise the maximum if
+        // x is larger") compiles to masked stores, which are slow on some processors.
+        let (first_action, other_actions) = z.split_at(n);
+        for (top, &x) in max.iter_mut().zip(first_action) {
+            *top = x.max(f64::MIN);
         }
-        for top in max.iter_mut() {
-            *top = if *top == f64::NEG_INFINITY { 0.0 } else { *top };
+        for z_a in other_actions.chunks_exact(n) {
+            for (top, &x) in max.iter_mut().zip(z_a) {
+                *top = top.max(x);
+            }
         }
         for z_a in z.chunks_exact_mut(n) {
             for (x, &top) in z_a.iter_mut().zip(max.iter()) {

@@ -12,9 +12,28 @@
 //! ([`variational_lookahead`](super::kernel)) bit for bit; where a gathered value is
 //! infinite and meets a zero probability (0·∞ is NaN), that state is computed from its
 //! rows instead.
+//!
+//! States inside diagonal runs go to the diagonal kernels
+//! ([`diagonal_kernels`](super::diagonal_kernels)), four at a time, with the same
+//! results bit for bit.
 
+use std::ops::Range;
+
+use super::diagonal_kernels::{diagonal_lookahead, diagonal_scatter};
 use super::kernel::row_dot;
-use crate::mdp::StateMatrixView;
+use crate::mdp::{Segment, StateMatrixView};
+
+/// A diagonal look-ahead kernel (see [`diagonal_lookahead`]).
+type DiagonalLookahead = unsafe fn(
+    StateMatrixView,
+    usize,
+    Range<usize>,
+    &[i32],
+    &[f64],
+    &[bool],
+    f64,
+    &mut [f64],
+) -> bool;
 
 /// The look-ahead of the run of states first..first + n, n = `terminal.len()`, into the
 /// action-major `z` (n values per action), from the state matrices `m`; states whose
@@ -34,17 +53,28 @@ pub(crate) unsafe fn matrix_lookahead(
 ) {
     let n = terminal.len();
     let n_actions = z.len() / n.max(1);
-    let lookahead = match n_actions {
-        1 => lookahead_fixed::<1, 4>,
-        2 => lookahead_fixed::<2, 4>,
-        3 => lookahead_fixed::<3, 4>,
-        4 => lookahead_fixed::<4, 4>,
-        5 => lookahead_fixed::<5, 8>,
-        6 => lookahead_fixed::<6, 8>,
-        7 => lookahead_fixed::<7, 8>,
-        _ => lookahead_fixed::<8, 8>,
+    type PerState =
+        unsafe fn(StateMatrixView, usize, Range<usize>, &[f64], &[bool], f64, &mut [f64]) -> bool;
+    let (per_state, diagonal): (PerState, DiagonalLookahead) = match n_actions {
+        1 => (lookahead_fixed::<1, 4>, diagonal_lookahead_of::<1>(m.width)),
+        2 => (lookahead_fixed::<2, 4>, diagonal_lookahead_of::<2>(m.width)),
+        3 => (lookahead_fixed::<3, 4>, diagonal_lookahead_of::<3>(m.width)),
+        4 => (lookahead_fixed::<4, 4>, diagonal_lookahead_of::<4>(m.width)),
+        5 => (lookahead_fixed::<5, 8>, diagonal_lookahead_of::<5>(m.width)),
+        6 => (lookahead_fixed::<6, 8>, diagonal_lookahead_of::<6>(m.width)),
+        7 => (lookahead_fixed::<7, 8>, diagonal_lookahead_of::<7>(m.width)),
+        _ => (lookahead_fixed::<8, 8>, diagonal_lookahead_of::<8>(m.width)),
     };
-    if !lookahead(m, first, v, terminal, scale, z) {
+    let mut nan = false;
+    m.diagonals.for_each_segment(first, n, |segment| {
+        nan |= match segment {
+            Segment::States(states) => per_state(m, first, states, v, terminal, scale, z),
+            Segment::Diagonal(states, deltas) => {
+                diagonal(m, first, states, deltas, v, terminal, scale, z)
+            }
+        }
+    });
+    if !nan {
         return;
     }
     for i in 0..n {
@@ -63,18 +93,30 @@ pub(crate) unsafe fn matrix_lookahead(
     }
 }
 
-/// [`matrix_lookahead`] for A actions in LANES lanes, so that each state's A sums are
-/// one or two vector registers and its A results are written without a loop; returns
-/// whether some result is NaN. Kept out of line so that its live values stay in
-/// registers.
+/// The diagonal look-ahead for A actions and `width` slots (4, 8, 12 or 16), with the
+/// slots unrolled.
+fn diagonal_lookahead_of<const A: usize>(width: usize) -> DiagonalLookahead {
+    match width {
+        4 => diagonal_lookahead::<A, 4>,
+        8 => diagonal_lookahead::<A, 8>,
+        12 => diagonal_lookahead::<A, 12>,
+        _ => diagonal_lookahead::<A, 16>,
+    }
+}
+
+/// [`matrix_lookahead`] of the states first + `states` for A actions in LANES lanes, so
+/// that each state's A sums are one or two vector registers and its A results are
+/// written without a loop; returns whether some result is NaN. Kept out of line so that
+/// its live values stay in registers.
 ///
 /// # Safety
-/// As for [`matrix_lookahead`], with A = `z.len() / terminal.len()` and LANES =
-/// `m.lanes`.
+/// As for [`matrix_lookahead`], with A = `z.len() / terminal.len()`, LANES = `m.lanes`
+/// and `states` inside 0..`terminal.len()`.
 #[inline(never)]
 unsafe fn lookahead_fixed<const A: usize, const LANES: usize>(
     m: StateMatrixView,
     first: usize,
+    states: Range<usize>,
     v: &[f64],
     terminal: &[bool],
     scale: f64,
@@ -87,7 +129,8 @@ unsafe fn lookahead_fixed<const A: usize, const LANES: usize>(
     let (by_successor, offsets) = (m.by_successor.as_ptr(), m.offsets.as_ptr());
     let (v, z) = (v.as_ptr(), z.as_mut_ptr());
     let mut nan = false;
-    for (i, &end) in terminal.iter().enumerate() {
+    for i in states {
+        let end = *terminal.get_unchecked(i);
         let matrix = *matrix_of.add(i) as usize;
         let columns = by_successor
             .add(matrix * width * LANES)
@@ -151,42 +194,53 @@ pub(crate) unsafe fn matrix_scatter(
     window: &mut [f64],
     lo: usize,
 ) {
-    let scatter = match z.len() / factor.len().max(1) {
-        1 => scatter_fixed::<1>,
-        2 => scatter_fixed::<2>,
-        3 => scatter_fixed::<3>,
-        4 => scatter_fixed::<4>,
-        5 => scatter_fixed::<5>,
-        6 => scatter_fixed::<6>,
-        7 => scatter_fixed::<7>,
-        _ => scatter_fixed::<8>,
+    type PerState = unsafe fn(StateMatrixView, usize, Range<usize>, &[f64], &[f64], f64, *mut f64);
+    type Diagonal =
+        unsafe fn(StateMatrixView, usize, Range<usize>, &[i32], &[f64], &[f64], f64, *mut f64);
+    let (per_state, diagonal): (PerState, Diagonal) = match z.len() / factor.len().max(1) {
+        1 => (scatter_fixed::<1>, diagonal_scatter::<1>),
+        2 => (scatter_fixed::<2>, diagonal_scatter::<2>),
+        3 => (scatter_fixed::<3>, diagonal_scatter::<3>),
+        4 => (scatter_fixed::<4>, diagonal_scatter::<4>),
+        5 => (scatter_fixed::<5>, diagonal_scatter::<5>),
+        6 => (scatter_fixed::<6>, diagonal_scatter::<6>),
+        7 => (scatter_fixed::<7>, diagonal_scatter::<7>),
+        _ => (scatter_fixed::<8>, diagonal_scatter::<8>),
     };
-    scatter(m, first, z, factor, edge, window, lo);
+    let window = window.as_mut_ptr().wrapping_sub(lo);
+    m.diagonals
+        .for_each_segment(first, factor.len(), |segment| match segment {
+            Segment::States(states) => per_state(m, first, states, z, factor, edge, window),
+            Segment::Diagonal(states, deltas) => {
+                diagonal(m, first, states, deltas, z, factor, edge, window)
+            }
+        });
 }
 
-/// [`matrix_scatter`] for A actions: per group of 4 successor slots, the A flows times
-/// the matrix's rows are one vector sum. Kept out of line so that its live values stay
-/// in registers.
+/// [`matrix_scatter`] of the states first + `states` for A actions: per group of 4
+/// successor slots, the A flows times the matrix's rows are one vector sum; `window`
+/// points at successor 0. Kept out of line so that its live values stay in registers.
 ///
 /// # Safety
-/// As for [`matrix_scatter`], with A = `z.len() / factor.len()`.
+/// As for [`matrix_scatter`], with A = `z.len() / factor.len()` and `states` inside
+/// 0..`factor.len()`.
 #[inline(never)]
 unsafe fn scatter_fixed<const A: usize>(
     m: StateMatrixView,
     first: usize,
+    states: Range<usize>,
     z: &[f64],
     factor: &[f64],
     edge: f64,
-    window: &mut [f64],
-    lo: usize,
+    window: *mut f64,
 ) {
     let n = factor.len();
     let width = m.width;
     let successors = m.successors.as_ptr().add(first * width);
     let matrix_of = m.matrix_of.as_ptr().add(first);
     let (by_action, z) = (m.by_action.as_ptr(), z.as_ptr());
-    let window = window.as_mut_ptr().wrapping_sub(lo);
-    for (i, &factor) in factor.iter().enumerate() {
+    for i in states {
+        let factor = *factor.get_unchecked(i);
         if factor == 0.0 {
             continue;
         }

@@ -5,6 +5,7 @@
 
 mod backward;
 mod chunks;
+mod diagonal_kernels;
 mod fastmath;
 mod fixed_point;
 mod forward;

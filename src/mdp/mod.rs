@@ -8,6 +8,7 @@
 //! at least one available action. On disk an MDP is an `irl-mdp/1` document (`json`),
 //! whose transitions may live in a SciPy CSR `.npz` file beside it (`npz`, `files`).
 
+mod diagonal_runs;
 mod features;
 mod files;
 mod json;
@@ -17,6 +18,7 @@ mod state_matrices;
 mod transitions;
 mod weights;
 
+pub use diagonal_runs::{DiagonalRuns, DiagonalRunsView, Segment, GROUP};
 pub use features::{FeatureTable, Features, Reward};
 pub use files::{read_mdp_file, write_mdp_with_npz};
 pub use json::{read_mdp, write_mdp, write_mdp_with_npz_reference, MDP_FORMAT};

@@ -24,11 +24,18 @@
 //! from the rows (while V' is finite; the kernels fall back to the rows where an
 //! infinite value meets a zero probability).
 //!
+//! Consecutive states with the same matrix whose successors lie at the same offsets
+//! from them (a grid row's interior) form diagonal runs (see
+//! [`diagonal_runs`](super::diagonal_runs)), which the kernels take four states at a
+//! time without reading their successor slots.
+//!
 //! The layout is kept alongside the rows when A ≤ 8, W ≤ 16 and it takes fewer bytes
 //! than the rows the kernels would otherwise stream.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+
+use super::diagonal_runs::{DiagonalRuns, DiagonalRunsView};
 
 /// Most successor slots a state may have for the layout to be used.
 pub const MAX_WIDTH: usize = 16;
@@ -55,6 +62,8 @@ pub struct StateMatrices {
     /// Per matrix and lane, 0 where the row has entries and −∞ where it is empty
     /// (action unavailable) or past A.
     offsets: Vec<f64>,
+    /// Runs of consecutive states with the same matrix and successor offsets.
+    diagonals: DiagonalRuns,
 }
 
 /// Borrowed [`StateMatrices`], as the kernels read them.
@@ -74,6 +83,8 @@ pub struct StateMatrixView<'a> {
     pub by_action: &'a [f64],
     /// m·lanes + a ↦ 0, or −∞ for an empty row.
     pub offsets: &'a [f64],
+    /// Runs of states that share a matrix and successor offsets.
+    pub diagonals: DiagonalRunsView<'a>,
 }
 
 impl StateMatrices {
@@ -123,6 +134,7 @@ impl StateMatrices {
             by_successor: vec![],
             by_action: vec![],
             offsets: vec![],
+            diagonals: DiagonalRuns::default(),
         };
         let mut known: HashMap<Vec<u64>, u32, BuildHasherDefault<WordHasher>> = HashMap::default();
         let mut matrix = vec![0.0; n_actions * width];
@@ -163,6 +175,7 @@ impl StateMatrices {
             };
             matrices.matrix_of.push(id);
         }
+        matrices.diagonals = DiagonalRuns::new(&matrices.successors, &matrices.matrix_of, width);
         Some(matrices)
     }
 
@@ -198,6 +211,7 @@ impl StateMatrices {
             by_successor: &self.by_successor,
             by_action: &self.by_action,
             offsets: &self.offsets,
+            diagonals: self.diagonals.view(self.width),
         }
     }
 
@@ -206,10 +220,24 @@ impl StateMatrices {
         self.offsets.len() / self.lanes
     }
 
+    /// The runs of states that share a matrix and successor offsets.
+    pub fn diagonal_runs(&self) -> &DiagonalRuns {
+        &self.diagonals
+    }
+
+    /// The same matrices without diagonal runs, so that tests can compare the
+    /// per-state kernels with the diagonal ones.
+    #[cfg(test)]
+    pub(crate) fn without_diagonal_runs(mut self) -> Self {
+        self.diagonals = DiagonalRuns::default();
+        self
+    }
+
     /// Bytes held.
     pub fn memory_bytes(&self) -> usize {
         4 * (self.successors.len() + self.matrix_of.len())
             + 8 * (self.by_successor.len() + self.by_action.len() + self.offsets.len())
+            + self.diagonals.memory_bytes()
     }
 }
 

@@ -18,7 +18,9 @@
 //! **State matrices.** When a state's rows mostly reach the same few successors (grids,
 //! road networks, scenes), the kernels read them instead as one small dense matrix per
 //! state over its successors, kept alongside the rows when it takes fewer bytes (see
-//! [`state_matrices`](super::state_matrices)).
+//! [`state_matrices`](super::state_matrices)); runs of states that share a matrix and
+//! the offsets of their successors are taken four at a time (see
+//! [`diagonal_runs`](super::diagonal_runs)).
 //!
 //! Memory and time grow with the number of non-zero transitions, never with S².
 
@@ -386,6 +388,14 @@ impl Transitions {
         self.matrices = on
             .then(|| StateMatrices::new(self.n_actions, row_start, next, prob, usize::MAX))
             .flatten();
+        self
+    }
+
+    /// The same transitions with state matrices but no diagonal runs, so that tests can
+    /// compare the diagonal kernels with the per-state ones.
+    #[cfg(test)]
+    pub(crate) fn without_diagonal_runs(mut self) -> Self {
+        self.matrices = self.matrices.map(StateMatrices::without_diagonal_runs);
         self
     }
 

@@ -1,0 +1,280 @@
+//! The look-ahead and the scatter over a diagonal run (see
+//! [`diagonal_runs`](crate::mdp::DiagonalRuns)): states s whose successors are s + δ_k
+//! with one matrix P, taken four at a time, so that each slot k reads or updates four
+//! consecutive numbers as one vector:
+//!
+//! ```text
+//! z[a·n + i..i+4]          ← scale·Σ_k P[a, k]·v[s + δ_k .. s + δ_k + 4]
+//! window[s + δ_k .. +4]   += Σ_a edge·factor[i..i+4]·z[a·n + i..i+4]·P[a, k]
+//! ```
+//!
+//! Each lane does the arithmetic of the per-state kernels
+//! ([`matrix_kernels`](super::matrix_kernels)) in the same order, so the look-ahead is
+//! the same bit for bit. The scatter visits the slots from the last to the first: δ_k
+//! decreases, so every window entry receives the states' contributions in increasing
+//! state order, as from the per-state kernel, and the sums are the same bit for bit too.
+
+use std::ops::Range;
+
+use crate::mdp::{StateMatrixView, GROUP};
+
+/// Four numbers at `at`, which need not be aligned.
+///
+/// # Safety
+/// `at .. at + 4` lie inside one allocation.
+#[inline(always)]
+unsafe fn load(at: *const f64) -> [f64; GROUP] {
+    at.cast::<[f64; GROUP]>().read_unaligned()
+}
+
+/// x + y lane by lane.
+#[inline(always)]
+fn add(x: [f64; GROUP], y: [f64; GROUP]) -> [f64; GROUP] {
+    std::array::from_fn(|j| x[j] + y[j])
+}
+
+/// c·x lane by lane.
+#[inline(always)]
+fn times(c: f64, x: [f64; GROUP]) -> [f64; GROUP] {
+    std::array::from_fn(|j| c * x[j])
+}
+
+/// The look-ahead of the states first + `states` (whole groups of one diagonal run with
+/// offsets `deltas`) into the action-major `z` of the run of n = `terminal.len()` states
+/// from `first`; returns whether some result is NaN.
+///
+/// # Safety
+/// `m` holds the matrices of the transitions and `deltas` the offsets of a diagonal run
+/// containing the states, `states.len()` is a multiple of [`GROUP`], `z.len()` = n·A,
+/// and `v` has a value for every state.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+pub(super) unsafe fn diagonal_lookahead<const A: usize, const W: usize>(
+    m: StateMatrixView,
+    first: usize,
+    states: Range<usize>,
+    deltas: &[i32],
+    v: &[f64],
+    terminal: &[bool],
+    scale: f64,
+    z: &mut [f64],
+) -> bool {
+    let n = terminal.len();
+    let matrix = *m.matrix_of.get_unchecked(first + states.start) as usize;
+    let rows = m.by_action.as_ptr().add(matrix * A * W);
+    let offsets = m.offsets.as_ptr().add(matrix * m.lanes);
+    let deltas: [isize; W] = std::array::from_fn(|k| deltas[k] as isize);
+    let (v, z) = (v.as_ptr(), z.as_mut_ptr());
+    // All ones in the lanes that have met a NaN, reduced once at the end.
+    let mut nan = [0u64; GROUP];
+    for i in states.step_by(GROUP) {
+        let s = (first + i) as isize;
+        let mut sums = [[0.0f64; GROUP]; A];
+        for (k, &delta) in deltas.iter().enumerate() {
+            let values = load(v.offset(s + delta));
+            for (a, sum) in sums.iter_mut().enumerate() {
+                *sum = add(*sum, times(*rows.add(a * W + k), values));
+            }
+        }
+        // All ones where the state is terminal: its look-ahead is −∞ whatever the sums.
+        let dead: [u64; GROUP] =
+            std::array::from_fn(|j| 0u64.wrapping_sub(*terminal.get_unchecked(i + j) as u64));
+        for (a, sum) in sums.iter().enumerate() {
+            let live = add(times(scale, *sum), [*offsets.add(a); GROUP]);
+            let c: [f64; GROUP] = std::array::from_fn(|j| {
+                let live = live[j].to_bits() & !dead[j];
+                f64::from_bits(live | (f64::NEG_INFINITY.to_bits() & dead[j]))
+            });
+            nan = std::array::from_fn(|j| nan[j] | 0u64.wrapping_sub(c[j].is_nan() as u64));
+            z.add(a * n + i).cast::<[f64; GROUP]>().write_unaligned(c);
+        }
+    }
+    nan.iter().any(|&lane| lane != 0)
+}
+
+/// window[s + δ_k − lo] += edge·factor_i·Σ_a z[a·n + i]·P[a, k] over the states
+/// first + `states` (whole groups of one diagonal run with offsets `deltas`) of the
+/// run of n = `factor.len()` states from `first`; `window` points at successor 0.
+///
+/// # Safety
+/// `m` holds the matrices of the transitions and `deltas` the offsets of a diagonal run
+/// containing the states, `states.len()` is a multiple of [`GROUP`], `z.len()` = n·A,
+/// and `window` + every successor of these states lies in the block's window.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+pub(super) unsafe fn diagonal_scatter<const A: usize>(
+    m: StateMatrixView,
+    first: usize,
+    states: Range<usize>,
+    deltas: &[i32],
+    z: &[f64],
+    factor: &[f64],
+    edge: f64,
+    window: *mut f64,
+) {
+    let (n, width) = (factor.len(), m.width);
+    let matrix = *m.matrix_of.get_unchecked(first + states.start) as usize;
+    let rows = m.by_action.as_ptr().add(matrix * A * width);
+    let (z, factor) = (z.as_ptr(), factor.as_ptr());
+    for i in states.step_by(GROUP) {
+        let s = (first + i) as isize;
+        let factors = load(factor.add(i));
+        let flows: [[f64; GROUP]; A] = std::array::from_fn(|a| {
+            let z = load(z.add(a * n + i));
+            std::array::from_fn(|j| z[j] * (factors[j] * edge))
+        });
+        for (k, &delta) in deltas.iter().enumerate().rev() {
+            let p = |a: usize| *rows.add(a * width + k);
+            let mut sums: [f64; GROUP] = std::array::from_fn(|j| flows[0][j] * p(0));
+            for (a, flow) in flows.iter().enumerate().skip(1) {
+                let p = p(a);
+                for (sum, &x) in sums.iter_mut().zip(flow) {
+                    *sum += x * p;
+                }
+            }
+            let target = window.offset(s + delta as isize).cast::<[f64; GROUP]>();
+            let mut updated = target.read_unaligned();
+            for (x, sum) in updated.iter_mut().zip(sums) {
+                *x += sum;
+            }
+            target.write_unaligned(updated);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::matrix_kernels::{matrix_lookahead, matrix_scatter};
+    use crate::inference::{backward, forward, SoftProblem, SoftSettings};
+    use crate::mdp::{FeatureTable, Features, Mdp, MdpParts, Reward, Transitions};
+    use crate::worlds::GridActions;
+    use ndarray::Array2;
+
+    /// Slippery grids of side `side` with 4, 5 and 8 actions, with diagonal runs and
+    /// without them (the per-state kernels alone).
+    fn grids(side: usize) -> Vec<(Transitions, Transitions)> {
+        [
+            GridActions::Cardinal,
+            GridActions::CardinalAndStay,
+            GridActions::Compass,
+        ]
+        .into_iter()
+        .map(|actions| {
+            let with = actions
+                .transitions(side, 0.2)
+                .unwrap()
+                .with_state_matrices(true);
+            let without = with.clone().without_diagonal_runs();
+            (with, without)
+        })
+        .collect()
+    }
+
+    fn bits(x: &[f64]) -> Vec<u64> {
+        x.iter().map(|v| v.to_bits()).collect()
+    }
+
+    #[test]
+    fn the_diagonal_look_ahead_equals_the_per_state_one_bit_for_bit() {
+        for (with, without) in grids(12) {
+            let (n_states, n_actions) = (with.n_states(), with.n_actions());
+            let runs = with.state_matrices().unwrap().diagonals;
+            // The 10 states between the end columns of each of the 12 rows form a run
+            // (on the outer rows the moves off the grid stay put alike all along).
+            assert_eq!((runs.len(), runs.states()), (12, 120), "A = {n_actions}");
+            assert!(without.state_matrices().unwrap().diagonals.is_empty());
+            // A dead end (−∞) inside a run, so that 0·∞ sends its neighbours to the rows.
+            let mut v: Vec<f64> = (0..n_states).map(|s| (s as f64 * 0.61).cos()).collect();
+            v[5 * 12 + 6] = f64::NEG_INFINITY;
+            let terminal: Vec<bool> = (0..n_states).map(|s| s % 7 == 3).collect();
+            for (first, n) in [(0, n_states), (5, n_states - 9), (30, 17)] {
+                let terminal = &terminal[first..first + n];
+                let lookahead = |t: &Transitions| {
+                    let mut z = vec![0.0; n * n_actions];
+                    let matrices = t.state_matrices().unwrap();
+                    unsafe {
+                        matrix_lookahead(matrices, t.csr(), first, &v, terminal, 0.9, &mut z)
+                    };
+                    z
+                };
+                let (z_with, z_without) = (lookahead(&with), lookahead(&without));
+                assert_eq!(bits(&z_with), bits(&z_without), "A = {n_actions}");
+                assert!(z_with.contains(&f64::NEG_INFINITY));
+            }
+        }
+    }
+
+    #[test]
+    fn the_diagonal_scatter_equals_the_per_state_one_bit_for_bit() {
+        for (with, without) in grids(12) {
+            let (n_states, n_actions) = (with.n_states(), with.n_actions());
+            let z: Vec<f64> = (0..n_states * n_actions)
+                .map(|k| 0.05 + (k % 11) as f64 * 0.07)
+                .collect();
+            // No mass at every third state, as the forward pass passes nothing on there.
+            let factor: Vec<f64> = (0..n_states)
+                .map(|s| {
+                    if s % 3 == 0 {
+                        0.0
+                    } else {
+                        0.3 + s as f64 * 0.01
+                    }
+                })
+                .collect();
+            let scatter = |t: &Transitions| {
+                let mut window = vec![0.0; n_states];
+                let matrices = t.state_matrices().unwrap();
+                unsafe { matrix_scatter(matrices, 0, &z, &factor, 0.7, &mut window, 0) };
+                window
+            };
+            let (with, without) = (scatter(&with), scatter(&without));
+            assert_eq!(bits(&with), bits(&without), "A = {n_actions}");
+            // The pushes reach every state: each has a neighbour with mass.
+            assert!(with.iter().all(|&x| x > 0.0));
+        }
+    }
+
+    #[test]
+    fn whole_passes_are_the_same_with_and_without_diagonal_runs() {
+        for (with, without) in grids(30) {
+            let n_actions = with.n_actions();
+            let mdp = |transitions: Transitions| {
+                let features =
+                    Array2::from_shape_fn((900, 2), |(s, k)| ((s * (k + 3)) as f64).sin());
+                Mdp::new(MdpParts {
+                    transitions,
+                    initial: None,
+                    terminal: vec![17, 444, 899],
+                    features: Features::new(
+                        vec!["a".into(), "b".into()],
+                        FeatureTable::State(features),
+                    )
+                    .unwrap(),
+                    action_names: None,
+                    grid: None,
+                })
+                .unwrap()
+            };
+            let (with, without) = (mdp(with), mdp(without));
+            let settings = SoftSettings {
+                horizon: Some(30),
+                discount: 0.97,
+                ..SoftSettings::default()
+            };
+            let reward: Vec<f64> = (0..900)
+                .map(|s| ((s * 37) % 23) as f64 / 10.0 - 1.0)
+                .collect();
+            let solve = |mdp| {
+                let problem = SoftProblem::new(
+                    mdp,
+                    Reward::per_state(reward.clone(), n_actions),
+                    settings.clone(),
+                );
+                let values = backward(&problem).unwrap();
+                let occupancy = forward(&problem, &values, mdp.initial(), true).unwrap();
+                (values, occupancy)
+            };
+            assert_eq!(solve(&with), solve(&without), "A = {n_actions}");
+        }
+    }
+}
