@@ -18,9 +18,11 @@
 
 use ndarray::{Array2, ArrayView1};
 
-use super::chunks::{for_each_state_chunk, on_pool, scratch_for};
+use super::chunks::{chunk_states, for_each_state_chunk, on_pool, scratch_for};
 use super::fixed_point::{iterate_to_fixed_point, Unconverged};
 use super::kernel::{SoftProblem, RUN_STATES};
+use super::lockstep::lockstep;
+use super::shared_slice::SharedSlice;
 use crate::error::{Error, Result};
 
 /// The soft values of a solved problem.
@@ -85,33 +87,61 @@ fn backward_here(problem: &SoftProblem) -> Result<SoftValues> {
     let (n_states, n_actions) = (mdp.n_states(), mdp.n_actions());
     let settings = &problem.settings;
     let scratch_len = RUN_STATES * (n_actions + 2);
+    // The values of the states first..first + rows.len() from the next step's values.
+    let sweep_chunk = |first: usize, next: &[f64], rows: &mut [f64], scratch: &mut [f64]| {
+        let (z, parts) = scratch.split_at_mut(RUN_STATES * n_actions);
+        let (max, sum) = parts.split_at_mut(RUN_STATES);
+        for (r, values) in rows.chunks_mut(RUN_STATES).enumerate() {
+            let start = first + r * RUN_STATES;
+            let (max, sum) = (&mut max[..values.len()], &mut sum[..values.len()]);
+            problem.soft_max_run(start, next, z, max, sum, None);
+            problem.values_from_parts(start, max, sum, values);
+        }
+    };
     let mut scratch = scratch_for(n_states, scratch_len);
-    let mut sweep = |next: &[f64], out: &mut [f64]| {
+    let sweep = |next: &[f64], out: &mut [f64]| {
         for_each_state_chunk(
             settings.parallel,
             out,
             1,
             &mut scratch,
             scratch_len,
-            |first, rows, scratch| {
-                let (z, parts) = scratch.split_at_mut(RUN_STATES * n_actions);
-                let (max, sum) = parts.split_at_mut(RUN_STATES);
-                for (r, values) in rows.chunks_mut(RUN_STATES).enumerate() {
-                    let start = first + r * RUN_STATES;
-                    let (max, sum) = (&mut max[..values.len()], &mut sum[..values.len()]);
-                    problem.soft_max_run(start, next, z, max, sum, None);
-                    problem.values_from_parts(start, max, sum, values);
-                }
-            },
+            |first, rows, scratch| sweep_chunk(first, next, rows, scratch),
         );
     };
     let values = match settings.horizon {
         Some(horizon) => {
-            let mut flat = vec![0.0; (horizon + 1) * n_states];
-            for t in (0..horizon).rev() {
-                let (head, tail) = flat.split_at_mut((t + 1) * n_states);
-                sweep(&tail[..n_states], &mut head[t * n_states..]);
-            }
+            // Every value is written once by the sweeps (and V_T here), so the rows are
+            // not zeroed first: zeroing 8·(T + 1)·S bytes would take one thread as long
+            // as a few steps.
+            let mut flat: Vec<f64> = Vec::with_capacity((horizon + 1) * n_states);
+            let rows = SharedSlice::new(&mut flat.spare_capacity_mut()[..(horizon + 1) * n_states]);
+            let last = horizon * n_states;
+            // SAFETY: no task runs yet.
+            unsafe { rows.init_part(last..last + n_states, 0.0) };
+            let chunk = chunk_states(n_states);
+            lockstep(
+                settings.parallel,
+                horizon,
+                n_states.div_ceil(chunk),
+                || vec![0.0; scratch_len],
+                |step, c, scratch| {
+                    let t = horizon - 1 - step;
+                    let first = c * chunk;
+                    let end = (first + chunk).min(n_states);
+                    // SAFETY: the steps before wrote V_{t+1} in full, and nobody writes it
+                    // now; this task alone writes its chunk of V_t.
+                    let (next, out) = unsafe {
+                        (
+                            rows.initialised_part((t + 1) * n_states..(t + 2) * n_states),
+                            rows.init_part(t * n_states + first..t * n_states + end, 0.0),
+                        )
+                    };
+                    sweep_chunk(first, next, out, scratch);
+                },
+            );
+            // SAFETY: the run wrote every chunk of V_0 … V_{T−1}, and V_T was set above.
+            unsafe { flat.set_len((horizon + 1) * n_states) };
             let values = Array2::from_shape_vec((horizon + 1, n_states), flat).expect("shape");
             SoftValues {
                 values,

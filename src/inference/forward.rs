@@ -20,7 +20,7 @@ use ndarray::{Array2, ArrayView1};
 use super::backward::SoftValues;
 use super::chunks::on_pool;
 use super::kernel::SoftProblem;
-use super::propagate::{Carry, Propagator};
+use super::propagate::{Carry, Propagator, Totals};
 use crate::error::{Error, Result};
 
 /// The result of a forward pass.
@@ -94,9 +94,12 @@ fn run_here(
     let mut weight = 1.0;
     let mut step =
         |d: &[f64], d_next: &mut [f64], next_v: ArrayView1<f64>, weight: f64, absorbing| {
-            add_acting(&mut visits, d, weight, mdp.terminal_mask());
             let next_v = next_v.as_slice().expect("contiguous values");
-            let total = state_action.as_deref_mut().map(|total| (total, weight));
+            let totals = Totals {
+                acting: Some(&mut visits),
+                pairs: state_action.as_deref_mut(),
+                weight,
+            };
             propagator.step(
                 problem,
                 next_v,
@@ -104,7 +107,7 @@ fn run_here(
                 Carry::Dynamics,
                 absorbing,
                 d_next,
-                total,
+                totals,
             );
         };
     let states = match values.horizon() {

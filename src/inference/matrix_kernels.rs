@@ -293,7 +293,7 @@ unsafe fn push_group<const A: usize>(
 mod tests {
     use super::*;
     use crate::inference::kernel::variational_lookahead;
-    use crate::inference::propagate::{scatter_run, Carry, Propagator};
+    use crate::inference::propagate::{scatter_run, Carry, Propagator, Totals};
     use crate::inference::{backward, forward, SoftProblem, SoftSettings};
     use crate::mdp::{FeatureTable, Features, Mdp, MdpParts, Reward, Transitions};
     use crate::test_support::{mixed_rows, random_mdp};
@@ -492,7 +492,11 @@ mod tests {
                     Carry::Adjoint,
                     true,
                     &mut out,
-                    Some((&mut totals, 0.5)),
+                    Totals {
+                        acting: None,
+                        pairs: Some(&mut totals),
+                        weight: 0.5,
+                    },
                 );
                 (out, totals)
             };

@@ -10,11 +10,13 @@ mod fastmath;
 mod fixed_point;
 mod forward;
 mod kernel;
+mod lockstep;
 mod matrix_kernels;
 mod memory;
 mod propagate;
 mod sample;
 mod settings;
+mod shared_slice;
 mod solution;
 
 pub use backward::{backward, SoftValues};
@@ -28,7 +30,7 @@ pub use solution::{q_and_policy, Solution, Timing, SOLUTION_FORMAT};
 pub(crate) use chunks::{for_each_state_chunk, on_pool, scratch_for};
 pub(crate) use fixed_point::{iterate_to_fixed_point, Unconverged};
 pub(crate) use forward::add_acting;
-pub(crate) use propagate::{Carry, Propagator};
+pub(crate) use propagate::{Carry, Propagator, Totals};
 
 use std::time::Instant;
 

@@ -12,7 +12,8 @@
 //! w = γ p exp((V'(s') − C(s,a))/α)       the likelihood's adjoint, optimistic backup
 //! ```
 //!
-//! and can add weight·φ(s, a) to a per-pair total. States without mass are skipped.
+//! and can add weight·φ(s, a) to a per-pair total and weight·m(s) to a per-state total
+//! of the acting (non-terminal) states. States without mass are skipped.
 //!
 //! **Layout.** Each block of consecutive states (the transitions' scatter blocks)
 //! computes π for its states and scatters φ·w into a private window of successors while
@@ -22,9 +23,11 @@
 
 use rayon::prelude::*;
 
+use super::forward::add_acting;
 use super::kernel::{SoftProblem, RUN_STATES};
 use super::matrix_kernels::matrix_scatter;
 use super::settings::Backup;
+use super::shared_slice::SharedSlice;
 use crate::mdp::Weights;
 
 /// What a unit of flow carries to a successor.
@@ -34,6 +37,16 @@ pub(crate) enum Carry {
     Dynamics,
     /// w = γ p, or the optimistic tilt γ p exp((V' − C)/α).
     Adjoint,
+}
+
+/// Running totals that a step adds its mass and flow to, times `weight`.
+#[derive(Debug, Default)]
+pub(crate) struct Totals<'a> {
+    /// total(s) += weight·m(s) at the states that act (non-terminal).
+    pub acting: Option<&'a mut [f64]>,
+    /// total(s, a) += weight·φ(s, a), rows `s·A + a`.
+    pub pairs: Option<&'a mut [f64]>,
+    pub weight: f64,
 }
 
 /// One block's window and scratch.
@@ -73,8 +86,7 @@ impl Propagator {
         }
     }
 
-    /// One step: `out` ← m' from `mass`; with `pair_total = Some((total, weight))`, also
-    /// total(s, a) += weight·φ(s, a) (rows `s·A + a`).
+    /// One step: `out` ← m' from `mass`, adding to the running `totals`.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn step(
         &mut self,
@@ -84,47 +96,48 @@ impl Propagator {
         carry: Carry,
         absorbing: bool,
         out: &mut [f64],
-        pair_total: Option<(&mut [f64], f64)>,
+        totals: Totals,
     ) {
         let mdp = problem.mdp();
+        let (n_states, n_actions) = (mdp.n_states(), mdp.n_actions());
         let scatter = mdp.transitions().scatter_blocks();
         let block_len = scatter.block_len();
-        let pair_chunk = block_len * mdp.n_actions();
         let parallel = problem.settings().parallel;
-        let (pair_total, weight) = match pair_total {
-            Some((total, weight)) => (Some(total), weight),
-            None => (None, 0.0),
-        };
-        let work = |b: usize, block: &mut Block, total: Option<&mut [f64]>| {
+        let weight = totals.weight;
+        let acting = totals.acting.map(SharedSlice::new);
+        let pairs = totals.pairs.map(SharedSlice::new);
+        let terminal = mdp.terminal_mask();
+        let work = |b: usize, block: &mut Block| {
             let lo = scatter.windows()[b].0;
             let first = b * block_len;
+            let last = (first + block_len).min(n_states);
+            // SAFETY: the blocks' states are disjoint, and each block's task alone adds
+            // to its states' totals.
+            let (acting, pairs) = unsafe {
+                (
+                    acting.as_ref().map(|t| t.part_mut(first..last)),
+                    pairs
+                        .as_ref()
+                        .map(|t| t.part_mut(first * n_actions..last * n_actions)),
+                )
+            };
+            if let Some(acting) = acting {
+                add_acting(acting, &mass[first..last], weight, &terminal[first..last]);
+            }
             push_block(
-                problem, next_v, mass, carry, first, lo, block, total, weight,
+                problem, next_v, mass, carry, first, lo, block, pairs, weight,
             );
         };
-        match (parallel, pair_total) {
-            (true, Some(total)) => self
-                .blocks
-                .par_iter_mut()
-                .zip(total.par_chunks_mut(pair_chunk))
-                .enumerate()
-                .for_each(|(b, (block, total))| work(b, block, Some(total))),
-            (true, None) => self
-                .blocks
+        if parallel {
+            self.blocks
                 .par_iter_mut()
                 .enumerate()
-                .for_each(|(b, block)| work(b, block, None)),
-            (false, Some(total)) => self
-                .blocks
-                .iter_mut()
-                .zip(total.chunks_mut(pair_chunk))
-                .enumerate()
-                .for_each(|(b, (block, total))| work(b, block, Some(total))),
-            (false, None) => self
-                .blocks
+                .for_each(|(b, block)| work(b, block));
+        } else {
+            self.blocks
                 .iter_mut()
                 .enumerate()
-                .for_each(|(b, block)| work(b, block, None)),
+                .for_each(|(b, block)| work(b, block));
         }
         let blocks = &self.blocks;
         let sum_windows = |c: usize, out: &mut [f64]| {

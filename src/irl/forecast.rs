@@ -18,7 +18,7 @@ use rayon::prelude::*;
 
 use super::goals::{goal_mdp, GoalCount};
 use crate::error::{Error, Result};
-use crate::inference::{backward, on_pool, Carry, Propagator, SoftProblem, SoftSettings};
+use crate::inference::{backward, on_pool, Carry, Propagator, SoftProblem, SoftSettings, Totals};
 use crate::mdp::Mdp;
 
 /// A predicted visitation distribution.
@@ -127,7 +127,7 @@ fn towards(
             Carry::Dynamics,
             false,
             &mut next,
-            None,
+            Totals::default(),
         );
         std::mem::swap(&mut d, &mut next);
         for (s, x) in d.iter().enumerate() {

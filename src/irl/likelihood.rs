@@ -35,7 +35,7 @@ use ndarray::ArrayView1;
 use super::demo_steps::DemoSteps;
 use crate::error::{Error, Result};
 use crate::inference::{
-    add_acting, backward, on_pool, Carry, Propagator, SoftProblem, SoftSettings, SoftValues,
+    add_acting, backward, on_pool, Carry, Propagator, SoftProblem, SoftSettings, SoftValues, Totals,
 };
 use crate::mdp::Mdp;
 
@@ -154,14 +154,12 @@ impl<'p, 'a> Adjoint<'p, 'a> {
     /// μ = νπ + w into the totals, and ν' = Σ μ W into `nu_next`.
     fn advance(&mut self, next_v: ArrayView1<f64>, pairs: &[(usize, usize, f64)]) {
         let problem = self.problem;
-        add_acting(
-            &mut self.state_total,
-            &self.nu,
-            1.0,
-            problem.mdp().terminal_mask(),
-        );
         let next_v = next_v.as_slice().expect("contiguous values");
-        let total = self.pair_total.as_deref_mut().map(|total| (total, 1.0));
+        let totals = Totals {
+            acting: Some(&mut self.state_total),
+            pairs: self.pair_total.as_deref_mut(),
+            weight: 1.0,
+        };
         self.propagator.step(
             problem,
             next_v,
@@ -169,7 +167,7 @@ impl<'p, 'a> Adjoint<'p, 'a> {
             Carry::Adjoint,
             false,
             &mut self.nu_next,
-            total,
+            totals,
         );
         for &(s, a, count) in pairs {
             self.propagator
