@@ -4,7 +4,8 @@
 //!
 //! **exp(x) for x ≤ 0** (the only arguments a log-sum-exp shifted by its maximum needs):
 //! x = k·ln 2 + r with k = round(x/ln 2) and |r| ≤ ln 2 / 2, where k·ln 2 is subtracted in
-//! two parts (Cody and Waite 1980) so r is exact to a few ulp; e^r is its Taylor
+//! two parts (Cody and Waite 1980), each a fused multiply-add where the processor has
+//! one, so r is exact to a few ulp; e^r is its Taylor
 //! polynomial of degree 13 (truncation below 5·10⁻¹⁸ relative on that interval,
 //! evaluated by Estrin's scheme), and 2^k
 //! is written directly into the exponent bits. Rounding to an integer uses the 1.5·2⁵²
@@ -75,9 +76,9 @@ fn mul_add(a: f64, b: f64, c: f64) -> f64 {
 /// e^x for x ≤ 0 (−∞ gives 0).
 #[inline(always)]
 pub fn exp_nonpositive(x: f64) -> f64 {
-    let t = x * LOG2_E + ROUND;
+    let t = mul_add(x, LOG2_E, ROUND);
     let k = t - ROUND;
-    let r = (x - k * LN2_HI) - k * LN2_LO;
+    let r = mul_add(-k, LN2_LO, mul_add(-k, LN2_HI, x));
     // Estrin's scheme: pairs, then pairs of pairs, so the dependency chain is four
     // multiply-adds deep instead of Horner's thirteen.
     let c = &EXP_TAYLOR;
@@ -112,7 +113,7 @@ pub fn ln_positive(x: f64) -> f64 {
     let u2 = u * u;
     let mut p = ATANH_SERIES[0];
     for &c in &ATANH_SERIES[1..] {
-        p = p * u2 + c;
+        p = mul_add(p, u2, c);
     }
     let ln_m = 2.0 * u + 2.0 * u * (u2 * p);
     e * LN2_HI + (ln_m + e * LN2_LO)
