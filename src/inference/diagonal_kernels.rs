@@ -39,20 +39,21 @@ fn times(c: f64, x: [f64; GROUP]) -> [f64; GROUP] {
     std::array::from_fn(|j| c * x[j])
 }
 
-/// The look-ahead of the states first + `states` (whole groups of one diagonal run with
-/// offsets `deltas`) into the action-major `z` of the run of n = `terminal.len()` states
-/// from `first`; returns whether some result is NaN.
+/// The look-ahead of the states first + `states`, which lie in one diagonal run with
+/// matrix `matrix` and offsets `deltas`, into the action-major `z` of the run of n =
+/// `terminal.len()` states from `first`: [`GROUP`] states at a time, then the last few
+/// one by one with the same arithmetic; returns whether some result is NaN.
 ///
 /// # Safety
-/// `m` holds the matrices of the transitions and `deltas` the offsets of a diagonal run
-/// containing the states, `states.len()` is a multiple of [`GROUP`], `z.len()` = n·A,
-/// and `v` has a value for every state.
+/// `m` holds the matrices of the transitions, the run of `matrix` and `deltas` contains
+/// the states, `z.len()` = n·A, and `v` has a value for every state.
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
 pub(super) unsafe fn diagonal_lookahead<const A: usize, const W: usize>(
     m: StateMatrixView,
     first: usize,
     states: Range<usize>,
+    matrix: usize,
     deltas: &[i32],
     v: &[f64],
     terminal: &[bool],
@@ -60,14 +61,14 @@ pub(super) unsafe fn diagonal_lookahead<const A: usize, const W: usize>(
     z: &mut [f64],
 ) -> bool {
     let n = terminal.len();
-    let matrix = *m.matrix_of.get_unchecked(first + states.start) as usize;
     let rows = m.by_action.as_ptr().add(matrix * A * W);
     let offsets = m.offsets.as_ptr().add(matrix * m.lanes);
     let deltas: [isize; W] = std::array::from_fn(|k| deltas[k] as isize);
     let (v, z) = (v.as_ptr(), z.as_mut_ptr());
     // All ones in the lanes that have met a NaN, reduced once at the end.
     let mut nan = [0u64; GROUP];
-    for i in states.step_by(GROUP) {
+    let whole = states.start + states.len() / GROUP * GROUP;
+    for i in (states.start..whole).step_by(GROUP) {
         let s = (first + i) as isize;
         let mut sums = [[0.0f64; GROUP]; A];
         for (k, &delta) in deltas.iter().enumerate() {
@@ -89,23 +90,46 @@ pub(super) unsafe fn diagonal_lookahead<const A: usize, const W: usize>(
             z.add(a * n + i).cast::<[f64; GROUP]>().write_unaligned(c);
         }
     }
-    nan.iter().any(|&lane| lane != 0)
+    let mut tail_nan = false;
+    for i in whole..states.end {
+        let s = (first + i) as isize;
+        let mut sums = [0.0f64; A];
+        for (k, &delta) in deltas.iter().enumerate() {
+            let value = *v.offset(s + delta);
+            for (a, sum) in sums.iter_mut().enumerate() {
+                *sum += *rows.add(a * W + k) * value;
+            }
+        }
+        for (a, &sum) in sums.iter().enumerate() {
+            let c = if *terminal.get_unchecked(i) {
+                f64::NEG_INFINITY
+            } else {
+                scale * sum + *offsets.add(a)
+            };
+            tail_nan |= c.is_nan();
+            *z.add(a * n + i) = c;
+        }
+    }
+    tail_nan || nan.iter().any(|&lane| lane != 0)
 }
 
 /// window[s + δ_k − lo] += edge·factor_i·Σ_a z[a·n + i]·P[a, k] over the states
-/// first + `states` (whole groups of one diagonal run with offsets `deltas`) of the
-/// run of n = `factor.len()` states from `first`; `window` points at successor 0.
+/// first + `states`, which lie in one diagonal run with matrix `matrix` and offsets
+/// `deltas`, of the run of n = `factor.len()` states from `first`: [`GROUP`] states at a
+/// time, then the last few one by one with the same arithmetic; `window` points at
+/// successor 0.
 ///
 /// # Safety
-/// `m` holds the matrices of the transitions and `deltas` the offsets of a diagonal run
-/// containing the states, `states.len()` is a multiple of [`GROUP`], `z.len()` = n·A,
-/// and `window` + every successor of these states lies in the block's window.
+/// `m` holds the matrices of the transitions, the run of `matrix` and `deltas` contains
+/// the states, `z.len()` = n·A, and `window` + every successor of these states lies in
+/// the block's window.
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
 pub(super) unsafe fn diagonal_scatter<const A: usize>(
     m: StateMatrixView,
     first: usize,
     states: Range<usize>,
+    matrix: usize,
     deltas: &[i32],
     z: &[f64],
     factor: &[f64],
@@ -113,10 +137,10 @@ pub(super) unsafe fn diagonal_scatter<const A: usize>(
     window: *mut f64,
 ) {
     let (n, width) = (factor.len(), m.width);
-    let matrix = *m.matrix_of.get_unchecked(first + states.start) as usize;
     let rows = m.by_action.as_ptr().add(matrix * A * width);
     let (z, factor) = (z.as_ptr(), factor.as_ptr());
-    for i in states.step_by(GROUP) {
+    let whole = states.start + states.len() / GROUP * GROUP;
+    for i in (states.start..whole).step_by(GROUP) {
         let s = (first + i) as isize;
         let factors = load(factor.add(i));
         let flows: [[f64; GROUP]; A] = std::array::from_fn(|a| {
@@ -138,6 +162,18 @@ pub(super) unsafe fn diagonal_scatter<const A: usize>(
                 *x += sum;
             }
             target.write_unaligned(updated);
+        }
+    }
+    for i in whole..states.end {
+        let s = (first + i) as isize;
+        let flows: [f64; A] = std::array::from_fn(|a| *z.add(a * n + i) * (*factor.add(i) * edge));
+        for (k, &delta) in deltas.iter().enumerate().rev() {
+            let p = |a: usize| *rows.add(a * width + k);
+            let mut sum = flows[0] * p(0);
+            for (a, &flow) in flows.iter().enumerate().skip(1) {
+                sum += flow * p(a);
+            }
+            *window.offset(s + delta as isize) += sum;
         }
     }
 }

@@ -28,6 +28,7 @@ type DiagonalLookahead = unsafe fn(
     StateMatrixView,
     usize,
     Range<usize>,
+    usize,
     &[i32],
     &[f64],
     &[bool],
@@ -54,7 +55,7 @@ pub(crate) unsafe fn matrix_lookahead(
     let n = terminal.len();
     let n_actions = z.len() / n.max(1);
     type PerState =
-        unsafe fn(StateMatrixView, usize, Range<usize>, &[f64], &[bool], f64, &mut [f64]) -> bool;
+        unsafe fn(StateMatrixView, Range<usize>, usize, &[f64], &[bool], f64, &mut [f64]) -> bool;
     let (per_state, diagonal): (PerState, DiagonalLookahead) = match n_actions {
         1 => (lookahead_fixed::<1, 4>, diagonal_lookahead_of::<1>(m.width)),
         2 => (lookahead_fixed::<2, 4>, diagonal_lookahead_of::<2>(m.width)),
@@ -68,10 +69,12 @@ pub(crate) unsafe fn matrix_lookahead(
     let mut nan = false;
     m.diagonals.for_each_segment(first, n, |segment| {
         nan |= match segment {
-            Segment::States(states) => per_state(m, first, states, v, terminal, scale, z),
-            Segment::Diagonal(states, deltas) => {
-                diagonal(m, first, states, deltas, v, terminal, scale, z)
-            }
+            Segment::States { states, slot } => per_state(m, states, slot, v, terminal, scale, z),
+            Segment::Diagonal {
+                states,
+                matrix,
+                deltas,
+            } => diagonal(m, first, states, matrix, deltas, v, terminal, scale, z),
         }
     });
     if !nan {
@@ -104,19 +107,21 @@ fn diagonal_lookahead_of<const A: usize>(width: usize) -> DiagonalLookahead {
     }
 }
 
-/// [`matrix_lookahead`] of the states first + `states` for A actions in LANES lanes, so
-/// that each state's A sums are one or two vector registers and its A results are
-/// written without a loop; returns whether some result is NaN. Kept out of line so that
-/// its live values stay in registers.
+/// [`matrix_lookahead`] of the states `states` of the run, outside the diagonal runs, whose
+/// slots and matrix numbers start at entry `slot` of the per-state arrays, for A actions
+/// in LANES lanes, so that each state's A sums are one or two vector registers and its
+/// A results are written without a loop; returns whether some result is NaN. Kept out
+/// of line so that its live values stay in registers.
 ///
 /// # Safety
-/// As for [`matrix_lookahead`], with A = `z.len() / terminal.len()`, LANES = `m.lanes`
-/// and `states` inside 0..`terminal.len()`.
+/// As for [`matrix_lookahead`], with A = `z.len() / terminal.len()`, LANES = `m.lanes`,
+/// `states` inside 0..`terminal.len()` and their slots inside the per-state arrays.
 #[inline(never)]
+#[allow(clippy::too_many_arguments)]
 unsafe fn lookahead_fixed<const A: usize, const LANES: usize>(
     m: StateMatrixView,
-    first: usize,
     states: Range<usize>,
+    slot: usize,
     v: &[f64],
     terminal: &[bool],
     scale: f64,
@@ -124,18 +129,16 @@ unsafe fn lookahead_fixed<const A: usize, const LANES: usize>(
 ) -> bool {
     let n = terminal.len();
     let width = m.width;
-    let successors = m.successors.as_ptr().add(first * width);
-    let matrix_of = m.matrix_of.as_ptr().add(first);
     let (by_successor, offsets) = (m.by_successor.as_ptr(), m.offsets.as_ptr());
     let (v, z) = (v.as_ptr(), z.as_mut_ptr());
     let mut nan = false;
-    for i in states {
+    for (j, i) in (slot..).zip(states) {
         let end = *terminal.get_unchecked(i);
-        let matrix = *matrix_of.add(i) as usize;
+        let matrix = *m.matrix_of.get_unchecked(j) as usize;
         let columns = by_successor
             .add(matrix * width * LANES)
             .cast::<[f64; LANES]>();
-        let successors = successors.add(i * width);
+        let successors = m.successors.as_ptr().add(j * width);
         // Four slots, the most common width, get their own unrolled copy.
         let sums = if width == 4 {
             weighted_sums::<LANES>(successors, columns, 4, v)
@@ -194,9 +197,18 @@ pub(crate) unsafe fn matrix_scatter(
     window: &mut [f64],
     lo: usize,
 ) {
-    type PerState = unsafe fn(StateMatrixView, usize, Range<usize>, &[f64], &[f64], f64, *mut f64);
-    type Diagonal =
-        unsafe fn(StateMatrixView, usize, Range<usize>, &[i32], &[f64], &[f64], f64, *mut f64);
+    type PerState = unsafe fn(StateMatrixView, Range<usize>, usize, &[f64], &[f64], f64, *mut f64);
+    type Diagonal = unsafe fn(
+        StateMatrixView,
+        usize,
+        Range<usize>,
+        usize,
+        &[i32],
+        &[f64],
+        &[f64],
+        f64,
+        *mut f64,
+    );
     let (per_state, diagonal): (PerState, Diagonal) = match z.len() / factor.len().max(1) {
         1 => (scatter_fixed::<1>, diagonal_scatter::<1>),
         2 => (scatter_fixed::<2>, diagonal_scatter::<2>),
@@ -210,25 +222,30 @@ pub(crate) unsafe fn matrix_scatter(
     let window = window.as_mut_ptr().wrapping_sub(lo);
     m.diagonals
         .for_each_segment(first, factor.len(), |segment| match segment {
-            Segment::States(states) => per_state(m, first, states, z, factor, edge, window),
-            Segment::Diagonal(states, deltas) => {
-                diagonal(m, first, states, deltas, z, factor, edge, window)
-            }
+            Segment::States { states, slot } => per_state(m, states, slot, z, factor, edge, window),
+            Segment::Diagonal {
+                states,
+                matrix,
+                deltas,
+            } => diagonal(m, first, states, matrix, deltas, z, factor, edge, window),
         });
 }
 
-/// [`matrix_scatter`] of the states first + `states` for A actions: per group of 4
-/// successor slots, the A flows times the matrix's rows are one vector sum; `window`
-/// points at successor 0. Kept out of line so that its live values stay in registers.
+/// [`matrix_scatter`] of the states `states` of the run, outside the diagonal runs, whose
+/// slots and matrix numbers start at entry `slot` of the per-state arrays, for A
+/// actions: per group of 4 successor slots, the A flows times the matrix's rows are one
+/// vector sum; `window` points at successor 0. Kept out of line so that its live values
+/// stay in registers.
 ///
 /// # Safety
-/// As for [`matrix_scatter`], with A = `z.len() / factor.len()` and `states` inside
-/// 0..`factor.len()`.
+/// As for [`matrix_scatter`], with A = `z.len() / factor.len()`, `states` inside
+/// 0..`factor.len()` and their slots inside the per-state arrays.
 #[inline(never)]
+#[allow(clippy::too_many_arguments)]
 unsafe fn scatter_fixed<const A: usize>(
     m: StateMatrixView,
-    first: usize,
     states: Range<usize>,
+    slot: usize,
     z: &[f64],
     factor: &[f64],
     edge: f64,
@@ -236,16 +253,14 @@ unsafe fn scatter_fixed<const A: usize>(
 ) {
     let n = factor.len();
     let width = m.width;
-    let successors = m.successors.as_ptr().add(first * width);
-    let matrix_of = m.matrix_of.as_ptr().add(first);
     let (by_action, z) = (m.by_action.as_ptr(), z.as_ptr());
-    for i in states {
+    for (j, i) in (slot..).zip(states) {
         let factor = *factor.get_unchecked(i);
         if factor == 0.0 {
             continue;
         }
-        let rows = by_action.add(*matrix_of.add(i) as usize * A * width);
-        let successors = successors.add(i * width);
+        let rows = by_action.add(*m.matrix_of.get_unchecked(j) as usize * A * width);
+        let successors = m.successors.as_ptr().add(j * width);
         let flows: [f64; A] = std::array::from_fn(|a| *z.add(a * n + i) * (factor * edge));
         // Four slots, the most common width, get their own unrolled copy.
         if width == 4 {

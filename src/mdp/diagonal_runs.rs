@@ -9,7 +9,9 @@
 //! successor index at all, and their scatter adds one vector to four consecutive
 //! numbers. A row of a grid's interior is one run.
 //!
-//! Runs shorter than [`MIN_RUN`] states are not kept: the per-state kernels do them.
+//! Runs shorter than [`MIN_RUN`] states are not kept: the per-state kernels do them,
+//! and the per-state arrays of successor slots and matrix numbers hold only the states
+//! outside runs.
 
 use std::ops::Range;
 
@@ -20,7 +22,7 @@ pub const GROUP: usize = 4;
 pub const MIN_RUN: usize = 2 * GROUP;
 
 /// The runs of an MDP's state matrices.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DiagonalRuns {
     /// First state of each run, increasing.
     starts: Vec<u32>,
@@ -28,6 +30,10 @@ pub struct DiagonalRuns {
     ends: Vec<u32>,
     /// The W offsets δ_k of each run: entry r·W + k.
     offsets: Vec<i32>,
+    /// The matrix of each run.
+    matrices: Vec<u32>,
+    /// States in the runs before run r, for r = 0..=runs.
+    covered_before: Vec<u32>,
 }
 
 /// Borrowed [`DiagonalRuns`], as the kernels read them.
@@ -36,23 +42,31 @@ pub struct DiagonalRunsView<'a> {
     starts: &'a [u32],
     ends: &'a [u32],
     offsets: &'a [i32],
+    matrices: &'a [u32],
+    covered_before: &'a [u32],
     width: usize,
 }
 
 /// A stretch of a run of states, relative to the run's first state.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Segment<'a> {
-    /// States to take one at a time.
-    States(Range<usize>),
-    /// States (a multiple of [`GROUP`]) inside one diagonal run, with its W offsets.
-    Diagonal(Range<usize>, &'a [i32]),
+    /// States outside the diagonal runs, to take one at a time; their successor slots
+    /// and matrix numbers are entry `slot` on of the per-state arrays, which skip the
+    /// states in runs.
+    States { states: Range<usize>, slot: usize },
+    /// States inside one diagonal run, with its matrix and its W offsets.
+    Diagonal {
+        states: Range<usize>,
+        matrix: usize,
+        deltas: &'a [i32],
+    },
 }
 
 impl DiagonalRuns {
     /// The runs of the states whose W = `width` successor slots are `successors` (W per
     /// state) and whose matrices are `matrix_of`.
     pub fn new(successors: &[u32], matrix_of: &[u32], width: usize) -> Self {
-        let mut runs = Self::default();
+        let mut runs = Self::none();
         let offset = |s: usize, k: usize| successors[s * width + k] as i64 - s as i64;
         let same_stencil = |s: usize, first: usize| {
             matrix_of[s] == matrix_of[first] && (0..width).all(|k| offset(s, k) == offset(first, k))
@@ -69,10 +83,32 @@ impl DiagonalRuns {
                 runs.starts.push(first as u32);
                 runs.ends.push(s as u32);
                 runs.offsets.extend(offsets);
+                runs.matrices.push(matrix_of[first]);
+                let covered = runs.covered_before.last().copied().unwrap_or(0);
+                runs.covered_before.push(covered + (s - first) as u32);
             }
             first = s;
         }
         runs
+    }
+
+    /// No runs.
+    pub fn none() -> Self {
+        Self {
+            starts: vec![],
+            ends: vec![],
+            offsets: vec![],
+            matrices: vec![],
+            covered_before: vec![0],
+        }
+    }
+
+    /// Whether state s lies in a run.
+    pub fn covers(&self) -> impl Fn(usize) -> bool + '_ {
+        move |s| {
+            let r = self.ends.partition_point(|&e| e as usize <= s);
+            r < self.starts.len() && self.starts[r] as usize <= s
+        }
     }
 
     /// The runs as the kernels read them, for W = `width`.
@@ -81,13 +117,19 @@ impl DiagonalRuns {
             starts: &self.starts,
             ends: &self.ends,
             offsets: &self.offsets,
+            matrices: &self.matrices,
+            covered_before: &self.covered_before,
             width,
         }
     }
 
     /// Bytes held.
     pub fn memory_bytes(&self) -> usize {
-        4 * (self.starts.len() + self.ends.len() + self.offsets.len())
+        4 * (self.starts.len()
+            + self.ends.len()
+            + self.offsets.len()
+            + self.matrices.len()
+            + self.covered_before.len())
     }
 }
 
@@ -111,27 +153,35 @@ impl<'a> DiagonalRunsView<'a> {
             .sum()
     }
 
-    /// Call `visit` with the segments of states first..first + n, in order: the whole
-    /// groups inside diagonal runs, and the states between them.
+    /// Call `visit` with the segments of states first..first + n, in order: the parts
+    /// of diagonal runs, and the states between them.
     pub fn for_each_segment(&self, first: usize, n: usize, mut visit: impl FnMut(Segment<'a>)) {
         let end = first + n;
         let mut pending = first;
         let mut r = self.ends.partition_point(|&e| e as usize <= first);
+        // The states outside runs from `pending` to `to`, which lie after run r − 1 and
+        // before run r.
+        let outside = |pending: usize, to: usize, r: usize| {
+            (pending < to).then(|| Segment::States {
+                states: pending - first..to - first,
+                slot: pending - self.covered_before[r] as usize,
+            })
+        };
         while r < self.starts.len() && (self.starts[r] as usize) < end {
             let lo = (self.starts[r] as usize).max(first);
-            let whole = ((self.ends[r] as usize).min(end) - lo) / GROUP * GROUP;
-            if whole > 0 {
-                if pending < lo {
-                    visit(Segment::States(pending - first..lo - first));
-                }
-                let offsets = &self.offsets[r * self.width..(r + 1) * self.width];
-                visit(Segment::Diagonal(lo - first..lo + whole - first, offsets));
-                pending = lo + whole;
+            if let Some(segment) = outside(pending, lo, r) {
+                visit(segment);
             }
+            pending = (self.ends[r] as usize).min(end);
+            visit(Segment::Diagonal {
+                states: lo - first..pending - first,
+                matrix: self.matrices[r] as usize,
+                deltas: &self.offsets[r * self.width..(r + 1) * self.width],
+            });
             r += 1;
         }
-        if pending < end {
-            visit(Segment::States(pending - first..end - first));
+        if let Some(segment) = outside(pending, end, r) {
+            visit(segment);
         }
     }
 }
@@ -167,43 +217,73 @@ mod tests {
     }
 
     #[test]
-    fn segments_cover_the_states_in_order_with_whole_groups_on_the_diagonals() {
+    fn segments_cover_the_states_in_order_with_their_slots_and_runs() {
         let successors = chain(40);
         let mut matrix_of = vec![0; 40];
         matrix_of[20] = 1;
         let runs = DiagonalRuns::new(&successors, &matrix_of, 2);
-        // Runs 1..20 and 21..39.
+        // Runs 1..20 and 21..39; states 0, 20 and 39 lie outside, in slots 0, 1 and 2.
         assert_eq!(
             (runs.starts.clone(), runs.ends.clone()),
             (vec![1, 21], vec![20, 39])
         );
+        assert_eq!(runs.covered_before, vec![0, 19, 37]);
+        let covers = runs.covers();
+        let outside: Vec<usize> = (0..40).filter(|&s| !covers(s)).collect();
+        assert_eq!(outside, vec![0, 20, 39]);
         let view = runs.view(2);
         let segments = |first, n| {
             let mut all = vec![];
             view.for_each_segment(first, n, |segment| all.push(segment));
             all
         };
-        let offsets: &[i32] = &[-1, 1];
+        let deltas: &[i32] = &[-1, 1];
+        let diagonal = |states| Segment::Diagonal {
+            states,
+            matrix: 0,
+            deltas,
+        };
         assert_eq!(
             segments(0, 40),
             vec![
-                Segment::States(0..1),
-                Segment::Diagonal(1..17, offsets),
-                Segment::States(17..21),
-                Segment::Diagonal(21..37, offsets),
-                Segment::States(37..40),
+                Segment::States {
+                    states: 0..1,
+                    slot: 0
+                },
+                diagonal(1..20),
+                Segment::States {
+                    states: 20..21,
+                    slot: 1
+                },
+                diagonal(21..39),
+                Segment::States {
+                    states: 39..40,
+                    slot: 2
+                },
             ]
         );
-        // A window starting inside a run, and one too short for a group.
+        // Windows that start inside a run, and one that ends inside the next.
         assert_eq!(
             segments(10, 20),
             vec![
-                Segment::Diagonal(0..8, offsets),
-                Segment::States(8..11),
-                Segment::Diagonal(11..19, offsets),
-                Segment::States(19..20),
+                diagonal(0..10),
+                Segment::States {
+                    states: 10..11,
+                    slot: 1
+                },
+                diagonal(11..20),
             ]
         );
-        assert_eq!(segments(18, 5), vec![Segment::States(0..5)]);
+        assert_eq!(
+            segments(18, 5),
+            vec![
+                diagonal(0..2),
+                Segment::States {
+                    states: 2..3,
+                    slot: 1
+                },
+                diagonal(3..5),
+            ]
+        );
     }
 }

@@ -27,7 +27,7 @@
 //! Consecutive states with the same matrix whose successors lie at the same offsets
 //! from them (a grid row's interior) form diagonal runs (see
 //! [`diagonal_runs`](super::diagonal_runs)), which the kernels take four states at a
-//! time without reading their successor slots.
+//! time; only the states outside runs keep successor slots and a matrix number.
 //!
 //! The layout is kept alongside the rows when A ≤ 8, W ≤ 16 and it takes fewer bytes
 //! than the rows the kernels would otherwise stream.
@@ -51,9 +51,10 @@ pub struct StateMatrices {
     width: usize,
     /// 4 or 8: actions per state rounded up.
     lanes: usize,
-    /// W successors per state, increasing, the spare slots repeating the last one.
+    /// W successors per state outside the diagonal runs, increasing, the spare slots
+    /// repeating the last one.
     successors: Vec<u32>,
-    /// The matrix of each state.
+    /// The matrix of each state outside the diagonal runs.
     matrix_of: Vec<u32>,
     /// Each matrix by successor slot: entry (m·W + k)·lanes + a is P_m[a, k].
     by_successor: Vec<f64>,
@@ -73,9 +74,9 @@ pub struct StateMatrixView<'a> {
     pub width: usize,
     /// 4 or 8.
     pub lanes: usize,
-    /// W successors per state.
+    /// W successors per state outside the diagonal runs (slot j: entries j·W..).
     pub successors: &'a [u32],
-    /// The matrix of each state.
+    /// The matrix of each state outside the diagonal runs.
     pub matrix_of: &'a [u32],
     /// (m·W + k)·lanes + a ↦ P_m[a, k].
     pub by_successor: &'a [f64],
@@ -97,6 +98,29 @@ impl StateMatrices {
         next: &[u32],
         prob: &[f64],
         row_bytes: usize,
+    ) -> Option<Self> {
+        Self::build(n_actions, row_start, next, prob, row_bytes, true)
+    }
+
+    /// The matrices of the rows whatever they cost, without diagonal runs (so every
+    /// state keeps its slots), for tests that compare the kernels.
+    #[cfg(test)]
+    pub(crate) fn without_runs(
+        n_actions: usize,
+        row_start: &[u32],
+        next: &[u32],
+        prob: &[f64],
+    ) -> Option<Self> {
+        Self::build(n_actions, row_start, next, prob, usize::MAX, false)
+    }
+
+    fn build(
+        n_actions: usize,
+        row_start: &[u32],
+        next: &[u32],
+        prob: &[f64],
+        row_bytes: usize,
+        with_runs: bool,
     ) -> Option<Self> {
         if n_actions > MAX_ACTIONS {
             return None;
@@ -134,7 +158,7 @@ impl StateMatrices {
             by_successor: vec![],
             by_action: vec![],
             offsets: vec![],
-            diagonals: DiagonalRuns::default(),
+            diagonals: DiagonalRuns::none(),
         };
         let mut known: HashMap<Vec<u64>, u32, BuildHasherDefault<WordHasher>> = HashMap::default();
         let mut matrix = vec![0.0; n_actions * width];
@@ -175,8 +199,32 @@ impl StateMatrices {
             };
             matrices.matrix_of.push(id);
         }
-        matrices.diagonals = DiagonalRuns::new(&matrices.successors, &matrices.matrix_of, width);
+        if with_runs {
+            matrices.diagonals =
+                DiagonalRuns::new(&matrices.successors, &matrices.matrix_of, width);
+            matrices.keep_states_outside_runs();
+        }
         Some(matrices)
+    }
+
+    /// Drop the slots and matrix numbers of the states in diagonal runs, whose kernels
+    /// read neither.
+    fn keep_states_outside_runs(&mut self) {
+        let (width, covers) = (self.width, self.diagonals.covers());
+        let mut kept = 0;
+        for s in 0..self.matrix_of.len() {
+            if covers(s) {
+                continue;
+            }
+            self.matrix_of[kept] = self.matrix_of[s];
+            self.successors
+                .copy_within(s * width..(s + 1) * width, kept * width);
+            kept += 1;
+        }
+        self.matrix_of.truncate(kept);
+        self.successors.truncate(kept * width);
+        self.matrix_of.shrink_to_fit();
+        self.successors.shrink_to_fit();
     }
 
     /// Append one matrix, given by action (A × W), in all three layouts.
@@ -223,14 +271,6 @@ impl StateMatrices {
     /// The runs of states that share a matrix and successor offsets.
     pub fn diagonal_runs(&self) -> &DiagonalRuns {
         &self.diagonals
-    }
-
-    /// The same matrices without diagonal runs, so that tests can compare the
-    /// per-state kernels with the diagonal ones.
-    #[cfg(test)]
-    pub(crate) fn without_diagonal_runs(mut self) -> Self {
-        self.diagonals = DiagonalRuns::default();
-        self
     }
 
     /// Bytes held.
@@ -359,7 +399,8 @@ mod tests {
                 }
             }
         }
-        assert_eq!(m.memory_bytes(), 4 * (36 + 9) + 8 * 7 * (16 + 16 + 4));
+        // No diagonal runs (too short), which leaves their count before the first: 0.
+        assert_eq!(m.memory_bytes(), 4 * (36 + 9) + 8 * 7 * (16 + 16 + 4) + 4);
     }
 
     #[test]

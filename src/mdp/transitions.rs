@@ -395,7 +395,8 @@ impl Transitions {
     /// compare the diagonal kernels with the per-state ones.
     #[cfg(test)]
     pub(crate) fn without_diagonal_runs(mut self) -> Self {
-        self.matrices = self.matrices.map(StateMatrices::without_diagonal_runs);
+        let (row_start, next, prob) = (&self.row_start, &self.next, &self.prob);
+        self.matrices = StateMatrices::without_runs(self.n_actions, row_start, next, prob);
         self
     }
 
