@@ -48,13 +48,13 @@ fn a_solve_over_the_limit_names_what_it_needs_and_writes_nothing() {
         ]
     };
     // values 101·900·8 = 727,200 B, forward 3·900·8 = 21,600 B, four chunks' scratch
-    // 4·128·(5 + 2)·8 = 28,672 B, windows 900·8 = 7,200 B, one block's scratch
-    // 128·(2·5 + 2)·8 = 12,288 B: 796,960 B ≈ 778 KiB in all.
+    // 4·256·(5 + 2)·8 = 57,344 B, windows 900·8 = 7,200 B, one block's scratch
+    // 256·(2·5 + 2)·8 = 24,576 B: 837,920 B ≈ 818 KiB in all.
     let refused = irl(&args("700K"));
     assert!(!refused.status.success());
     let message = String::from_utf8_lossy(&refused.stderr);
     assert!(
-        message.contains("would need 778 KiB") && message.contains("values 710 KiB"),
+        message.contains("would need 818 KiB") && message.contains("values 710 KiB"),
         "{message}"
     );
     assert!(
@@ -62,7 +62,7 @@ fn a_solve_over_the_limit_names_what_it_needs_and_writes_nothing() {
         "{message}"
     );
     assert!(!out.exists());
-    succeed(&args("780K"));
+    succeed(&args("820K"));
     assert!(out.exists());
 }
 

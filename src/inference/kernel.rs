@@ -21,9 +21,10 @@ use super::matrix_kernels::matrix_lookahead;
 use super::settings::{ActionPrior, Backup, SoftSettings};
 use crate::mdp::{Mdp, Reward, Weights};
 
-/// States whose soft-max parts [`SoftProblem::soft_max_run`] computes together: 128
-/// states of 8 actions keep their logits in 8 KiB, well inside the first-level cache.
-pub(crate) const RUN_STATES: usize = 128;
+/// States whose soft-max parts [`SoftProblem::soft_max_run`] computes together: 256
+/// states of 8 actions keep their logits in 16 KiB, inside the first-level cache, and
+/// long runs pay the per-run work (and a grid's run boundaries) less often.
+pub(crate) const RUN_STATES: usize = 256;
 
 /// log ρ(a|s) on available actions, stored only as finely as the prior varies.
 #[derive(Debug, Clone)]
