@@ -44,7 +44,7 @@ pub fn markdown(report: &BenchReport) -> String {
         out,
         "- times: median of {} runs or more, until a measurement has taken {} s (at most {MAX_RUNS} runs; no further run once it has taken {} s); \
          traffic: T·(bytes of the transitions as the kernels stream them + 24 B per state) / backward time \
-         (state matrices: 4 B per successor slot and per state; rows: 5 B per transition, 12 B with over 256 distinct probabilities, and 4 B per (s, a))\n",
+         (state matrices: 4 B per successor slot and per state outside diagonal runs, 4 B per offset and 8 B per run; rows: 5 B per transition, 12 B with over 256 distinct probabilities, and 4 B per (s, a))\n",
         report.repeats, report.min_time, report.time_budget
     );
     out += "| grid | S | A | transitions | T | build | backward | forward | backward + forward | fit iteration | peak RSS | backward traffic |\n";
