@@ -168,15 +168,6 @@ fn run_here(
     })
 }
 
-/// total(s) += weight·d(s) for the states that act (non-terminal).
-pub(crate) fn add_acting(total: &mut [f64], d: &[f64], weight: f64, terminal: &[bool]) {
-    for ((t, &x), &end) in total.iter_mut().zip(d).zip(terminal) {
-        // Adding 0 rather than skipping keeps the store unconditional (see the maxima
-        // in `kernel`); t ≥ 0, so t + 0 = t exactly.
-        *t += if end { 0.0 } else { weight * x };
-    }
-}
-
 fn accumulate(total: &mut [f64], x: &[f64], weight: f64) {
     total.iter_mut().zip(x).for_each(|(t, v)| *t += weight * v);
 }

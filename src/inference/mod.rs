@@ -29,8 +29,7 @@ pub use solution::{q_and_policy, Solution, Timing, SOLUTION_FORMAT};
 
 pub(crate) use chunks::{for_each_state_chunk, on_pool, scratch_for};
 pub(crate) use fixed_point::{iterate_to_fixed_point, Unconverged};
-pub(crate) use forward::add_acting;
-pub(crate) use propagate::{Carry, Propagator, Totals};
+pub(crate) use propagate::{add_acting, Carry, Propagator, Totals};
 
 use std::time::Instant;
 

@@ -23,7 +23,6 @@
 
 use rayon::prelude::*;
 
-use super::forward::add_acting;
 use super::kernel::{SoftProblem, RUN_STATES};
 use super::matrix_kernels::matrix_scatter;
 use super::settings::Backup;
@@ -197,6 +196,15 @@ impl Propagator {
             };
             out[sn] += amount * w;
         }
+    }
+}
+
+/// total(s) += weight·d(s) for the states that act (non-terminal).
+pub(crate) fn add_acting(total: &mut [f64], d: &[f64], weight: f64, terminal: &[bool]) {
+    for ((t, &x), &end) in total.iter_mut().zip(d).zip(terminal) {
+        // Adding 0 rather than skipping keeps the store unconditional (see the maxima
+        // in `kernel`); t ≥ 0, so t + 0 = t exactly.
+        *t += if end { 0.0 } else { weight * x };
     }
 }
 

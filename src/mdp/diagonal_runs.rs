@@ -51,7 +51,7 @@ pub struct DiagonalRunsView<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Segment<'a> {
     /// States outside the diagonal runs, to take one at a time; their successor slots
-    /// and matrix numbers are entry `slot` on of the per-state arrays, which skip the
+    /// and matrix numbers are entry `slot` onwards of the per-state arrays, which skip the
     /// states in runs.
     States { states: Range<usize>, slot: usize },
     /// States inside one diagonal run, with its matrix and its W offsets.
