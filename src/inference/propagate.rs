@@ -141,15 +141,15 @@ impl Propagator {
         let blocks = &self.blocks;
         let sum_windows = |c: usize, out: &mut [f64]| {
             let first = c * block_len;
-            for (i, x) in out.iter_mut().enumerate() {
-                let s = first + i;
-                *x = if absorbing && mdp.is_terminal(s) {
-                    mass[s]
-                } else {
-                    0.0
-                };
-            }
             let end = first + out.len();
+            let states = first..end;
+            for ((x, &m), &stays) in out
+                .iter_mut()
+                .zip(&mass[states.clone()])
+                .zip(&terminal[states])
+            {
+                *x = if absorbing & stays { m } else { 0.0 };
+            }
             for (block, &(lo, hi)) in blocks.iter().zip(scatter.windows()) {
                 let (from, to) = (lo.max(first), hi.min(end));
                 if from < to {
@@ -249,8 +249,11 @@ fn push_block(
         problem.soft_max_run(start, next_v, pi, max, scale, keep);
         // φ(s, a) = m(s)·π(a|s) = z·m/Σ: turn each Σ into the factor m/Σ (0 where no
         // mass flows, or no action is allowed).
+        // The quotient is formed for every state and then discarded where it is not
+        // wanted, so the loop has no branch and divides four states at a time.
         for (x, &m) in scale.iter_mut().zip(masses) {
-            *x = if m == 0.0 || *x == 0.0 { 0.0 } else { m / *x };
+            let share = m / *x;
+            *x = if (m == 0.0) | (*x == 0.0) { 0.0 } else { share };
         }
         if let Some(total) = total.as_deref_mut() {
             let total = &mut total[(start - first) * n_actions..];
