@@ -12,11 +12,16 @@
 //! - the achieved traffic of the backward pass, T·[`backward_bytes_per_step`]/seconds.
 //!
 //! Times are medians over repeated runs: at least `repeats`, and more until a
-//! measurement has run `min_time` seconds ([`clock`]).
+//! measurement has run `min_time` seconds ([`clock`]). Repeated backward passes and fit
+//! iterations run as a fit's loop does: each writes its value rows into the memory of the
+//! run before ([`backward_reusing`](crate::inference::backward_reusing)), so the times
+//! leave out the page faults on first touch of fresh memory that a single cold solve
+//! also pays (about half a second of one thread at 10⁶ states, T = 100).
 //!
 //! **Thread scaling.** The backward pass of one case on a rayon pool of one thread and on
-//! a pool of as many threads as rayon's global pool, run alternately; the speed-up is the
-//! median of the pairs' ratios ([`clock::time_pairs`]).
+//! a pool of as many threads as rayon's global pool, run alternately and writing into the
+//! same value rows; the speed-up is the median of the pairs' ratios
+//! ([`clock::time_pairs`]).
 //!
 //! **Fit.** A full fit as `irl fit` runs it by default (L-BFGS with memory 10, λ = 0.01,
 //! per-action gradient tolerance 1e-6, relative objective tolerance 1e-10, at most 200

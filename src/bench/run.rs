@@ -1,10 +1,11 @@
 //! Running the benchmark: every case, then the thread scaling, then the fit (see the
 //! [module doc](super) for what each measures).
 
+use std::cell::Cell;
 use std::sync::Arc;
 use std::time::Instant;
 
-use rayon::ThreadPoolBuilder;
+use rayon::{ThreadPool, ThreadPoolBuilder};
 
 use super::clock::{time_pairs, time_runs, RunPolicy};
 use super::memory::{peak_resident_bytes, reset_peak_resident};
@@ -12,8 +13,8 @@ use super::traffic::{backward_bytes_per_second, backward_bytes_per_step};
 use super::workload::{demonstration_seed, BenchCase, Workload, REGION_COLUMNS, REGION_ROWS};
 use super::{BenchParams, BenchReport, CaseReport, FitReport, ScalingReport, BENCH_FORMAT};
 use crate::error::{Error, Result};
-use crate::inference::{backward, forward, sample, MemoryEstimate};
-use crate::irl::{nll_and_gradient, Alignment, DemoSteps, FitParams, Task};
+use crate::inference::{backward, backward_reusing, forward, sample, MemoryEstimate};
+use crate::irl::{nll_and_gradient_reusing, Alignment, DemoSteps, FitParams, Task};
 
 /// Receives one line of progress at a time.
 pub type Progress = Arc<dyn Fn(&str) + Send + Sync>;
@@ -76,7 +77,12 @@ fn measure_case(
         .check("this benchmark case", workload.settings.memory_limit)?;
     let problem = workload.problem();
     progress(&format!("{case}: backward pass"));
-    let (backward_timing, values) = time_runs(policy, || backward(&problem))?;
+    let mut values = None;
+    let (backward_timing, ()) = time_runs(policy, || {
+        values = Some(backward_reusing(&problem, values.take())?);
+        Ok(())
+    })?;
+    let values = values.expect("at least one run");
     progress(&format!("{case}: forward pass"));
     let (forward_timing, ()) = time_runs(policy, || {
         forward(&problem, &values, mdp.initial(), false).map(drop)
@@ -93,9 +99,15 @@ fn measure_case(
     drop(problem);
     let steps = DemoSteps::new(&demos, Some(case.horizon), Alignment::Start)?;
     progress(&format!("{case}: one fit iteration (NLL and gradient)"));
-    let (likelihood, _) = time_runs(policy, || {
-        nll_and_gradient(mdp, &workload.settings, &steps, workload.theta.view()).map(|e| e.nll)
+    let mut spare = None;
+    let (likelihood, ()) = time_runs(policy, || {
+        let theta = workload.theta.view();
+        let evaluation =
+            nll_and_gradient_reusing(mdp, &workload.settings, &steps, theta, spare.take())?;
+        spare = Some(evaluation.values);
+        Ok(())
     })?;
+    drop(spare);
     Ok(CaseReport {
         side: case.side,
         states: mdp.n_states(),
@@ -140,11 +152,13 @@ fn measure_scaling(
     progress(&format!(
         "{case}: backward pass on 1 thread and on {threads}, alternately"
     ));
-    let (one_thread, all_threads, speedup) = time_pairs(
-        policy,
-        || one.install(|| backward(&problem).map(drop)),
-        || all.install(|| backward(&problem).map(drop)),
-    )?;
+    let spare = Cell::new(None);
+    let run_on = |pool: &ThreadPool| {
+        let taken = spare.take();
+        spare.set(Some(pool.install(|| backward_reusing(&problem, taken))?));
+        Ok(())
+    };
+    let (one_thread, all_threads, speedup) = time_pairs(policy, || run_on(&one), || run_on(&all))?;
     Ok(ScalingReport {
         side: case.side,
         states: workload.mdp.n_states(),

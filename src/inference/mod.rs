@@ -19,7 +19,7 @@ mod settings;
 mod shared_slice;
 mod solution;
 
-pub use backward::{backward, SoftValues};
+pub use backward::{backward, backward_reusing, SoftValues};
 pub use forward::{forward, state_action_occupancy, Occupancy};
 pub use kernel::{log_add_exp, SoftProblem};
 pub use memory::{available_memory, format_bytes, parse_memory_limit, MemoryEstimate, MemoryLimit};

@@ -35,7 +35,8 @@ use ndarray::ArrayView1;
 use super::demo_steps::DemoSteps;
 use crate::error::{Error, Result};
 use crate::inference::{
-    add_acting, backward, on_pool, Carry, Propagator, SoftProblem, SoftSettings, SoftValues, Totals,
+    add_acting, backward_reusing, on_pool, Carry, Propagator, SoftProblem, SoftSettings,
+    SoftValues, Totals,
 };
 use crate::mdp::Mdp;
 
@@ -59,7 +60,21 @@ pub fn nll_and_gradient(
     steps: &DemoSteps,
     theta: ArrayView1<f64>,
 ) -> Result<LikelihoodEvaluation> {
-    on_pool(settings.parallel, || evaluate(mdp, settings, steps, theta))
+    nll_and_gradient_reusing(mdp, settings, steps, theta, None)
+}
+
+/// [`nll_and_gradient`], solving into the memory of `spare`, the values of an earlier
+/// evaluation (see [`backward_reusing`]).
+pub fn nll_and_gradient_reusing(
+    mdp: &Mdp,
+    settings: &SoftSettings,
+    steps: &DemoSteps,
+    theta: ArrayView1<f64>,
+    spare: Option<SoftValues>,
+) -> Result<LikelihoodEvaluation> {
+    on_pool(settings.parallel, || {
+        evaluate(mdp, settings, steps, theta, spare)
+    })
 }
 
 fn evaluate(
@@ -67,10 +82,11 @@ fn evaluate(
     settings: &SoftSettings,
     steps: &DemoSteps,
     theta: ArrayView1<f64>,
+    spare: Option<SoftValues>,
 ) -> Result<LikelihoodEvaluation> {
     let reward = mdp.features().reward(theta, mdp.n_actions());
     let problem = SoftProblem::new(mdp, reward, settings.clone());
-    let values = backward(&problem)?;
+    let values = backward_reusing(&problem, spare)?;
     let mut adjoint = Adjoint::new(&problem);
     let nll = match settings.horizon {
         Some(horizon) => adjoint.finite(&values, steps, horizon),

@@ -15,7 +15,7 @@ pub use demo_steps::{Alignment, DemoSteps};
 pub use fit::{FitParams, Optimizer};
 pub use forecast::{forecast, Forecast};
 pub use goals::{goal_counts, goal_mdp, goal_tasks, group_by_goal, GoalCount, GoalGroup};
-pub use likelihood::{nll_and_gradient, LikelihoodEvaluation};
+pub use likelihood::{nll_and_gradient, nll_and_gradient_reusing, LikelihoodEvaluation};
 pub use model::{FittedModel, IterationRecord, TrainingHistory};
 pub use objective::{Objective, ObjectiveValue, Task};
 pub use uncertainty::{observed_information, standard_errors};

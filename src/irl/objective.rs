@@ -10,7 +10,10 @@
 //! likelihoods are evaluated in parallel and added.
 //!
 //! argmin asks for the cost and the gradient separately at the same θ; the last
-//! evaluation is cached so one backward + forward pass per task serves both.
+//! evaluation is cached so one backward + forward pass per task serves both. Each task's
+//! value rows are kept between evaluations and the next backward pass writes into them
+//! (see [`backward_reusing`](crate::inference::backward_reusing)); the evaluation holds
+//! them at its peak anyway.
 
 use std::sync::Mutex;
 
@@ -19,9 +22,9 @@ use ndarray::{Array1, ArrayView1};
 use rayon::prelude::*;
 
 use super::demo_steps::DemoSteps;
-use super::likelihood::nll_and_gradient;
+use super::likelihood::nll_and_gradient_reusing;
 use crate::error::Result;
-use crate::inference::SoftSettings;
+use crate::inference::{SoftSettings, SoftValues};
 use crate::mdp::Mdp;
 
 /// One group of demonstrations with the MDP they were recorded in.
@@ -54,6 +57,8 @@ pub struct Objective {
     n_actions: usize,
     last: Mutex<Option<ObjectiveValue>>,
     evaluations: Mutex<usize>,
+    /// The value rows of the last evaluation, one entry per task.
+    spare_values: Mutex<Vec<Option<SoftValues>>>,
 }
 
 impl Objective {
@@ -67,6 +72,7 @@ impl Objective {
             n_actions,
             last: Mutex::new(None),
             evaluations: Mutex::new(0),
+            spare_values: Mutex::new(Vec::new()),
         }
     }
 
@@ -109,10 +115,15 @@ impl Objective {
             parallel: self.settings.parallel && self.tasks.len() == 1,
             ..self.settings.clone()
         };
+        let mut spares = std::mem::take(&mut *self.spare_values.lock().expect("unpoisoned"));
+        spares.resize_with(self.tasks.len(), || None);
         let parts = self
             .tasks
             .par_iter()
-            .map(|task| nll_and_gradient(&task.mdp, &per_task, &task.steps, theta))
+            .zip(spares)
+            .map(|(task, spare)| {
+                nll_and_gradient_reusing(&task.mdp, &per_task, &task.steps, theta, spare)
+            })
             .collect::<Result<Vec<_>>>()?;
         let k = theta.len();
         let mut nll = 0.0;
@@ -131,6 +142,8 @@ impl Objective {
             cost,
             gradient,
         };
+        *self.spare_values.lock().expect("unpoisoned") =
+            parts.into_iter().map(|part| Some(part.values)).collect();
         *self.last.lock().expect("unpoisoned") = Some(value.clone());
         *self.evaluations.lock().expect("unpoisoned") += 1;
         Ok(value)
@@ -152,5 +165,43 @@ impl Gradient for Objective {
 
     fn gradient(&self, theta: &Self::Param) -> std::result::Result<Array1<f64>, ArgminError> {
         Ok(self.evaluate(theta.view())?.gradient)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::irl::{nll_and_gradient, Alignment};
+    use crate::test_support::{random_demos, random_mdp};
+
+    #[test]
+    fn an_evaluation_after_another_is_the_same_as_a_fresh_one() {
+        let tasks: Vec<Task> = [(5, &[][..]), (6, &[2][..])]
+            .into_iter()
+            .map(|(seed, terminal)| {
+                let mdp = random_mdp(seed, 7, 3, 2, 3, false, terminal);
+                let demos = random_demos(&mdp, seed + 10, &[4, 2, 5]);
+                let steps = DemoSteps::new(&demos, Some(5), Alignment::Start).unwrap();
+                Task { mdp, steps }
+            })
+            .collect();
+        let settings = SoftSettings::finite(5, 0.95);
+        let objective = Objective::new(tasks.clone(), settings.clone(), 0.1);
+        let (first, second) = (
+            Array1::from(vec![1.0, -2.0, 0.5]),
+            Array1::from(vec![-0.3, 0.8, 1.1]),
+        );
+        objective.evaluate(first.view()).unwrap();
+        let value = objective.evaluate(second.view()).unwrap();
+        assert_eq!(objective.evaluations(), 2);
+        let mut nll = 0.0;
+        let mut gradient = Array1::zeros(3);
+        for task in &tasks {
+            let fresh = nll_and_gradient(&task.mdp, &settings, &task.steps, second.view()).unwrap();
+            nll += fresh.nll;
+            gradient += &Array1::from(fresh.gradient);
+        }
+        assert_eq!(value.nll, nll);
+        assert_eq!(value.nll_gradient, gradient);
     }
 }
