@@ -337,28 +337,27 @@ impl<'a> SoftProblem<'a> {
     /// α), for the run of states from `first` whose parts
     /// [`soft_max_run`](Self::soft_max_run) wrote; −∞ when no action is allowed (Σ = 0),
     /// 0 at terminal states. Every step is a loop over the run, so the logarithms
-    /// vectorise.
+    /// vectorise, and each zeroes the terminal states as it writes them: a loop of its
+    /// own that only zeroed them would compile to masked stores.
     #[inline(always)]
     pub(crate) fn values_from_parts(&self, first: usize, max: &[f64], sum: &[f64], v: &mut [f64]) {
         let alpha = self.settings.temperature;
-        let n = v.len();
-        for ((v, &max), &sum) in v.iter_mut().zip(max).zip(sum) {
+        let states = first..first + v.len();
+        let terminal = &self.mdp.terminal_mask()[states.clone()];
+        for (((v, &max), &sum), &end) in v.iter_mut().zip(max).zip(sum).zip(terminal) {
             let value = alpha * (max + ln_positive(sum));
-            *v = if sum > 0.0 { value } else { f64::NEG_INFINITY };
+            *v = zero_if(end, if sum > 0.0 { value } else { f64::NEG_INFINITY });
         }
+        let mut add = |part: &[f64], scale: f64| {
+            for ((v, &x), &end) in v.iter_mut().zip(part).zip(terminal) {
+                *v = zero_if(end, *v + scale * x);
+            }
+        };
         if !self.reward.is_per_action() {
-            let reward = &self.reward.values()[first..first + n];
-            v.iter_mut().zip(reward).for_each(|(v, r)| *v += r);
+            add(&self.reward.values()[states.clone()], 1.0);
         }
         if let LogPrior::PerState(log_prior) = &self.log_prior {
-            let log_prior = &log_prior[first..first + n];
-            v.iter_mut()
-                .zip(log_prior)
-                .for_each(|(v, lp)| *v += alpha * lp);
-        }
-        let terminal = &self.mdp.terminal_mask()[first..first + n];
-        for (v, &end) in v.iter_mut().zip(terminal) {
-            *v = if end { 0.0 } else { *v };
+            add(&log_prior[states], alpha);
         }
     }
 
@@ -368,6 +367,14 @@ impl<'a> SoftProblem<'a> {
     pub(crate) fn optimistic_tilt(&self, next_value: f64, continuation: f64) -> f64 {
         self.settings.discount * ((next_value - continuation) * self.inv_alpha).exp()
     }
+}
+
+/// 0 if `flag`, else x, as a mask on x's bits: written as a choice, the compiler turns
+/// "x, or 0 at terminal states" into a masked load or store, which is slow on some
+/// processors (see the maxima in [`SoftProblem::soft_max_run`]).
+#[inline(always)]
+pub(super) fn zero_if(flag: bool, x: f64) -> f64 {
+    f64::from_bits(x.to_bits() & u64::from(flag).wrapping_sub(1))
 }
 
 /// z[a·n + i] ← scale·Σ_s' p(s'|s, a)·v(s') for the n states s of a run, whose A

@@ -23,7 +23,7 @@
 
 use rayon::prelude::*;
 
-use super::kernel::{SoftProblem, RUN_STATES};
+use super::kernel::{zero_if, SoftProblem, RUN_STATES};
 use super::matrix_kernels::matrix_scatter;
 use super::settings::Backup;
 use super::shared_slice::SharedSlice;
@@ -202,9 +202,9 @@ impl Propagator {
 /// total(s) += weight·d(s) for the states that act (non-terminal).
 pub(crate) fn add_acting(total: &mut [f64], d: &[f64], weight: f64, terminal: &[bool]) {
     for ((t, &x), &end) in total.iter_mut().zip(d).zip(terminal) {
-        // Adding 0 rather than skipping keeps the store unconditional (see the maxima
-        // in `kernel`); t ≥ 0, so t + 0 = t exactly.
-        *t += if end { 0.0 } else { weight * x };
+        // Adding 0 rather than skipping keeps the loads and stores unconditional, and
+        // t + 0 = t exactly (a −0 becomes +0).
+        *t += zero_if(end, weight * x);
     }
 }
 
