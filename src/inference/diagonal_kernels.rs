@@ -14,9 +14,10 @@
 //! decreases, so every window entry receives the states' contributions in increasing
 //! state order, as from the per-state kernel, and the sums are the same bit for bit too.
 
+use std::mem::MaybeUninit;
 use std::ops::Range;
 
-use crate::mdp::{StateMatrixView, GROUP};
+use crate::mdp::{StateMatrixView, GROUP, MAX_WIDTH};
 
 /// Four numbers at `at`, which need not be aligned.
 ///
@@ -113,11 +114,24 @@ pub(super) unsafe fn diagonal_lookahead<const A: usize, const W: usize>(
     tail_nan || nan.iter().any(|&lane| lane != 0)
 }
 
+/// States of a diagonal run whose slot sums the scatter holds at a time: 64 states of
+/// 16 slots keep them in 8 KiB.
+const SCATTER_STATES: usize = 64;
+/// Groups of [`SCATTER_STATES`].
+const SCATTER_GROUPS: usize = SCATTER_STATES / GROUP;
+
 /// window[s + δ_k − lo] += edge·factor_i·Σ_a z[a·n + i]·P[a, k] over the states
 /// first + `states`, which lie in one diagonal run with matrix `matrix` and offsets
-/// `deltas`, of the run of n = `factor.len()` states from `first`: [`GROUP`] states at a
-/// time, then the last few one by one with the same arithmetic; `window` points at
+/// `deltas`, of the run of n = `factor.len()` states from `first`; `window` points at
 /// successor 0.
+///
+/// [`GROUP`] states at a time, in stretches of [`SCATTER_STATES`]: first the sums
+/// Σ_a flow_a·P[a, k] of every group and slot, then the window updates one slot at a
+/// time, from the last, over the stretch's groups, which touch disjoint entries. Taking
+/// all the slots of one group in turn instead would read entries that the store just
+/// before had partly written (slots s + 1 and s − 1), and a load that straddles a store
+/// not yet completed waits for it. The last few states of the run go one by one, with
+/// the same arithmetic.
 ///
 /// # Safety
 /// `m` holds the matrices of the transitions, the run of `matrix` and `deltas` contains
@@ -139,29 +153,45 @@ pub(super) unsafe fn diagonal_scatter<const A: usize>(
     let (n, width) = (factor.len(), m.width);
     let rows = m.by_action.as_ptr().add(matrix * A * width);
     let (z, factor) = (z.as_ptr(), factor.as_ptr());
-    let whole = states.start + states.len() / GROUP * GROUP;
-    for i in (states.start..whole).step_by(GROUP) {
-        let s = (first + i) as isize;
+    let flows = |i: usize| -> [[f64; GROUP]; A] {
         let factors = load(factor.add(i));
-        let flows: [[f64; GROUP]; A] = std::array::from_fn(|a| {
+        std::array::from_fn(|a| {
             let z = load(z.add(a * n + i));
             std::array::from_fn(|j| z[j] * (factors[j] * edge))
-        });
-        for (k, &delta) in deltas.iter().enumerate().rev() {
-            let p = |a: usize| *rows.add(a * width + k);
-            let mut sums: [f64; GROUP] = std::array::from_fn(|j| flows[0][j] * p(0));
-            for (a, flow) in flows.iter().enumerate().skip(1) {
-                let p = p(a);
-                for (sum, &x) in sums.iter_mut().zip(flow) {
-                    *sum += x * p;
+        })
+    };
+    // The sums of slot k and group g of the stretch at k·SCATTER_GROUPS + g.
+    let mut sums = [const { MaybeUninit::<[f64; GROUP]>::uninit() }; MAX_WIDTH * SCATTER_GROUPS];
+    let whole = states.start + states.len() / GROUP * GROUP;
+    for stretch in (states.start..whole).step_by(SCATTER_STATES) {
+        let groups = (stretch..(stretch + SCATTER_STATES).min(whole)).step_by(GROUP);
+        for (g, i) in groups.clone().enumerate() {
+            let flows = flows(i);
+            for k in 0..width {
+                let p = |a: usize| *rows.add(a * width + k);
+                let mut sum: [f64; GROUP] = std::array::from_fn(|j| flows[0][j] * p(0));
+                for (a, flow) in flows.iter().enumerate().skip(1) {
+                    let p = p(a);
+                    for (sum, &x) in sum.iter_mut().zip(flow) {
+                        *sum += x * p;
+                    }
                 }
+                sums.get_unchecked_mut(k * SCATTER_GROUPS + g).write(sum);
             }
-            let target = window.offset(s + delta as isize).cast::<[f64; GROUP]>();
-            let mut updated = target.read_unaligned();
-            for (x, sum) in updated.iter_mut().zip(sums) {
-                *x += sum;
+        }
+        for (k, &delta) in deltas.iter().enumerate().rev() {
+            let target = window.offset(first as isize + delta as isize);
+            for (g, i) in groups.clone().enumerate() {
+                let sum = sums
+                    .get_unchecked(k * SCATTER_GROUPS + g)
+                    .assume_init_read();
+                let entries = target.add(i).cast::<[f64; GROUP]>();
+                let mut updated = entries.read_unaligned();
+                for (x, sum) in updated.iter_mut().zip(sum) {
+                    *x += sum;
+                }
+                entries.write_unaligned(updated);
             }
-            target.write_unaligned(updated);
         }
     }
     for i in whole..states.end {

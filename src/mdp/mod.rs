@@ -26,7 +26,7 @@ pub use npz::{
     read_csr_npz, read_transitions_npz, write_csr_npz, write_transitions_npz, NpzCompression,
     NPZ_MEMBERS,
 };
-pub use state_matrices::{StateMatrices, StateMatrixView};
+pub use state_matrices::{StateMatrices, StateMatrixView, MAX_WIDTH};
 pub use transitions::{Entry, Transitions, PROBABILITY_SUM_TOLERANCE};
 pub use weights::{CodedWeights, ProbabilityCodes, Weights};
 
