@@ -60,7 +60,8 @@ impl MemoryEstimate {
     /// The backward and forward passes of `settings` on `mdp`; `arrays` adds the
     /// per-step occupancy rows, Q and π that `irl solve` writes.
     pub fn solve(mdp: &Mdp, settings: &SoftSettings, arrays: bool) -> Self {
-        let mut estimate = Self::passes(mdp, settings);
+        let mut estimate = Self::value_rows(mdp, settings);
+        estimate.merge(&Self::likelihood_scratch(mdp, settings));
         let (s, a) = (mdp.n_states() as u64, mdp.n_actions() as u64);
         if arrays {
             let steps = settings.horizon.map_or(1, |t| t as u64);
@@ -70,16 +71,19 @@ impl MemoryEstimate {
         estimate
     }
 
-    /// One likelihood evaluation (backward pass plus the adjoint forward pass).
-    pub fn likelihood(mdp: &Mdp, settings: &SoftSettings) -> Self {
-        Self::passes(mdp, settings)
+    /// The value rows of one backward pass, which a fit keeps between its evaluations.
+    pub fn value_rows(mdp: &Mdp, settings: &SoftSettings) -> Self {
+        let mut estimate = Self::default();
+        let rows = settings.horizon.map_or(2, |t| t as u64 + 1);
+        estimate.add("values", rows * mdp.n_states() as u64 * 8);
+        estimate
     }
 
-    fn passes(mdp: &Mdp, settings: &SoftSettings) -> Self {
+    /// What one likelihood evaluation (backward pass plus the adjoint forward pass)
+    /// allocates besides its value rows, only while it runs.
+    pub fn likelihood_scratch(mdp: &Mdp, settings: &SoftSettings) -> Self {
         let (s, a) = (mdp.n_states() as u64, mdp.n_actions() as u64);
         let mut estimate = Self::default();
-        let value_rows = settings.horizon.map_or(2, |t| t as u64 + 1);
-        estimate.add("values", value_rows * s * 8);
         estimate.add("forward mass", 3 * s * 8);
         let chunk = chunk_states(mdp.n_states());
         let chunks = mdp.n_states().div_ceil(chunk) as u64;

@@ -114,18 +114,23 @@ impl FitParams {
         Ok(())
     }
 
-    /// Tasks are evaluated in parallel, up to one per thread: the largest evaluations
-    /// that can run at once must fit under the memory limit.
+    /// Every task's value rows stay allocated from one evaluation to the next, which
+    /// writes into them; the rest of an evaluation's memory exists while it runs, and
+    /// tasks are evaluated in parallel, up to one per thread. Together, the rows and the
+    /// largest evaluations that can run at once must fit under the memory limit.
     fn check_memory(&self, tasks: &[Task]) -> Result<()> {
-        let mut estimates: Vec<MemoryEstimate> = tasks
+        let mut combined = MemoryEstimate::default();
+        for task in tasks {
+            combined.merge(&MemoryEstimate::value_rows(&task.mdp, &self.settings));
+        }
+        let mut scratch: Vec<MemoryEstimate> = tasks
             .iter()
-            .map(|task| MemoryEstimate::likelihood(&task.mdp, &self.settings))
+            .map(|task| MemoryEstimate::likelihood_scratch(&task.mdp, &self.settings))
             .collect();
-        estimates.sort_by_key(|e| std::cmp::Reverse(e.total()));
+        scratch.sort_by_key(|e| std::cmp::Reverse(e.total()));
         let at_once = rayon::current_num_threads().min(tasks.len()).max(1);
-        let mut combined = estimates[0].clone();
-        for other in &estimates[1..at_once] {
-            combined.merge(other);
+        for running in &scratch[..at_once] {
+            combined.merge(running);
         }
         combined.check("this fit", self.settings.memory_limit)
     }
@@ -316,10 +321,11 @@ impl Observe<FirstOrderState> for Recorder {
 mod tests {
     use super::*;
     use crate::demos::Demonstrations;
+    use crate::inference::MemoryLimit;
     use crate::inference::{backward, forward, sample, SoftProblem};
     use crate::irl::{Alignment, DemoSteps};
     use crate::mdp::{FeatureTable, Features, Mdp, MdpParts, Transitions};
-    use crate::test_support::random_mdp;
+    use crate::test_support::{random_demos, random_mdp};
     use ndarray::Array2;
 
     fn task(mdp: &Mdp, demos: &Demonstrations, horizon: Option<usize>) -> Task {
@@ -331,6 +337,30 @@ mod tests {
 
     fn quiet() -> Box<dyn FnMut(&IterationRecord) + Send> {
         Box::new(|_| {})
+    }
+
+    #[test]
+    fn the_memory_check_counts_the_value_rows_of_every_task() {
+        // Three tasks of 7 states over T = 5: each keeps 6 rows of 7 values (336 B)
+        // from one evaluation to the next, 1008 B in all on any number of threads.
+        let tasks: Vec<Task> = (0..3)
+            .map(|seed| {
+                let mdp = random_mdp(seed, 7, 3, 2, 2, false, &[]);
+                task(&mdp, &random_demos(&mdp, seed, &[3]), Some(5))
+            })
+            .collect();
+        let params = FitParams {
+            settings: SoftSettings {
+                memory_limit: MemoryLimit::Bytes(1),
+                ..SoftSettings::finite(5, 1.0)
+            },
+            ..FitParams::default()
+        };
+        let message = params.fit(tasks, quiet()).unwrap_err().to_string();
+        assert!(
+            message.contains("this fit would need") && message.contains("values 1008 B"),
+            "{message}"
+        );
     }
 
     #[test]
