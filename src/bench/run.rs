@@ -95,11 +95,11 @@ fn measure_case(
         None,
         demonstration_seed(params.seed),
     );
-    drop(values);
     drop(problem);
     let steps = DemoSteps::new(&demos, Some(case.horizon), Alignment::Start)?;
     progress(&format!("{case}: one fit iteration (NLL and gradient)"));
-    let mut spare = None;
+    // The likelihood's passes write into the value rows of the backward passes above.
+    let mut spare = Some(values);
     let (likelihood, ()) = time_runs(policy, || {
         let theta = workload.theta.view();
         let evaluation =
@@ -107,7 +107,6 @@ fn measure_case(
         spare = Some(evaluation.values);
         Ok(())
     })?;
-    drop(spare);
     Ok(CaseReport {
         side: case.side,
         states: mdp.n_states(),

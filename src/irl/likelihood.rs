@@ -73,45 +73,35 @@ pub fn nll_and_gradient_reusing(
     spare: Option<SoftValues>,
 ) -> Result<LikelihoodEvaluation> {
     on_pool(settings.parallel, || {
-        evaluate(mdp, settings, steps, theta, spare)
-    })
-}
-
-fn evaluate(
-    mdp: &Mdp,
-    settings: &SoftSettings,
-    steps: &DemoSteps,
-    theta: ArrayView1<f64>,
-    spare: Option<SoftValues>,
-) -> Result<LikelihoodEvaluation> {
-    let reward = mdp.features().reward(theta, mdp.n_actions());
-    let problem = SoftProblem::new(mdp, reward, settings.clone());
-    let values = backward_reusing(&problem, spare)?;
-    let mut adjoint = Adjoint::new(&problem);
-    let nll = match settings.horizon {
-        Some(horizon) => adjoint.finite(&values, steps, horizon),
-        None => adjoint.stationary(&values, steps)?,
-    };
-    if !nll.is_finite() {
-        return Err(Error::Numerical {
-            what: "log-likelihood",
-            message: "a demonstrated action has probability 0 under the model (is it forbidden by the action prior?)"
-                .into(),
-        });
-    }
-    let scale = -1.0 / settings.temperature;
-    let gradient = match &adjoint.pair_total {
-        Some(pairs) => mdp.features().weighted_sum(pairs, mdp.n_actions()),
-        None => mdp.features().weighted_state_sum(&adjoint.state_total),
-    }
-    .into_iter()
-    .map(|g| g * scale)
-    .collect();
-    Ok(LikelihoodEvaluation {
-        nll,
-        gradient,
-        n_actions: steps.n_actions(),
-        values,
+        let reward = mdp.features().reward(theta, mdp.n_actions());
+        let problem = SoftProblem::new(mdp, reward, settings.clone());
+        let values = backward_reusing(&problem, spare)?;
+        let mut adjoint = Adjoint::new(&problem);
+        let nll = match settings.horizon {
+            Some(horizon) => adjoint.finite(&values, steps, horizon),
+            None => adjoint.stationary(&values, steps)?,
+        };
+        if !nll.is_finite() {
+            return Err(Error::Numerical {
+                what: "log-likelihood",
+                message: "a demonstrated action has probability 0 under the model (is it forbidden by the action prior?)"
+                    .into(),
+            });
+        }
+        let scale = -1.0 / settings.temperature;
+        let gradient = match &adjoint.pair_total {
+            Some(pairs) => mdp.features().weighted_sum(pairs, mdp.n_actions()),
+            None => mdp.features().weighted_state_sum(&adjoint.state_total),
+        }
+        .into_iter()
+        .map(|g| g * scale)
+        .collect();
+        Ok(LikelihoodEvaluation {
+            nll,
+            gradient,
+            n_actions: steps.n_actions(),
+            values,
+        })
     })
 }
 
