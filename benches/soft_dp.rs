@@ -15,7 +15,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Samplin
 use irl::bench::{demonstration_seed, BenchCase, Workload};
 use irl::demos::Demonstrations;
 use irl::inference::{backward, forward, sample, SoftProblem, SoftSettings};
-use irl::irl::{nll_and_gradient, Alignment, DemoSteps};
+use irl::learn::{nll_and_gradient, Alignment, DemoSteps};
 use irl::worlds::{gridworld, GridActions, GridFeatures, GridworldParams};
 use irl::Mdp;
 use ndarray::Array1;

@@ -11,7 +11,7 @@
 //!
 //! Modules: [`mdp`] (sparse MDPs and `irl-mdp/1`), [`inference`] (the soft dynamic
 //! program, occupancy, sampling), [`demos`] (demonstrations: readers, counts, splits),
-//! [`irl`] (the likelihood, its exact gradient, fitting, models), [`worlds`] (benchmark
+//! [`learn`] (the likelihood, its exact gradient, fitting, models), [`worlds`] (benchmark
 //! worlds with known rewards, expert demonstrations), [`eval`] (held-out metrics, policy
 //! evaluation, expected value difference), [`tracks`] (recorded positions to grid MDPs),
 //! [`plot`] (heatmaps and charts), [`bench`] (timing and memory of the passes, `irl bench`).
@@ -25,8 +25,8 @@ pub mod error;
 pub mod eval;
 pub mod inference;
 pub mod io;
-pub mod irl;
 pub mod json;
+pub mod learn;
 pub mod mdp;
 pub mod plot;
 pub mod study;

@@ -16,7 +16,7 @@
 
 use irl::eval::EvdSettings;
 use irl::inference::SoftSettings;
-use irl::irl::FitParams;
+use irl::learn::FitParams;
 use irl::worlds::{ExpertParams, ExpertPolicy, ExpertStart, ObjectFeatures, ObjectworldParams};
 use serde::Serialize;
 

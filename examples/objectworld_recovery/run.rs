@@ -10,7 +10,7 @@
 
 use anyhow::{Context, Result};
 use irl::eval::{evaluate, expected_value_difference};
-use irl::irl::{Alignment, DemoSteps, Task};
+use irl::learn::{Alignment, DemoSteps, Task};
 use ndarray::Array1;
 use serde::Serialize;
 

@@ -14,7 +14,7 @@ use irl::demos::Demonstrations;
 use irl::eval::{
     evaluate, evaluate_policy, greedy_policy, hard_value_iteration, soft_optimal_policy,
 };
-use irl::irl::Alignment;
+use irl::learn::Alignment;
 use irl::mdp::Mdp;
 use irl::worlds::{expert_demonstrations, objectworld, place_objects, ObjectFeatures, World};
 use ndarray::{Array1, Array2, ArrayView2};

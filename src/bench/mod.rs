@@ -6,7 +6,7 @@
 //! - build the world (timed once);
 //! - the backward pass V_T … V_0 for θ*;
 //! - the forward pass from p0, without keeping the occupancy rows;
-//! - one fit iteration: one [`nll_and_gradient`](crate::irl::nll_and_gradient) at θ* on
+//! - one fit iteration: one [`nll_and_gradient`](crate::learn::nll_and_gradient) at θ* on
 //!   the demonstrations (reward, backward pass and adjoint forward pass), which are `demos`
 //!   trajectories of T actions sampled from the soft-optimal policy for θ*, from p0;
 //! - the achieved traffic of the backward pass, T·[`backward_bytes_per_step`]/seconds.

@@ -14,7 +14,7 @@ use super::workload::{demonstration_seed, BenchCase, Workload, REGION_COLUMNS, R
 use super::{BenchParams, BenchReport, CaseReport, FitReport, ScalingReport, BENCH_FORMAT};
 use crate::error::{Error, Result};
 use crate::inference::{backward, backward_reusing, forward, sample, MemoryEstimate};
-use crate::irl::{nll_and_gradient_reusing, Alignment, DemoSteps, FitParams, Task};
+use crate::learn::{nll_and_gradient_reusing, Alignment, DemoSteps, FitParams, Task};
 
 /// Receives one line of progress at a time.
 pub type Progress = Arc<dyn Fn(&str) + Send + Sync>;

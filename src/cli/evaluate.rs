@@ -6,7 +6,7 @@ use anyhow::Result;
 use clap::Args;
 use irl::eval::{evaluate, evaluate_by_goal};
 use irl::io::open;
-use irl::irl::FittedModel;
+use irl::learn::FittedModel;
 
 use super::files::{load_demos, load_mdp, load_true_reward, load_weights};
 

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use irl::demos::{read_demos, Demonstrations};
 use irl::io::{open, write_atomic};
-use irl::irl::{read_weights, Weights};
+use irl::learn::{read_weights, Weights};
 use irl::mdp::{read_mdp_file, Features, Mdp, Reward};
 
 /// Read and validate an `irl-mdp/1` file (with its `.npz` transitions, if it has them).

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use irl::irl::{
+use irl::learn::{
     goal_counts, goal_tasks, group_by_goal, Alignment, DemoSteps, FitParams, FittedModel,
     IterationRecord, Optimizer, Task,
 };

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Args;
 use irl::io::open;
-use irl::irl::{forecast, FittedModel};
+use irl::learn::{forecast, FittedModel};
 
 use super::cells::parse_cell;
 use super::files::{load_mdp, load_weights, save};

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
 use irl::demos::write_demos;
-use irl::irl::write_weights;
+use irl::learn::write_weights;
 use irl::mdp::{write_mdp, write_mdp_with_npz, NpzCompression};
 use irl::worlds::{
     expert_demonstrations, gridworld, objectworld, random_mdp, ExpertParams, ExpertPolicy,

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use irl::io::open;
-use irl::irl::FittedModel;
+use irl::learn::FittedModel;
 use irl::plot::{reward_map, state_map, training_curve};
 
 use super::files::{load_demos, load_mdp, load_weights};

@@ -6,7 +6,7 @@
 //! - Action accuracy: the share of steps whose demonstrated action is the most likely one
 //!   (ties count for the lowest-numbered action).
 //! - Feature residual: ‖∇_θ NLL‖₂·α / n, the per-action mismatch of demonstrated and
-//!   expected feature counts (see [`likelihood`](crate::irl::nll_and_gradient)).
+//!   expected feature counts (see [`likelihood`](crate::learn::nll_and_gradient)).
 //! - With the true reward r*: the NLL per action under r*, and the expected value
 //!   difference v(π*) − v(π̂) of the soft-optimal policies of r* and of r̂ under the same
 //!   solver settings, each valued under r* from p0 exactly as Σ_{s,a} occupancy(s,a)·r*(s,a)
@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::demos::Demonstrations;
 use crate::error::Result;
 use crate::inference::{backward, state_action_occupancy, SoftProblem, SoftSettings, SoftValues};
-use crate::irl::{goal_mdp, group_by_goal, nll_and_gradient, Alignment, DemoSteps};
+use crate::learn::{goal_mdp, group_by_goal, nll_and_gradient, Alignment, DemoSteps};
 use crate::mdp::{Mdp, Reward};
 use rayon::prelude::*;
 

@@ -14,7 +14,7 @@ use super::curve::{line_chart, LineChartSpec, Series};
 use super::heatmap::{heatmap, HeatmapSpec, Marker, MarkerShape, Track};
 use crate::demos::Trajectory;
 use crate::error::{Error, Result};
-use crate::irl::IterationRecord;
+use crate::learn::IterationRecord;
 use crate::mdp::{Grid, GridGeometry, Mdp};
 
 const TRACK_COLOR: Rgb = Rgb(230, 60, 60);

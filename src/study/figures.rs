@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::SceneStudy;
 use crate::error::Result;
-use crate::irl::forecast;
+use crate::learn::forecast;
 use crate::plot::{reward_map, state_map, training_curve};
 
 /// Held-out trajectories drawn over the reward map.

@@ -23,7 +23,7 @@ use crate::demos::{split_demos, Demonstrations};
 use crate::error::Result;
 use crate::eval::{empirical_move_nll, evaluate_by_goal, uniform_walk_nll, HeldOutMetrics};
 use crate::inference::SoftSettings;
-use crate::irl::{
+use crate::learn::{
     goal_counts, goal_tasks, group_by_goal, Alignment, FitParams, FittedModel, IterationRecord,
     Optimizer,
 };

@@ -34,7 +34,7 @@ pub use objectworld::{
 pub use random_mdp::{random_mdp, RandomMdpParams};
 
 use crate::error::{Error, Result};
-use crate::irl::Weights;
+use crate::learn::Weights;
 use crate::mdp::{Features, Mdp, Reward};
 
 /// Largest feature table (S·K stored numbers) a generator builds: 2^27 (1 GiB of f64).

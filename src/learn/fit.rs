@@ -323,7 +323,7 @@ mod tests {
     use crate::demos::Demonstrations;
     use crate::inference::MemoryLimit;
     use crate::inference::{backward, forward, sample, SoftProblem};
-    use crate::irl::{Alignment, DemoSteps};
+    use crate::learn::{Alignment, DemoSteps};
     use crate::mdp::{FeatureTable, Features, Mdp, MdpParts, Transitions};
     use crate::test_support::{random_demos, random_mdp};
     use ndarray::Array2;

@@ -21,7 +21,7 @@
 use irl::demos::Demonstrations;
 use irl::eval::{evaluate, expected_value_difference, EvdSettings, HeldOutMetrics};
 use irl::inference::SoftSettings;
-use irl::irl::{Alignment, DemoSteps, FitParams, FittedModel, Task};
+use irl::learn::{Alignment, DemoSteps, FitParams, FittedModel, Task};
 use irl::mdp::Reward;
 use irl::worlds::{
     expert_demonstrations, gridworld, ExpertParams, ExpertPolicy, ExpertStart, GridActions,

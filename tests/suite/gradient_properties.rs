@@ -22,12 +22,12 @@
 //! Infinite-horizon solves use a fixed-point tolerance of 1e-15 rather than the default
 //! 1e-12, so that where value iteration stops does not show in the differences.
 
-mod common;
+use crate::common;
 
 use common::{Shape, TableMdp};
 use irl::demos::{Demonstrations, Trajectory};
 use irl::inference::{ActionPrior, Backup, SoftSettings};
-use irl::irl::{nll_and_gradient, Alignment, DemoSteps};
+use irl::learn::{nll_and_gradient, Alignment, DemoSteps};
 use irl::Mdp;
 use ndarray::Array1;
 use proptest::prelude::*;

@@ -7,7 +7,7 @@
 //!   than 10^6 transition entries.
 //! - A reference to a missing `.npz` ends the run with a message naming both files.
 
-mod common;
+use crate::common;
 
 use common::{irl, path, succeed};
 

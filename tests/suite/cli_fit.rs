@@ -21,7 +21,7 @@
 //!   stopping tolerance, and the residuals the model file records at θ = 0 and at the end
 //!   are exactly these classic differences (the exact gradient is then their difference).
 
-mod common;
+use crate::common;
 
 use common::{irl, path, succeed};
 
@@ -31,7 +31,7 @@ use std::process::Output;
 
 use irl::demos::{feature_counts, read_demos, start_distribution};
 use irl::inference::{backward, forward, SoftProblem, SoftSettings};
-use irl::irl::{read_weights, Alignment};
+use irl::learn::{read_weights, Alignment};
 use irl::mdp::read_mdp;
 use irl::Mdp;
 use ndarray::Array1;

@@ -171,7 +171,7 @@ impl Gradient for Objective {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::irl::{nll_and_gradient, Alignment};
+    use crate::learn::{nll_and_gradient, Alignment};
     use crate::test_support::{random_demos, random_mdp};
 
     #[test]

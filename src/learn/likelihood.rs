@@ -234,7 +234,7 @@ impl<'p, 'a> Adjoint<'p, 'a> {
 mod tests {
     use super::*;
     use crate::inference::{ActionPrior, Backup};
-    use crate::irl::Alignment;
+    use crate::learn::Alignment;
     use crate::test_support::{random_demos, random_mdp};
     use ndarray::Array1;
 

@@ -5,7 +5,7 @@
 //! Pairs where reward is collected: a (0,r) (1,r) (2,r) at t = 0, 1, 2; b (0,s) (0,j) at
 //! t = 0, 1; c and d (1,r) at t = 0. Final states add nothing.
 
-mod common;
+use crate::common;
 
 use approx::assert_abs_diff_eq;
 use common::{chain_features, chain_mdp};

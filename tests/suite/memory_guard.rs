@@ -2,7 +2,7 @@
 //! `--memory-limit` stops before allocating them, says how much it needs, exits non-zero
 //! and writes nothing.
 
-mod common;
+use crate::common;
 
 use common::{irl, path, succeed};
 

@@ -1,9 +1,9 @@
 //! Goal-directed demonstrations sampled from the library's soft-optimal policy in a
-//! goal's MDP (`irl::irl::goal_mdp`), for tests that need data from a known model.
+//! goal's MDP (`irl::learn::goal_mdp`), for tests that need data from a known model.
 
 use irl::demos::Trajectory;
 use irl::inference::{backward, sample, SoftProblem, SoftSettings};
-use irl::irl::goal_mdp;
+use irl::learn::goal_mdp;
 use irl::Mdp;
 use ndarray::Array1;
 

@@ -15,7 +15,7 @@
 //!   goals whose counts are the demonstrations' last states, weights equal to the
 //!   library's fit, and `irl evaluate` prints the library's goal-by-goal metrics.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 
@@ -23,7 +23,7 @@ use common::{far_from, path, sample_towards, succeed, SoftGrid};
 use irl::demos::{write_demos, Demonstrations, Trajectory};
 use irl::eval::evaluate_by_goal;
 use irl::inference::SoftSettings;
-use irl::irl::{goal_tasks, group_by_goal, Alignment, FitParams, Objective};
+use irl::learn::{goal_tasks, group_by_goal, Alignment, FitParams, Objective};
 use irl::mdp::write_mdp;
 use irl::Mdp;
 use ndarray::Array1;

@@ -19,7 +19,7 @@
 //!   the solver's policy with the true dynamics: D_t(s) = P(s_t = s) with mass staying in
 //!   terminal states, and E[Σ_t γ^t f(s_t, a_t)].
 
-mod common;
+use crate::common;
 
 use common::{Shape, TableMdp};
 use irl::inference::{

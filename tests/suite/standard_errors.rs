@@ -21,7 +21,7 @@
 
 use irl::demos::Demonstrations;
 use irl::inference::SoftSettings;
-use irl::irl::{Alignment, DemoSteps, FitParams, FittedModel, Task};
+use irl::learn::{Alignment, DemoSteps, FitParams, FittedModel, Task};
 use irl::mdp::{FeatureTable, Features};
 use irl::worlds::{
     expert_demonstrations, random_mdp, ExpertParams, ExpertPolicy, ExpertStart, RandomMdpParams,

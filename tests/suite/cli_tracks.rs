@@ -17,7 +17,7 @@
 //! tracks file ends with a non-zero status and a one-line message naming the file and
 //! the line, never a panic, and leaves no output behind.
 
-mod common;
+use crate::common;
 
 use common::{irl, path, succeed};
 

@@ -3,7 +3,7 @@
 //! state, and neither Q_t, π_t (T·S·A each) nor the occupancy rows ((T+1)·S) are built.
 //! The summaries are the same numbers as those of a solve with arrays.
 
-mod common;
+use crate::common;
 
 use common::{Shape, TableMdp};
 use irl::inference::{solve, SoftSettings};

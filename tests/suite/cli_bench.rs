@@ -14,7 +14,7 @@
 //! - Bad options fail before any measurement with a message naming the option.
 //! - `irl generate gridworld --actions 8 --features regions` writes the benchmark's world.
 
-mod common;
+use crate::common;
 
 use common::{irl, path, succeed};
 

@@ -16,7 +16,7 @@
 //!   SVG (holding the title and, for maps, axes in metres); any other extension is an
 //!   error that leaves no file.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::fs;

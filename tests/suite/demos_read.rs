@@ -1,7 +1,7 @@
 //! Reading and writing demonstrations: every rejection names its line (and column or
 //! field), accepted variants of the format, and round trips through both formats.
 
-mod common;
+use crate::common;
 
 use common::{chain_features, chain_mdp};
 use irl::demos::{

@@ -17,7 +17,7 @@
 //! stays below 1 along every path (the exact posterior sums exp(R/α) over unboundedly
 //! long paths), so its rewards are capped at −α(log A + 1/2) here.
 
-mod common;
+use crate::common;
 
 use common::{Shape, TableMdp};
 use irl::inference::{solve, ActionPrior, Backup, SoftSettings, Solution};

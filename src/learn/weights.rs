@@ -63,11 +63,11 @@ fn weights_error(message: String) -> Error {
 /// Read `irl-weights/1` or the weights of an `irl-model/1` document.
 pub fn read_weights(reader: impl Read) -> Result<Weights> {
     let raw: RawWeights = from_reader(reader, WEIGHTS_FORMAT)?;
-    if raw.format != WEIGHTS_FORMAT && raw.format != crate::irl::MODEL_FORMAT {
+    if raw.format != WEIGHTS_FORMAT && raw.format != crate::learn::MODEL_FORMAT {
         return Err(weights_error(format!(
             "format is \"{}\", expected \"{WEIGHTS_FORMAT}\" or \"{}\"",
             raw.format,
-            crate::irl::MODEL_FORMAT
+            crate::learn::MODEL_FORMAT
         )));
     }
     if raw.feature_names.len() != raw.weights.len() {

@@ -1,0 +1,25 @@
+//! The integration tests, one binary: each module exercises one part of the library or
+//! the `irl` command line end to end; [`common`] holds their shared fixtures.
+
+mod common;
+
+mod cli_bench;
+mod cli_fit;
+mod cli_forecast_plot;
+mod cli_mdp_errors;
+mod cli_npz;
+mod cli_tracks;
+mod demo;
+mod demos_counts;
+mod demos_read;
+mod enumeration;
+mod goal_conditioned;
+mod gradient_properties;
+mod memory_guard;
+mod npz;
+mod properties;
+mod recovery;
+mod reference;
+mod solve_without_arrays;
+mod standard_errors;
+mod ucy_tracks;
