@@ -16,6 +16,14 @@ pub enum Error {
     #[error("invalid demonstrations at {place}: {message}")]
     InvalidDemos { place: String, message: String },
 
+    /// A demonstration has more actions than the finite horizon has decisions.
+    #[error("invalid demonstrations at trajectory {trajectory}: has {actions} actions, more than the horizon {horizon}; give a longer horizon")]
+    LongerThanHorizon {
+        trajectory: String,
+        actions: usize,
+        horizon: usize,
+    },
+
     /// Recorded tracks (positions before discretisation) are malformed.
     #[error("invalid tracks at {place}: {message}")]
     InvalidTracks { place: String, message: String },
@@ -42,7 +50,7 @@ pub enum Error {
     },
 
     /// A computation would allocate more memory than its limit allows.
-    #[error("{what} would need {needed} ({parts}) but {limit_source} is {limit}; raise it with --memory-limit, or shorten the horizon")]
+    #[error("{what} would need {needed} ({parts}) but {limit_source} is {limit}; raise the memory limit, or shorten the horizon")]
     MemoryLimit {
         what: &'static str,
         needed: String,
@@ -77,6 +85,14 @@ pub enum Error {
 }
 
 impl Error {
+    /// The error itself, without the file it came from.
+    pub fn without_file(&self) -> &Error {
+        match self {
+            Error::InFile { source, .. } => source.without_file(),
+            other => other,
+        }
+    }
+
     /// Attach the file this error came from.
     pub fn in_file(self, path: impl Into<PathBuf>) -> Self {
         match self {

@@ -9,12 +9,38 @@
 //! Inverse RL fits a linear reward r = θ·f by maximising the likelihood of demonstrated
 //! actions under π; its gradient comes from one backward and one forward pass.
 //!
+//! ## A fit in ten lines
+//!
+//! A 6 × 6 slippery gridworld with a known reward, 200 demonstrations of its soft-optimal
+//! expert, and the reward fitted back from them:
+//!
+//! ```
+//! use irl::inference::SoftSettings;
+//! use irl::learn::FitParams;
+//! use irl::worlds::{expert_demonstrations, gridworld, ExpertParams, GridworldParams};
+//!
+//! let world = gridworld(&GridworldParams { size: 6, ..Default::default() }, 1)?;
+//! let expert = ExpertParams { n_trajectories: 200, length: 10, ..Default::default() };
+//! let demos = expert_demonstrations(&world.mdp, &world.true_reward(), &expert, 2)?;
+//! let model = FitParams::new(SoftSettings::infinite(expert.discount)).fit(&world.mdp, &demos)?;
+//! let policy = model.policy(&world.mdp)?; // π[0, s, a]: stationary without a horizon
+//! assert!(model.training.converged);
+//! assert!((policy.sum() - world.mdp.n_states() as f64).abs() < 1e-9);
+//! # Ok::<(), irl::Error>(())
+//! ```
+//!
+//! The model keeps everything it was fitted with ([`learn::FittedModel`]): θ̂ with its
+//! feature names and standard errors, the solver settings, the alignment and, for
+//! goal-conditioned fits, the goals; `model.write(file)` stores it as `irl-model/1`.
+//! Errors are one [`Error`] enum whose variants name what went wrong and where.
+//!
 //! Modules: [`mdp`] (sparse MDPs and `irl-mdp/1`), [`inference`] (the soft dynamic
 //! program, occupancy, sampling), [`demos`] (demonstrations: readers, counts, splits),
-//! [`learn`] (the likelihood, its exact gradient, fitting, models), [`worlds`] (benchmark
-//! worlds with known rewards, expert demonstrations), [`eval`] (held-out metrics, policy
-//! evaluation, expected value difference), [`tracks`] (recorded positions to grid MDPs),
-//! [`plot`] (heatmaps and charts), [`bench`] (timing and memory of the passes, `irl bench`).
+//! [`learn`] (the likelihood, its exact gradient, fitting, models, forecasts), [`worlds`]
+//! (benchmark worlds with known rewards, expert demonstrations), [`eval`] (held-out
+//! metrics, policy evaluation, expected value difference), [`tracks`] (recorded
+//! positions to grid MDPs), [`plot`] (heatmaps and charts), [`bench`] (timing and memory
+//! of the passes, `irl bench`).
 
 // Links the system OpenBLAS that ndarray-linalg (and ndarray's BLAS path) call.
 extern crate openblas_src;
@@ -29,7 +55,6 @@ pub mod json;
 pub mod learn;
 pub mod mdp;
 pub mod plot;
-pub mod study;
 pub mod tracks;
 pub mod worlds;
 

@@ -9,9 +9,7 @@
 //!   on the world's independent held-out demonstrations.
 
 use anyhow::{Context, Result};
-use irl::eval::{evaluate, expected_value_difference};
-use irl::learn::{Alignment, DemoSteps, Task};
-use ndarray::Array1;
+use irl::eval::{evaluate_model, expected_value_difference};
 use serde::Serialize;
 
 use crate::design::{feature_set_name, Design};
@@ -57,21 +55,12 @@ pub fn execute(design: &Design, seeds: &[SeedData], key: RunKey) -> Result<RunRe
             data.seed
         )
     };
-    let settings = design.learner_settings();
     let demos = data.training_prefix(key.n_demos);
-    let task = Task {
-        mdp: world.mdp.clone(),
-        steps: DemoSteps::new(&demos, settings.horizon, Alignment::Start)?,
-    };
     let model = design
         .fit_params()
-        .fit(vec![task], Box::new(|_| {}))
+        .fit(&world.mdp, &demos)
         .with_context(place)?;
-    let theta = Array1::from(model.weights.clone());
-    let learned = world
-        .mdp
-        .features()
-        .reward(theta.view(), world.mdp.n_actions());
+    let learned = model.reward(&world.mdp)?;
     let evd = expected_value_difference(
         &world.mdp,
         &world.true_reward(),
@@ -79,15 +68,7 @@ pub fn execute(design: &Design, seeds: &[SeedData], key: RunKey) -> Result<RunRe
         &design.evd_settings(),
     )
     .with_context(place)?;
-    let heldout = evaluate(
-        &world.mdp,
-        &settings,
-        Alignment::Start,
-        theta.view(),
-        &data.heldout,
-        None,
-    )
-    .with_context(place)?;
+    let heldout = evaluate_model(&world.mdp, &model, &data.heldout, None).with_context(place)?;
     let training = &model.training;
     Ok(RunRecord {
         features: feature_set_name(*features),

@@ -199,15 +199,12 @@ fn measure_fit(case: &BenchCase, params: &BenchParams, progress: &Progress) -> R
     };
     let report_iteration = Arc::clone(progress);
     let clock = Instant::now();
-    let model = fit_params.fit(
-        vec![Task { mdp, steps }],
-        Box::new(move |record| {
-            report_iteration(&format!(
-                "fit iteration {}: objective {:.6}, |gradient| {:.2e}",
-                record.iteration, record.objective, record.gradient_norm
-            ))
-        }),
-    )?;
+    let model = fit_params.fit_tasks(vec![Task { mdp, steps }], move |record| {
+        report_iteration(&format!(
+            "fit iteration {}: objective {:.6}, |gradient| {:.2e}",
+            record.iteration, record.objective, record.gradient_norm
+        ))
+    })?;
     let seconds = clock.elapsed().as_secs_f64();
     let training = &model.training;
     Ok(FitReport {

@@ -4,11 +4,11 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
-use irl::eval::{evaluate, evaluate_by_goal};
+use irl::eval::evaluate_model;
 use irl::io::open;
 use irl::learn::FittedModel;
 
-use super::files::{load_demos, load_mdp, load_true_reward, load_weights};
+use super::files::{load_demos, load_mdp, load_true_reward};
 
 #[derive(Args)]
 pub struct EvaluateArgs {
@@ -29,31 +29,19 @@ pub struct EvaluateArgs {
 
 pub fn run(args: EvaluateArgs) -> Result<()> {
     let mdp = load_mdp(&args.mdp)?;
-    load_weights(&args.model, &mdp)?;
     let model = FittedModel::read(open(&args.model)?).map_err(|e| e.in_file(&args.model))?;
+    model.check_mdp(&mdp).map_err(|e| e.in_file(&args.model))?;
     let demos = load_demos(&args.demos, &mdp)?;
     let truth = args
         .true_weights
         .as_ref()
         .map(|path| load_true_reward(path, &mdp))
         .transpose()?;
-    let theta = ndarray::Array1::from(model.weights.clone());
-    let metrics = if model.is_goal_conditioned() {
-        if truth.is_some() {
-            anyhow::bail!("--true-weights is not supported for goal-conditioned models");
-        }
-        evaluate_by_goal(&mdp, &model.settings, model.alignment, theta.view(), &demos)
-    } else {
-        evaluate(
-            &mdp,
-            &model.settings,
-            model.alignment,
-            theta.view(),
-            &demos,
-            truth.as_ref(),
-        )
+    if truth.is_some() && model.is_goal_conditioned() {
+        anyhow::bail!("--true-weights is not supported for goal-conditioned models");
     }
-    .map_err(|e| e.in_file(&args.demos))?;
+    let metrics =
+        evaluate_model(&mdp, &model, &demos, truth.as_ref()).map_err(|e| e.in_file(&args.demos))?;
     let mut json = serde_json::to_value(&metrics)?;
     let weights: Vec<serde_json::Value> = model
         .feature_names

@@ -6,10 +6,8 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use irl::learn::{
-    goal_counts, goal_tasks, group_by_goal, Alignment, DemoSteps, FitParams, FittedModel,
-    IterationRecord, Optimizer, Task,
-};
+use irl::learn::{Alignment, FitParams, FittedModel, IterationRecord, Optimizer, DEFAULT_L2};
+use irl::Error;
 
 use super::files::{load_demos, load_mdp, save};
 use super::solver_args::SolverArgs;
@@ -25,19 +23,19 @@ pub struct FitArgs {
     #[command(flatten)]
     solver: SolverArgs,
     /// λ of the Gaussian prior: the objective is Σ log π − λ‖θ‖².
-    #[arg(long, default_value_t = 0.01)]
+    #[arg(long, default_value_t = DEFAULT_L2)]
     l2: f64,
     /// Optimiser.
     #[arg(long, value_enum, default_value_t = OptimizerArg::Lbfgs)]
     optimizer: OptimizerArg,
     /// Iteration cap of the optimiser.
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = FitParams::default().max_iterations)]
     max_iters: u64,
     /// Stop when the per-action gradient norm falls to this.
-    #[arg(long, default_value_t = 1e-6)]
+    #[arg(long, default_value_t = FitParams::default().gradient_tolerance)]
     gradient_tolerance: f64,
     /// Stop when the relative change of the objective falls to this.
-    #[arg(long, default_value_t = 1e-10)]
+    #[arg(long, default_value_t = FitParams::default().objective_tolerance)]
     objective_tolerance: f64,
     /// With --horizon: treat each demonstration of L actions as an L-step problem
     /// (its last L decisions) instead of the first L decisions of the T-step problem.
@@ -66,24 +64,14 @@ enum OptimizerArg {
 pub fn run(args: FitArgs) -> Result<()> {
     let mdp = load_mdp(&args.mdp)?;
     let demos = load_demos(&args.demos, &mdp)?;
-    let settings = args.solver.settings();
-    let alignment = if args.own_horizon {
-        Alignment::OwnHorizon
-    } else {
-        Alignment::Start
-    };
-    let (tasks, goals) = if args.goal_conditioned {
-        let groups = group_by_goal(&demos);
-        let tasks = goal_tasks(&mdp, &groups, settings.horizon, alignment)
-            .map_err(|e| e.in_file(&args.demos))?;
-        (tasks, goal_counts(&groups))
-    } else {
-        let steps = DemoSteps::new(&demos, settings.horizon, alignment)
-            .map_err(|e| e.in_file(&args.demos))?;
-        (vec![Task { mdp, steps }], Vec::new())
-    };
     let params = FitParams {
-        settings,
+        settings: args.solver.settings(),
+        alignment: if args.own_horizon {
+            Alignment::OwnHorizon
+        } else {
+            Alignment::Start
+        },
+        goal_conditioned: args.goal_conditioned,
         l2: args.l2,
         optimizer: match args.optimizer {
             OptimizerArg::Lbfgs => Optimizer::Lbfgs { memory: 10 },
@@ -95,9 +83,12 @@ pub fn run(args: FitArgs) -> Result<()> {
         ..FitParams::default()
     };
     let progress = Progress::new(args.quiet, args.max_iters);
-    let mut model = params.fit(tasks, progress.callback())?;
-    model.goals = goals;
-    model.alignment = alignment;
+    let model = params
+        .fit_observed(&mdp, &demos, progress.callback())
+        .map_err(|e| match e {
+            Error::InvalidDemos { .. } | Error::LongerThanHorizon { .. } => e.in_file(&args.demos),
+            other => other,
+        })?;
     progress.finish();
     save(&args.out, |w| model.write(w))?;
     if !args.quiet {

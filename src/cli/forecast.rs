@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Args;
 use irl::io::open;
-use irl::learn::{forecast, FittedModel};
+use irl::learn::FittedModel;
 
 use super::cells::parse_cell;
-use super::files::{load_mdp, load_weights, save};
+use super::files::{load_mdp, save};
 
 /// The format tag of forecast documents.
 pub const FORECAST_FORMAT: &str = "irl-forecast/1";
@@ -38,24 +38,15 @@ pub struct ForecastArgs {
 
 pub fn run(args: ForecastArgs) -> Result<()> {
     let mdp = load_mdp(&args.mdp)?;
-    load_weights(&args.model, &mdp)?;
     let model = FittedModel::read(open(&args.model)?).map_err(|e| e.in_file(&args.model))?;
+    model.check_mdp(&mdp).map_err(|e| e.in_file(&args.model))?;
     let start = parse_cell(&args.start, &mdp)?;
     let goal = args
         .goal
         .as_deref()
         .map(|g| parse_cell(g, &mdp))
         .transpose()?;
-    let theta = ndarray::Array1::from(model.weights.clone());
-    let f = forecast(
-        &mdp,
-        &model.settings,
-        theta.view(),
-        start,
-        goal,
-        args.steps,
-        &model.goals,
-    )?;
+    let f = model.forecast(&mdp, start, goal, args.steps)?;
     let doc = serde_json::json!({
         "format": FORECAST_FORMAT,
         "start": f.start,

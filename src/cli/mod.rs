@@ -73,7 +73,8 @@ pub fn run() -> ExitCode {
 }
 
 /// The error and its causes joined by ": ", leaving out a cause whose text the message
-/// already ends with (the library's errors display their source as well as return it).
+/// already ends with (the library's errors display their source as well as return it),
+/// and the flag that changes what the library's error names.
 fn one_paragraph(error: &anyhow::Error) -> String {
     let mut message = String::new();
     for cause in error.chain().map(|c| c.to_string()) {
@@ -84,5 +85,21 @@ fn one_paragraph(error: &anyhow::Error) -> String {
             message.push_str(&cause);
         }
     }
+    if let Some(flag) = error
+        .chain()
+        .find_map(|c| c.downcast_ref::<irl::Error>())
+        .and_then(flag_for)
+    {
+        message.push_str(&format!(" ({flag})"));
+    }
     message
+}
+
+/// The command-line flag that sets what a library error asks to change.
+fn flag_for(error: &irl::Error) -> Option<&'static str> {
+    match error.without_file() {
+        irl::Error::LongerThanHorizon { .. } => Some("--horizon"),
+        irl::Error::MemoryLimit { .. } => Some("--memory-limit"),
+        _ => None,
+    }
 }

@@ -16,9 +16,9 @@ use ndarray::ArrayView1;
 use serde::Serialize;
 
 use crate::demos::Demonstrations;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::inference::{backward, state_action_occupancy, SoftProblem, SoftSettings, SoftValues};
-use crate::learn::{goal_mdp, group_by_goal, nll_and_gradient, Alignment, DemoSteps};
+use crate::learn::{goal_mdp, group_by_goal, nll_and_gradient, Alignment, DemoSteps, FittedModel};
 use crate::mdp::{Mdp, Reward};
 use rayon::prelude::*;
 
@@ -176,4 +176,35 @@ pub fn evaluate_by_goal(
         true_nll_per_action: None,
         expected_value_difference: None,
     })
+}
+
+/// Score a fitted model on held-out `demos` (validated against `mdp`) under the settings
+/// and alignment it was fitted with: each demonstration in its own goal's MDP for a
+/// goal-conditioned model ([`evaluate_by_goal`]), in `mdp` as it is otherwise
+/// ([`evaluate`], which also compares with `true_reward` when it is known).
+pub fn evaluate_model(
+    mdp: &Mdp,
+    model: &FittedModel,
+    demos: &Demonstrations,
+    true_reward: Option<&Reward>,
+) -> Result<HeldOutMetrics> {
+    model.check_mdp(mdp)?;
+    if model.is_goal_conditioned() {
+        if true_reward.is_some() {
+            return Err(Error::param(
+                "true_reward",
+                "a true reward cannot be compared with a goal-conditioned model",
+            ));
+        }
+        evaluate_by_goal(mdp, &model.settings, model.alignment, model.theta(), demos)
+    } else {
+        evaluate(
+            mdp,
+            &model.settings,
+            model.alignment,
+            model.theta(),
+            demos,
+            true_reward,
+        )
+    }
 }

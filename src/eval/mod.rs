@@ -1,6 +1,6 @@
 //! Evaluating learned rewards: against held-out demonstrations and against known rewards.
 //!
-//! - [`evaluate`], [`evaluate_by_goal`]: held-out likelihood, action accuracy, feature
+//! - [`evaluate_model`] (with [`evaluate`], [`evaluate_by_goal`]): held-out likelihood, action accuracy, feature
 //!   residual; [`uniform_walk_nll`], [`empirical_move_nll`]: baselines to compare with.
 //! - [`evaluate_policy`]: the exact discounted value V^π = (I − γP_π)⁻¹ r_π of a
 //!   stationary policy.
@@ -23,7 +23,7 @@ pub use baselines::{empirical_move_nll, uniform_walk_nll};
 pub use evd::{
     expected_value_difference, reward_correlation, EvdSettings, ExpectedValueDifference, ValueGap,
 };
-pub use heldout::{evaluate, evaluate_by_goal, score, HeldOutMetrics};
+pub use heldout::{evaluate, evaluate_by_goal, evaluate_model, score, HeldOutMetrics};
 pub use optimal_policy::{
     greedy_policy, hard_value_iteration, soft_optimal_policy, HardSolution, ValueIterationSettings,
 };

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use crate::demos::Demonstrations;
 use crate::error::{Error, Result};
+use crate::inference::SoftSettings;
 
 /// How a demonstration's steps map onto the decisions of a finite-horizon problem.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -28,6 +29,8 @@ pub struct DemoSteps {
     /// `pairs[t]` lists (s, a, count) at decision t; one pooled list without a horizon.
     pairs: Vec<Vec<(usize, usize, f64)>>,
     n_actions: usize,
+    /// The horizon the steps were arranged for.
+    horizon: Option<usize>,
 }
 
 impl DemoSteps {
@@ -45,12 +48,11 @@ impl DemoSteps {
             let len = traj.len();
             let offset = match (horizon, alignment) {
                 (Some(h), _) if len > h => {
-                    return Err(Error::demos(
-                        format!("trajectory {}", traj.id),
-                        format!(
-                            "has {len} actions, more than the horizon {h}; give a longer --horizon"
-                        ),
-                    ))
+                    return Err(Error::LongerThanHorizon {
+                        trajectory: traj.id.clone(),
+                        actions: len,
+                        horizon: h,
+                    })
                 }
                 (Some(h), Alignment::OwnHorizon) => h - len,
                 _ => 0,
@@ -75,7 +77,33 @@ impl DemoSteps {
                 v
             })
             .collect();
-        Ok(Self { pairs, n_actions })
+        Ok(Self {
+            pairs,
+            n_actions,
+            horizon,
+        })
+    }
+
+    /// The horizon the steps were arranged for (`None`: stationary).
+    pub fn horizon(&self) -> Option<usize> {
+        self.horizon
+    }
+
+    /// Fail unless the steps were arranged for the horizon of `settings`.
+    pub fn check_horizon(&self, settings: &SoftSettings) -> Result<()> {
+        if self.horizon == settings.horizon {
+            return Ok(());
+        }
+        let describe =
+            |h: Option<usize>| h.map_or("no horizon".to_string(), |t| format!("horizon {t}"));
+        Err(Error::param(
+            "horizon",
+            format!(
+                "the demonstrations were arranged for {} but the solver has {}",
+                describe(self.horizon),
+                describe(settings.horizon)
+            ),
+        ))
     }
 
     /// (s, a, count) at decision `t` (the pooled list when stationary).

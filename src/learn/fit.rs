@@ -1,7 +1,13 @@
 //! Fitting θ by maximum (penalised) likelihood with argmin.
 //!
 //! Hyper-parameters live in [`FitParams`] (checked once by [`FitParams::check`]);
-//! [`FitParams::fit`] returns a separate [`FittedModel`]. The optimiser is L-BFGS with a
+//! [`FitParams::fit`] returns a separate [`FittedModel`] that carries everything needed
+//! to use it: the weights, the solver settings and alignment they were fitted under, the
+//! feature names and, for goal-conditioned fits, the training goals.
+//!
+//! The demonstrations become one or more [`Task`]s ([`FitParams::tasks`]): one task in
+//! the MDP as it is, or, goal-conditioned, one task per goal with that goal terminal (see
+//! [`goals`](super::goals)). Every task shares θ. The optimiser is L-BFGS with a
 //! More–Thuente line search, or steepest descent with the same line search; see
 //! [`objective`](super::objective) for the function minimised and
 //! [`stopping`](super::stopping) for the stopping rules.
@@ -9,20 +15,28 @@
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use argmin::core::observers::{Observe, ObserverMode};
-use argmin::core::{Executor, State, TerminationReason, KV};
+use argmin::core::observers::ObserverMode;
+use argmin::core::{Executor, State, TerminationReason};
 use argmin::solver::gradientdescent::SteepestDescent;
 use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::quasinewton::LBFGS;
 use ndarray::Array1;
 
-use super::demo_steps::Alignment;
+use super::demo_steps::{Alignment, DemoSteps};
+use super::goals::{goal_counts, goal_tasks, group_by_goal, GoalCount};
 use super::model::{FittedModel, IterationRecord, TrainingHistory};
 use super::objective::{Objective, Task};
+use super::recorder::Recorder;
 use super::stopping::{FirstOrderState, WithStoppingRules, GRADIENT_SMALL, OBJECTIVE_FLAT};
 use super::uncertainty::standard_errors;
+use crate::demos::Demonstrations;
 use crate::error::{Error, Result};
 use crate::inference::{MemoryEstimate, SoftSettings};
+use crate::mdp::Mdp;
+
+/// λ of the Gaussian prior λ‖θ‖² unless told otherwise: a weak prior whose pull fades as
+/// demonstrations accumulate (the objective is per demonstrated action).
+pub const DEFAULT_L2: f64 = 0.01;
 
 /// The optimiser.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -37,7 +51,13 @@ pub enum Optimizer {
 /// Hyper-parameters of a fit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FitParams {
+    /// The soft dynamic program, horizon included: the only place the horizon is given.
     pub settings: SoftSettings,
+    /// How demonstrations map onto the decisions of a finite horizon.
+    pub alignment: Alignment,
+    /// Treat each demonstration's last state as its goal: one task per distinct goal, in
+    /// the MDP with that goal terminal, all sharing θ.
+    pub goal_conditioned: bool,
     /// λ of the Gaussian prior λ‖θ‖².
     pub l2: f64,
     pub optimizer: Optimizer,
@@ -56,7 +76,9 @@ impl Default for FitParams {
     fn default() -> Self {
         Self {
             settings: SoftSettings::default(),
-            l2: 0.0,
+            alignment: Alignment::Start,
+            goal_conditioned: false,
+            l2: DEFAULT_L2,
             optimizer: Optimizer::Lbfgs { memory: 10 },
             max_iterations: 200,
             gradient_tolerance: 1e-6,
@@ -68,14 +90,17 @@ impl Default for FitParams {
 }
 
 impl FitParams {
-    /// Check every hyper-parameter against the tasks' MDPs.
-    pub fn check(&self, tasks: &[Task]) -> Result<()> {
-        let first = tasks
-            .first()
-            .ok_or_else(|| Error::demos("demonstrations", "there is nothing to fit"))?;
-        for task in tasks {
-            self.settings.check(&task.mdp)?;
+    /// Defaults for everything but the solver settings.
+    pub fn new(settings: SoftSettings) -> Self {
+        Self {
+            settings,
+            ..Self::default()
         }
+    }
+
+    /// Check every hyper-parameter against the MDP the fit will run on.
+    pub fn check(&self, mdp: &Mdp) -> Result<()> {
+        self.settings.check(mdp)?;
         if !(self.l2 >= 0.0 && self.l2.is_finite()) {
             return Err(Error::param(
                 "l2",
@@ -83,10 +108,13 @@ impl FitParams {
             ));
         }
         if self.max_iterations == 0 {
-            return Err(Error::param("max_iters", "must be at least 1"));
+            return Err(Error::param("max_iterations", "must be at least 1"));
         }
         if let Optimizer::Lbfgs { memory: 0 } = self.optimizer {
-            return Err(Error::param("lbfgs_memory", "must be at least 1"));
+            return Err(Error::param(
+                "optimizer",
+                "L-BFGS must keep at least 1 correction pair",
+            ));
         }
         for (name, tol) in [
             ("gradient_tolerance", self.gradient_tolerance),
@@ -100,13 +128,13 @@ impl FitParams {
             }
         }
         if let Some(theta) = &self.initial {
-            if theta.len() != first.mdp.features().dim() {
+            if theta.len() != mdp.features().dim() {
                 return Err(Error::param(
                     "initial",
                     format!(
                         "has {} weights for {} features",
                         theta.len(),
-                        first.mdp.features().dim()
+                        mdp.features().dim()
                     ),
                 ));
             }
@@ -114,37 +142,66 @@ impl FitParams {
         Ok(())
     }
 
-    /// Every task's value rows stay allocated from one evaluation to the next, which
-    /// writes into them; the rest of an evaluation's memory exists while it runs, and
-    /// tasks are evaluated in parallel, up to one per thread. Together, the rows and the
-    /// largest evaluations that can run at once must fit under the memory limit.
-    fn check_memory(&self, tasks: &[Task]) -> Result<()> {
-        let mut combined = MemoryEstimate::default();
-        for task in tasks {
-            combined.merge(&MemoryEstimate::value_rows(&task.mdp, &self.settings));
+    /// The tasks a fit of `demos` on `mdp` solves, and for a goal-conditioned fit the
+    /// goals with their demonstration counts (empty otherwise).
+    pub fn tasks(&self, mdp: &Mdp, demos: &Demonstrations) -> Result<(Vec<Task>, Vec<GoalCount>)> {
+        let horizon = self.settings.horizon;
+        if self.goal_conditioned {
+            let groups = group_by_goal(demos);
+            let tasks = goal_tasks(mdp, &groups, horizon, self.alignment)?;
+            Ok((tasks, goal_counts(&groups)))
+        } else {
+            let steps = DemoSteps::new(demos, horizon, self.alignment)?;
+            let task = Task {
+                mdp: mdp.clone(),
+                steps,
+            };
+            Ok((vec![task], Vec::new()))
         }
-        let mut scratch: Vec<MemoryEstimate> = tasks
-            .iter()
-            .map(|task| MemoryEstimate::likelihood_scratch(&task.mdp, &self.settings))
-            .collect();
-        scratch.sort_by_key(|e| std::cmp::Reverse(e.total()));
-        let at_once = rayon::current_num_threads().min(tasks.len()).max(1);
-        for running in &scratch[..at_once] {
-            combined.merge(running);
-        }
-        combined.check("this fit", self.settings.memory_limit)
     }
 
-    /// Fit θ to the tasks' demonstrations; `on_iteration` sees each iteration's record.
-    pub fn fit(
+    /// Fit θ to `demos` (validated against `mdp`).
+    pub fn fit(&self, mdp: &Mdp, demos: &Demonstrations) -> Result<FittedModel> {
+        self.fit_observed(mdp, demos, |_| {})
+    }
+
+    /// [`fit`](Self::fit), showing `on_iteration` each iteration's record as it happens.
+    pub fn fit_observed(
+        &self,
+        mdp: &Mdp,
+        demos: &Demonstrations,
+        on_iteration: impl FnMut(&IterationRecord) + Send + 'static,
+    ) -> Result<FittedModel> {
+        self.check(mdp)?;
+        let (tasks, goals) = self.tasks(mdp, demos)?;
+        let mut model = self.fit_tasks(tasks, on_iteration)?;
+        model.goals = goals;
+        Ok(model)
+    }
+
+    /// Fit one θ to tasks of your own (several MDPs with the same features, say); each
+    /// task's steps must be arranged for `settings.horizon`.
+    pub fn fit_tasks(
         &self,
         tasks: Vec<Task>,
-        on_iteration: Box<dyn FnMut(&IterationRecord) + Send>,
+        on_iteration: impl FnMut(&IterationRecord) + Send + 'static,
     ) -> Result<FittedModel> {
-        self.check(&tasks)?;
+        let first = tasks
+            .first()
+            .ok_or_else(|| Error::demos("demonstrations", "there is nothing to fit"))?;
+        let features = first.mdp.features().clone();
+        for task in &tasks {
+            self.check(&task.mdp)?;
+            task.steps.check_horizon(&self.settings)?;
+            if task.mdp.features().names() != features.names() {
+                return Err(Error::param(
+                    "tasks",
+                    "every task's MDP must have the same features, in the same order",
+                ));
+            }
+        }
         self.check_memory(&tasks)?;
         let clock = Instant::now();
-        let features = tasks[0].mdp.features().clone();
         let objective = Objective::new(tasks, self.settings.clone(), self.l2);
         let initial = self
             .initial
@@ -154,12 +211,12 @@ impl FitParams {
         // fixed point) surface as themselves rather than through argmin.
         objective.evaluate(initial.view())?;
         let records = Arc::new(Mutex::new(Vec::new()));
-        let observer = Recorder {
-            records: Arc::clone(&records),
-            on_iteration,
-            temperature: self.settings.temperature,
-            l2_per_action: self.l2 / objective.n_actions() as f64,
-        };
+        let observer = Recorder::new(
+            Arc::clone(&records),
+            Box::new(on_iteration),
+            self.settings.temperature,
+            self.l2 / objective.n_actions() as f64,
+        );
         let linesearch = MoreThuenteLineSearch::new();
         let (objective, state) = match self.optimizer {
             Optimizer::Lbfgs { memory } => {
@@ -205,6 +262,8 @@ impl FitParams {
             weights: best.to_vec(),
             standard_errors: errors,
             settings: self.settings.clone(),
+            alignment: self.alignment,
+            goals: Vec::new(),
             training: TrainingHistory {
                 iterations,
                 converged,
@@ -217,9 +276,28 @@ impl FitParams {
                 evaluations: objective.evaluations(),
                 seconds: clock.elapsed().as_secs_f64(),
             },
-            goals: Vec::new(),
-            alignment: Alignment::default(),
         })
+    }
+
+    /// Every task's value rows stay allocated from one evaluation to the next, which
+    /// writes into them; the rest of an evaluation's memory exists while it runs, and
+    /// tasks are evaluated in parallel, up to one per thread. Together, the rows and the
+    /// largest evaluations that can run at once must fit under the memory limit.
+    fn check_memory(&self, tasks: &[Task]) -> Result<()> {
+        let mut combined = MemoryEstimate::default();
+        for task in tasks {
+            combined.merge(&MemoryEstimate::value_rows(&task.mdp, &self.settings));
+        }
+        let mut scratch: Vec<MemoryEstimate> = tasks
+            .iter()
+            .map(|task| MemoryEstimate::likelihood_scratch(&task.mdp, &self.settings))
+            .collect();
+        scratch.sort_by_key(|e| std::cmp::Reverse(e.total()));
+        let at_once = rayon::current_num_threads().min(tasks.len()).max(1);
+        for running in &scratch[..at_once] {
+            combined.merge(running);
+        }
+        combined.check("this fit", self.settings.memory_limit)
     }
 
     fn run<S>(
@@ -264,59 +342,6 @@ fn describe(reason: &TerminationReason) -> String {
     }
 }
 
-/// Records each iteration and forwards it to the caller's callback.
-struct Recorder {
-    records: Arc<Mutex<Vec<IterationRecord>>>,
-    on_iteration: Box<dyn FnMut(&IterationRecord) + Send>,
-    temperature: f64,
-    l2_per_action: f64,
-}
-
-impl Recorder {
-    fn record(&mut self, state: &FirstOrderState, iteration: u64) {
-        let (Some(theta), Some(gradient)) = (state.get_param(), state.get_gradient()) else {
-            return;
-        };
-        // ∇J = (∇NLL + 2λθ)/n, so α‖∇NLL‖/n is the per-action feature-matching residual.
-        let residual = (gradient - &(theta * (2.0 * self.l2_per_action)))
-            .mapv(|g| g * g)
-            .sum()
-            .sqrt()
-            * self.temperature;
-        let record = IterationRecord {
-            iteration,
-            objective: state.get_cost(),
-            gradient_norm: gradient.mapv(|g| g * g).sum().sqrt(),
-            feature_residual: residual,
-        };
-        (self.on_iteration)(&record);
-        self.records.lock().expect("unpoisoned").push(record);
-    }
-}
-
-impl Observe<FirstOrderState> for Recorder {
-    fn observe_init(
-        &mut self,
-        _name: &str,
-        state: &FirstOrderState,
-        _kv: &KV,
-    ) -> std::result::Result<(), argmin::core::Error> {
-        self.record(state, 0);
-        Ok(())
-    }
-
-    /// argmin shows an iteration to its observers before counting it, so the state still
-    /// holds the previous iteration's number.
-    fn observe_iter(
-        &mut self,
-        state: &FirstOrderState,
-        _kv: &KV,
-    ) -> std::result::Result<(), argmin::core::Error> {
-        self.record(state, state.get_iter() + 1);
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,10 +358,6 @@ mod tests {
             mdp: mdp.clone(),
             steps: DemoSteps::new(demos, horizon, Alignment::Start).unwrap(),
         }
-    }
-
-    fn quiet() -> Box<dyn FnMut(&IterationRecord) + Send> {
-        Box::new(|_| {})
     }
 
     #[test]
@@ -356,11 +377,31 @@ mod tests {
             },
             ..FitParams::default()
         };
-        let message = params.fit(tasks, quiet()).unwrap_err().to_string();
+        let message = params.fit_tasks(tasks, |_| {}).unwrap_err().to_string();
         assert!(
             message.contains("this fit would need") && message.contains("values 1008 B"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn tasks_must_be_arranged_for_the_fit_horizon() {
+        let mdp = random_mdp(4, 6, 2, 2, 2, false, &[]);
+        let demos = random_demos(&mdp, 4, &[3, 2]);
+        let params = FitParams::new(SoftSettings::finite(5, 1.0));
+        let message = params
+            .fit_tasks(vec![task(&mdp, &demos, Some(4))], |_| {})
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("arranged for horizon 4 but the solver has horizon 5"),
+            "{message}"
+        );
+        let message = params
+            .fit_tasks(vec![task(&mdp, &demos, None)], |_| {})
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("arranged for no horizon"), "{message}");
     }
 
     #[test]
@@ -377,11 +418,10 @@ mod tests {
         let demos = sample(&problem, &values, 4000, 8, None, 5);
         let params = FitParams {
             settings,
+            l2: 0.0,
             ..FitParams::default()
         };
-        let model = params
-            .fit(vec![task(&mdp, &demos, Some(8))], quiet())
-            .unwrap();
+        let model = params.fit(&mdp, &demos).unwrap();
         assert!(model.training.converged, "{}", model.training.stop_reason);
         let se = model.standard_errors.clone().unwrap();
         for k in 0..3 {
@@ -433,13 +473,12 @@ mod tests {
         let settings = SoftSettings::finite(horizon, 1.0);
         let params = FitParams {
             settings: settings.clone(),
+            l2: 0.0,
             gradient_tolerance: 1e-8,
             objective_tolerance: 0.0,
             ..FitParams::default()
         };
-        let model = params
-            .fit(vec![task(&mdp, &demos, Some(horizon))], quiet())
-            .unwrap();
+        let model = params.fit(&mdp, &demos).unwrap();
         assert_eq!(model.training.stop_reason, super::GRADIENT_SMALL);
         let theta = Array1::from(model.weights.clone());
         // Expected counts: forward pass from the demonstrations' start states.

@@ -80,7 +80,7 @@ pub fn goal_mdp(mdp: &Mdp, goal: usize) -> Result<Mdp> {
 }
 
 /// One fitting task per goal group.
-pub fn goal_tasks(
+pub(crate) fn goal_tasks(
     mdp: &Mdp,
     groups: &[GoalGroup],
     horizon: Option<usize>,

@@ -72,6 +72,7 @@ pub fn nll_and_gradient_reusing(
     theta: ArrayView1<f64>,
     spare: Option<SoftValues>,
 ) -> Result<LikelihoodEvaluation> {
+    steps.check_horizon(settings)?;
     on_pool(settings.parallel, || {
         let reward = mdp.features().reward(theta, mdp.n_actions());
         let problem = SoftProblem::new(mdp, reward, settings.clone());

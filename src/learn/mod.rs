@@ -1,4 +1,16 @@
 //! Maximum causal entropy inverse reinforcement learning with linear rewards.
+//!
+//! For r = θ·f the demonstrations' log-likelihood under the soft-optimal policy π_θ is
+//! L(θ) = Σ log π_θ(a|s) over every demonstrated action; a fit maximises L(θ) − λ‖θ‖².
+//! Its gradient is demonstrated minus expected feature counts, computed exactly by one
+//! backward and one forward pass ([`nll_and_gradient`]).
+//!
+//! - [`FitParams`] → [`FitParams::fit`] → [`FittedModel`]: the fit, plain or
+//!   goal-conditioned, and the model it returns (θ̂, standard errors, the settings it
+//!   was fitted under; its reward, policy and forecasts).
+//! - [`Objective`], [`Task`]: the function minimised, for fits of your own.
+//! - [`forecast`]: where a walker goes under a fitted reward.
+//! - [`Weights`], [`read_weights`], [`write_weights`]: `irl-weights/1` documents.
 
 mod demo_steps;
 mod fit;
@@ -7,14 +19,15 @@ mod goals;
 mod likelihood;
 mod model;
 mod objective;
+mod recorder;
 mod stopping;
 mod uncertainty;
 mod weights;
 
 pub use demo_steps::{Alignment, DemoSteps};
-pub use fit::{FitParams, Optimizer};
+pub use fit::{FitParams, Optimizer, DEFAULT_L2};
 pub use forecast::{forecast, Forecast};
-pub use goals::{goal_counts, goal_mdp, goal_tasks, group_by_goal, GoalCount, GoalGroup};
+pub use goals::{goal_counts, goal_mdp, group_by_goal, GoalCount, GoalGroup};
 pub use likelihood::{nll_and_gradient, nll_and_gradient_reusing, LikelihoodEvaluation};
 pub use model::{FittedModel, IterationRecord, TrainingHistory};
 pub use objective::{Objective, ObjectiveValue, Task};

@@ -35,21 +35,30 @@ impl Weights {
 
     /// Check that the weights belong to these features: same count, same names in order.
     pub fn check_against(&self, features: &Features) -> Result<()> {
-        let names = features.names();
-        if self.weights.len() != names.len() {
-            return Err(weights_error(format!(
-                "{} weights for an MDP with {} features",
-                self.weights.len(),
-                names.len()
-            )));
-        }
-        if let Some(i) = (0..names.len()).find(|&i| self.feature_names[i] != names[i]) {
-            return Err(weights_error(format!(
-                "feature_names[{i}] is \"{}\" but the MDP's feature {i} is \"{}\"",
-                self.feature_names[i], names[i]
-            )));
-        }
-        Ok(())
+        check_feature_names(&self.feature_names, features).map_err(weights_error)
+    }
+}
+
+/// Why weights named `names` do not belong to `features`, if they do not: the count and
+/// every name, in order, must agree.
+pub(super) fn check_feature_names(
+    names: &[String],
+    features: &Features,
+) -> std::result::Result<(), String> {
+    let expected = features.names();
+    if names.len() != expected.len() {
+        return Err(format!(
+            "{} weights for an MDP with {} features",
+            names.len(),
+            expected.len()
+        ));
+    }
+    match (0..names.len()).find(|&i| names[i] != expected[i]) {
+        Some(i) => Err(format!(
+            "feature_names[{i}] is \"{}\" but the MDP's feature {i} is \"{}\"",
+            names[i], expected[i]
+        )),
+        None => Ok(()),
     }
 }
 

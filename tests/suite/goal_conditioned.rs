@@ -1,7 +1,7 @@
 //! Goal-conditioned fitting: each demonstration's last state is its absorbing goal, one
 //! soft dynamic program per goal, one shared θ.
 //!
-//! - The objective (library `Objective` over `goal_tasks(group_by_goal(demos))`) equals the
+//! - The objective (library `Objective` over the goal-conditioned fit's tasks) equals the
 //!   NLL computed independently here (a soft dynamic program per goal written from the
 //!   definitions, demonstrations cut at their first arrival at the goal, ones that start
 //!   there dropped), for the start-aligned and own-horizon finite problems and the
@@ -23,7 +23,7 @@ use common::{far_from, path, sample_towards, succeed, SoftGrid};
 use irl::demos::{write_demos, Demonstrations, Trajectory};
 use irl::eval::evaluate_by_goal;
 use irl::inference::SoftSettings;
-use irl::learn::{goal_tasks, group_by_goal, Alignment, FitParams, Objective};
+use irl::learn::{group_by_goal, Alignment, FitParams, Objective};
 use irl::mdp::write_mdp;
 use irl::Mdp;
 use ndarray::Array1;
@@ -140,7 +140,14 @@ fn objective_matches_the_reference_and_its_gradient_matches_finite_differences()
         (SoftSettings::infinite(0.9), Alignment::Start),
     ] {
         let label = format!("{:?} {alignment:?}", settings.horizon);
-        let tasks = goal_tasks(&mdp, &groups, settings.horizon, alignment).unwrap();
+        let fit = FitParams {
+            settings: settings.clone(),
+            alignment,
+            goal_conditioned: true,
+            ..FitParams::default()
+        };
+        let (tasks, goals) = fit.tasks(&mdp, &demos).unwrap();
+        assert_eq!(goals.len(), groups.len());
         let objective = Objective::new(tasks, settings.clone(), l2);
         // The trajectory that starts at its goal contributes nothing; the one that passes
         // its goal contributes its first two actions.
@@ -247,13 +254,14 @@ fn known_weights_are_recovered_from_goal_directed_demonstrations() {
     let settings = SoftSettings::finite(HORIZON, 1.0);
     let groups = group_by_goal(&train);
     assert_eq!(groups.len(), 4);
-    let tasks = goal_tasks(&mdp, &groups, Some(HORIZON), Alignment::Start).unwrap();
     let params = FitParams {
         settings: settings.clone(),
+        goal_conditioned: true,
         l2: 0.0,
         ..FitParams::default()
     };
-    let model = params.fit(tasks, Box::new(|_| {})).unwrap();
+    let model = params.fit(&mdp, &train).unwrap();
+    assert_eq!(model.goals.len(), groups.len());
     assert!(model.training.converged, "{}", model.training.stop_reason);
     let se = model.standard_errors.clone().unwrap();
     println!(
@@ -371,14 +379,13 @@ fn fit_goal_conditioned_and_evaluate_through_the_binary() {
 
     // The binary's weights are the library's fit with the same settings (λ = 0.01).
     let settings = SoftSettings::finite(HORIZON, 1.0);
-    let groups = group_by_goal(&train);
-    let tasks = goal_tasks(&mdp, &groups, Some(HORIZON), Alignment::Start).unwrap();
     let library = FitParams {
         settings: settings.clone(),
+        goal_conditioned: true,
         l2: 0.01,
         ..FitParams::default()
     }
-    .fit(tasks, Box::new(|_| {}))
+    .fit(&mdp, &train)
     .unwrap();
     let weights: Vec<f64> = model["weights"]
         .as_array()

@@ -21,7 +21,7 @@
 use irl::demos::Demonstrations;
 use irl::eval::{evaluate, expected_value_difference, EvdSettings, HeldOutMetrics};
 use irl::inference::SoftSettings;
-use irl::learn::{Alignment, DemoSteps, FitParams, FittedModel, Task};
+use irl::learn::{Alignment, FitParams, FittedModel};
 use irl::mdp::Reward;
 use irl::worlds::{
     expert_demonstrations, gridworld, ExpertParams, ExpertPolicy, ExpertStart, GridActions,
@@ -58,18 +58,13 @@ fn settings() -> SoftSettings {
 }
 
 fn fit(world: &World, demos: &Demonstrations) -> FittedModel {
-    let steps = DemoSteps::new(demos, None, Alignment::Start).expect("steps");
     let params = FitParams {
         settings: settings(),
         l2: 0.01,
         max_features_for_standard_errors: 0,
         ..FitParams::default()
     };
-    let task = Task {
-        mdp: world.mdp.clone(),
-        steps,
-    };
-    params.fit(vec![task], Box::new(|_| {})).expect("fit")
+    params.fit(&world.mdp, demos).expect("fit")
 }
 
 fn held_out(world: &World, theta: &Array1<f64>, demos: &Demonstrations) -> HeldOutMetrics {

@@ -21,7 +21,7 @@
 
 use irl::demos::Demonstrations;
 use irl::inference::SoftSettings;
-use irl::learn::{Alignment, DemoSteps, FitParams, FittedModel, Task};
+use irl::learn::{FitParams, FittedModel};
 use irl::mdp::{FeatureTable, Features};
 use irl::worlds::{
     expert_demonstrations, random_mdp, ExpertParams, ExpertPolicy, ExpertStart, RandomMdpParams,
@@ -61,11 +61,7 @@ fn fit(mdp: &Mdp, demos: &Demonstrations) -> FittedModel {
         l2: 0.0,
         ..FitParams::default()
     };
-    let task = Task {
-        mdp: mdp.clone(),
-        steps: DemoSteps::new(demos, None, Alignment::Start).expect("steps"),
-    };
-    params.fit(vec![task], Box::new(|_| {})).expect("fit")
+    params.fit(mdp, demos).expect("fit")
 }
 
 #[test]

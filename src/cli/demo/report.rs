@@ -2,9 +2,9 @@
 
 use serde::Serialize;
 
-use super::{SceneStudy, StudyParams};
-use crate::eval::HeldOutMetrics;
-use crate::tracks::DiscretizeReport;
+use super::study::{SceneStudy, StudyParams};
+use irl::eval::HeldOutMetrics;
+use irl::tracks::DiscretizeReport;
 
 /// One scene's figures in the report.
 #[derive(Debug, Clone, Serialize)]

@@ -1,6 +1,6 @@
 //! One scene of recorded tracks, end to end: the study `irl demo` runs.
 //!
-//! 1. Discretise the tracks on a grid over the scene ([`crate::tracks`]).
+//! 1. Discretise the tracks on a grid over the scene ([`irl::tracks`]).
 //! 2. Split the trajectories into training and held-out sets by a seeded shuffle.
 //! 3. Build grid features from the training trajectories only (the cells they never
 //!    visit count as obstacles).
@@ -11,24 +11,15 @@
 //!    per-cell move frequencies of the training trajectories.
 //! 6. Draw the reward map, a forecast for one held-out trajectory, and the training curve.
 
-mod figures;
-mod report;
-
-pub use figures::write_figures;
-pub use report::{markdown_report, StudyReport};
-
 use std::time::Instant;
 
-use crate::demos::{split_demos, Demonstrations};
-use crate::error::Result;
-use crate::eval::{empirical_move_nll, evaluate_by_goal, uniform_walk_nll, HeldOutMetrics};
-use crate::inference::SoftSettings;
-use crate::learn::{
-    goal_counts, goal_tasks, group_by_goal, Alignment, FitParams, FittedModel, IterationRecord,
-    Optimizer,
-};
-use crate::mdp::Mdp;
-use crate::tracks::{
+use anyhow::Result;
+use irl::demos::{split_demos, Demonstrations};
+use irl::eval::{empirical_move_nll, evaluate_model, uniform_walk_nll, HeldOutMetrics};
+use irl::inference::SoftSettings;
+use irl::learn::{FitParams, FittedModel, IterationRecord};
+use irl::mdp::Mdp;
+use irl::tracks::{
     discretize, grid_features, visited_cells, Connectivity, DiscretizeParams, DiscretizeReport,
     GridFeatureParams, Scene, Track,
 };
@@ -93,7 +84,7 @@ pub fn study_scene(
     name: &str,
     tracks: &[Track],
     params: &StudyParams,
-    on_iteration: Box<dyn FnMut(&IterationRecord) + Send>,
+    on_iteration: impl FnMut(&IterationRecord) + Send + 'static,
 ) -> Result<SceneStudy> {
     let clock = Instant::now();
     let d = discretize(
@@ -114,29 +105,17 @@ pub fn study_scene(
         },
     )?;
     let mdp = d.mdp.with_features(features)?;
-    let horizon = d.demos.max_len();
-    let settings = SoftSettings::finite(horizon, 1.0);
-    let groups = group_by_goal(&split.train);
-    let tasks = goal_tasks(&mdp, &groups, Some(horizon), Alignment::Start)?;
     let fit = FitParams {
-        settings: settings.clone(),
+        settings: SoftSettings::finite(d.demos.max_len(), 1.0),
+        goal_conditioned: true,
         l2: params.l2,
-        optimizer: Optimizer::Lbfgs { memory: 10 },
         max_iterations: params.max_iterations,
         gradient_tolerance: params.gradient_tolerance,
         objective_tolerance: params.objective_tolerance,
         ..FitParams::default()
     };
-    let mut model = fit.fit(tasks, on_iteration)?;
-    model.goals = goal_counts(&groups);
-    let theta = ndarray::Array1::from(model.weights.clone());
-    let held_out_metrics = evaluate_by_goal(
-        &mdp,
-        &settings,
-        Alignment::Start,
-        theta.view(),
-        &split.held_out,
-    )?;
+    let model = fit.fit_observed(&mdp, &split.train, on_iteration)?;
+    let held_out_metrics = evaluate_model(&mdp, &model, &split.held_out, None)?;
     Ok(SceneStudy {
         name: name.into(),
         params: params.clone(),

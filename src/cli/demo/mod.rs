@@ -2,22 +2,32 @@
 //! embedded in the binary, with held-out evaluation against two baselines, figures and
 //! a report (markdown and JSON).
 
+mod figures;
+mod report;
+mod study;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::Args;
-use irl::study::{markdown_report, study_scene, write_figures, StudyParams, StudyReport};
 use irl::tracks::read_tracks;
+
+use figures::write_figures;
+use report::{markdown_report, StudyReport};
+use study::{study_scene, StudyParams};
 
 use super::files::staging_dir;
 use super::fit::Progress;
 
 /// The scenes shipped in `data/ucy/` (credit in its README).
 const SCENES: [(&str, &str); 3] = [
-    ("zara01", include_str!("../../data/ucy/zara01.csv")),
-    ("zara02", include_str!("../../data/ucy/zara02.csv")),
-    ("students03", include_str!("../../data/ucy/students03.csv")),
+    ("zara01", include_str!("../../../data/ucy/zara01.csv")),
+    ("zara02", include_str!("../../../data/ucy/zara02.csv")),
+    (
+        "students03",
+        include_str!("../../../data/ucy/students03.csv"),
+    ),
 ];
 
 #[derive(Args)]

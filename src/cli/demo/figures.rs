@@ -3,10 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use super::SceneStudy;
-use crate::error::Result;
-use crate::learn::forecast;
-use crate::plot::{reward_map, state_map, training_curve};
+use anyhow::Result;
+use irl::plot::{reward_map, state_map, training_curve};
+
+use super::study::SceneStudy;
 
 /// Held-out trajectories drawn over the reward map.
 const TRACKS_ON_REWARD_MAP: usize = 15;
@@ -15,7 +15,6 @@ const TRACKS_ON_REWARD_MAP: usize = 15;
 /// (prefixed by the scene name); returns the paths.
 pub fn write_figures(study: &SceneStudy, dir: &Path) -> Result<Vec<PathBuf>> {
     let name = &study.name;
-    let theta = ndarray::Array1::from(study.model.weights.clone());
     let reward_path = dir.join(format!("{name}_reward.png"));
     let tracks: Vec<_> = study
         .held_out
@@ -25,7 +24,7 @@ pub fn write_figures(study: &SceneStudy, dir: &Path) -> Result<Vec<PathBuf>> {
         .collect();
     reward_map(
         &study.mdp,
-        theta.view(),
+        study.model.theta(),
         &format!("{name}: recovered reward, held-out tracks"),
         &tracks,
         &reward_path,
@@ -37,15 +36,7 @@ pub fn write_figures(study: &SceneStudy, dir: &Path) -> Result<Vec<PathBuf>> {
             *observed.states.last().expect("non-empty"),
         );
         let steps = study.model.settings.horizon.unwrap_or(observed.len());
-        let f = forecast(
-            &study.mdp,
-            &study.model.settings,
-            theta.view(),
-            start,
-            Some(goal),
-            steps,
-            &[],
-        )?;
+        let f = study.model.forecast(&study.mdp, start, Some(goal), steps)?;
         let path = dir.join(format!("{name}_forecast.png"));
         let title = format!(
             "{name}: forecast to the goal of held-out track {}",
