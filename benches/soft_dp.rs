@@ -4,7 +4,7 @@
 //! - `soft_dp`: 4-action grids with coordinate features, T = 50.
 //! - `bench_worlds`: the worlds of `irl bench` (20 region features, θ* from seed 0, slip
 //!   0.2): the 8-action compass grid at 100×100 and 316×316 with T = 100, and 100×100
-//!   with 4 actions and T = 50 (issue 6's second target); 10 samples each, one run per
+//!   with 4 actions and T = 50 (the case of the 10 ms target); 10 samples each, one run per
 //!   sample, so the group takes a few minutes.
 //!
 //! Run with `cargo bench --bench soft_dp`.

@@ -55,7 +55,7 @@ pub struct Design {
 }
 
 impl Design {
-    /// The full experiment of the issue.
+    /// The full experiment: 16 worlds, N = 4 … 128 demonstrations.
     pub fn full() -> Self {
         Self {
             size: 32,

@@ -29,7 +29,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 100)]
     horizon: usize,
     /// Further cases SIDE:ACTIONS:HORIZON, comma-separated, or `none`; the default is
-    /// issue 6's second target (100×100, 4 actions, T = 50).
+    /// the case of the 10 ms target (100×100, 4 actions, T = 50).
     #[arg(long, value_delimiter = ',', default_value = "100:4:50")]
     extra: Vec<String>,
     /// Expert demonstrations for the fit iteration and the fit.

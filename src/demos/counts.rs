@@ -4,7 +4,7 @@
 //!   number of times each pair was demonstrated.
 //! - Feature counts Σ_i Σ_{t<L_i} γ^t f(s_{i,t}, a_{i,t}) = Σ_{s,a} w(s, a) f(s, a): the
 //!   empirical side of the maximum-entropy moment match, over the pairs at which reward is
-//!   collected (the final state s_L of a trajectory adds nothing), as in FORMATS.md.
+//!   collected (the final state s_L of a trajectory adds nothing), as in docs/FORMATS.md.
 //! - Step visits: for each step t, the distinct pairs (s_{i,t}, a_{i,t}) with their counts,
 //!   which the likelihood Σ_i Σ_t log π_t(a_{i,t} | s_{i,t}) and its gradient need.
 //! - Start distribution: the fraction of trajectories that start in each state.

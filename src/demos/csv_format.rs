@@ -1,4 +1,4 @@
-//! Demonstrations as CSV (FORMATS.md, "Demonstrations (CSV)").
+//! Demonstrations as CSV (docs/FORMATS.md, "Demonstrations: CSV").
 //!
 //! ```text
 //! trajectory,step,state,action

@@ -1,4 +1,4 @@
-//! Settings of the soft dynamic program (see FORMATS.md, "Conventions").
+//! Settings of the soft dynamic program (see docs/FORMATS.md, "Conventions").
 
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};

@@ -1,7 +1,7 @@
 //! Demonstrations arranged by decision step, the form the likelihood needs.
 //!
 //! With a horizon T, step t of a demonstration of L ≤ T actions is decision t of the
-//! T-step problem (`Alignment::Start`, FORMATS.md's default), or decision T − L + t when
+//! T-step problem (`Alignment::Start`, the default of docs/FORMATS.md), or decision T − L + t when
 //! each demonstration is its own L-step problem (`Alignment::OwnHorizon`: the last L
 //! decisions of a time-homogeneous T-step problem are an L-step problem). Without a
 //! horizon every step uses the stationary policy, so all steps are pooled.

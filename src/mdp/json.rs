@@ -1,4 +1,4 @@
-//! Reading and writing `irl-mdp/1` documents (see FORMATS.md).
+//! Reading and writing `irl-mdp/1` documents (see docs/FORMATS.md).
 //!
 //! Parsing goes through a loose raw form first so that every validation error can name
 //! the field and index it concerns (`transitions.s[4]`, `features.values[3][1]`) instead

@@ -19,7 +19,7 @@
 //! (2011).
 //!
 //! **Features.** `OneHot`: one indicator per cell (K = N²). `Coords`: x one-hot then y
-//! one-hot (K = 2N, named `x0..`, `y0..`; the layout of `shared/reference/grid`).
+//! one-hot (K = 2N, named `x0..`, `y0..`; the layout of `tests/data/reference/grid`).
 //! `Blocks { block: b }`: macro-cells of b×b cells (the last row and column of blocks may
 //! be smaller), one indicator per block, K = ⌈N/b⌉², block (bx, by) = (⌊x/b⌋, ⌊y/b⌋) has
 //! index by·⌈N/b⌉ + bx and name `block_x{bx}_y{by}`.

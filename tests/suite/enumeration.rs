@@ -2,7 +2,7 @@
 //! ≤ 2 actions, T ≤ 4) every trajectory is listed and the library's numbers are compared
 //! with sums over that list.
 //!
-//! A discount γ < 1 is read as FORMATS.md reads it: after each action the process goes on
+//! A discount γ < 1 is read as docs/FORMATS.md reads it: after each action the process goes on
 //! with probability γ and is otherwise absorbed (value 0, no more reward). A listed path
 //! from s therefore takes actions a_0, a_1, … and ends at the horizon, on arrival at a
 //! terminal state, or by absorption right after an action. Its weight is

@@ -13,6 +13,7 @@ mod demo;
 mod demos_counts;
 mod demos_read;
 mod enumeration;
+mod formats_doc;
 mod goal_conditioned;
 mod gradient_properties;
 mod memory_guard;

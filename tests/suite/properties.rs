@@ -4,7 +4,7 @@
 //!   all zero in terminal states;
 //! - every finite-horizon occupancy row sums to 1, terminal mass included and kept; the
 //!   discounted infinite-horizon occupancy of an MDP without terminals sums to 1/(1 − γ);
-//! - the infinite-horizon V is a fixed point of the backup written out from FORMATS.md
+//! - the infinite-horizon V is a fixed point of the backup written out from docs/FORMATS.md
 //!   (Q = r + γ Σ p V' or r + α log(γ Σ p e^{V'/α} + 1 − γ), V = α log Σ ρ e^{Q/α}), and
 //!   the reported Q and π are that backup's;
 //! - the parallel and sequential paths agree (MDPs of more than 2048 states, so that the

@@ -1,11 +1,11 @@
-//! `irl solve` against a peer implementation: the cases in `shared/reference/` hold V, Q,
-//! π, the occupancy rows, the expected features and the log-partition computed by the
-//! `imitation` library (see that folder's README.md), and the binary must reproduce
-//! every number to 1e-9 (absolute).
+//! `irl solve` against a peer implementation: the cases in `tests/data/reference/` hold V,
+//! Q, π, the occupancy rows, the expected features and the log-partition computed by the
+//! `imitation` library (see that folder's README.md for the credit and how its numbers
+//! were put into this project's conventions), and the binary must reproduce every number
+//! to 1e-9 (absolute).
 //!
-//! The folder is `shared/reference` beside the repository (`<clone>/../shared`); from a
-//! worktree one level further down it is found one folder higher. A missing folder fails
-//! the test: these numbers are the only outside truth for the solver.
+//! A missing folder fails the test rather than skipping it: these numbers are the only
+//! outside truth for the solver.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -17,23 +17,13 @@ const ARRAYS: [&str; 4] = ["value", "q", "policy", "occupancy"];
 const SUMMARIES: [&str; 2] = ["expected_features", "log_partition"];
 
 fn reference_dir() -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let candidates: Vec<PathBuf> = manifest
-        .ancestors()
-        .skip(1)
-        .take(2)
-        .map(|dir| dir.join("shared").join("reference"))
-        .collect();
-    candidates
-        .iter()
-        .find(|dir| dir.join("README.md").is_file())
-        .cloned()
-        .unwrap_or_else(|| {
-            panic!(
-                "the reference cases are missing: looked for shared/reference in {candidates:?} \
-                 (the repository must be cloned with shared/ beside it)"
-            )
-        })
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/reference");
+    assert!(
+        dir.join("README.md").is_file(),
+        "the reference cases are missing: {} has no README.md",
+        dir.display()
+    );
+    dir
 }
 
 /// Run `irl solve` on a reference case and return the written document.

@@ -1,5 +1,5 @@
 //! A deterministic 8-connected grid world with state features, and the soft dynamic
-//! program of a walker heading for one goal, computed here straight from FORMATS.md
+//! program of a walker heading for one goal, computed here straight from docs/FORMATS.md
 //! without the library, as the independent truth for goal-conditioned tests.
 //!
 //! State s = y·width + x. Actions, in the order the grid MDPs of `irl::tracks` use:

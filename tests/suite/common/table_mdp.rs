@@ -3,7 +3,7 @@
 //! A [`TableMdp`] holds p(s'|s,a) as successor lists, p0, the terminal set, features
 //! f(s, a) and weights θ, so a test can compute what it expects (r = θ·f, the prior ρ,
 //! enumerated trajectories, one step of the backup) straight from the definitions in
-//! FORMATS.md without going through the library; [`TableMdp::build`] turns the same
+//! docs/FORMATS.md without going through the library; [`TableMdp::build`] turns the same
 //! table into an [`irl::Mdp`] for the code under test.
 //!
 //! Every test binary compiles this module and uses only part of it.
