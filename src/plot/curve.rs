@@ -15,9 +15,10 @@ use plotters::coord::ranged1d::{AsRangedCoord, Ranged, ValueFormatter};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::axes::{draw_axes, Axes};
 use super::{
-    drawing_error, rgb, save, series_color, tick_label, vertical_label_area, with_title, Figure,
-    Rgb, Typography,
+    drawing_error, rgb, save, series_color, vertical_label_area, with_title, Figure, Rgb,
+    Typography,
 };
 use crate::error::{Error, Result};
 
@@ -234,21 +235,14 @@ impl Drawing<'_> {
             .y_label_area_size(y_label_area)
             .build_cartesian_2d(x_axis, y_lo..y_hi)
             .map_err(drawing_error)?;
-        chart
-            .configure_mesh()
-            .light_line_style(WHITE)
-            .set_all_tick_mark_size(typo.px(5.0))
-            .bold_line_style(RGBColor(220, 220, 220))
-            .x_labels(TICKS)
-            .y_labels(TICKS)
-            .x_label_formatter(&|v| tick_label(*v))
-            .y_label_formatter(&|v| tick_label(*v))
-            .label_style(typo.tick())
-            .axis_desc_style(typo.axis_label())
-            .x_desc(spec.x_label.as_str())
-            .y_desc(spec.y_label.as_str())
-            .draw()
-            .map_err(drawing_error)?;
+        let axes = Axes {
+            x_ticks: Some(TICKS),
+            y_ticks: TICKS,
+            x_desc: &spec.x_label,
+            y_desc: &spec.y_label,
+            grid: true,
+        };
+        draw_axes(&mut chart, typo, &axes)?;
 
         for (s, series) in spec.series.iter().enumerate() {
             let color = rgb(series.color.unwrap_or_else(|| series_color(s)));

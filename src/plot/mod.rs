@@ -8,7 +8,8 @@
 //! library (`data/fonts/`), so nothing depends on the fonts installed where it runs.
 //! Font sizes and line widths scale with the figure relative to [`DEFAULT_SIZE`].
 //!
-//! Modules: [`colormap`] (viridis, series palette), [`mod@heatmap`], [`curve`] (line charts).
+//! Modules: [`colormap`] (viridis, series palette), [`mod@heatmap`], [`curve`] (line charts);
+//! both kinds of figure draw their axes with one helper (`axes`).
 //!
 //! ```no_run
 //! use irl::plot::{heatmap, line_chart, HeatmapSpec, LineChartSpec, Series, XScale};
@@ -28,6 +29,7 @@
 //! # Ok::<(), irl::Error>(())
 //! ```
 
+mod axes;
 pub mod colormap;
 pub mod curve;
 mod font;
