@@ -79,37 +79,36 @@ mod tests {
     use std::fs;
 
     use super::*;
+    use crate::test_support::folder_entries;
 
-    fn listing(dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> = fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
+    /// A writer that writes `bytes`, then fails when `fail` is set.
+    fn writing(
+        bytes: &'static [u8],
+        fail: bool,
+    ) -> impl FnOnce(&mut BufWriter<File>) -> Result<()> {
+        move |w| {
+            w.write_all(bytes).expect("a buffered write");
+            if fail {
+                Err(Error::param("x", "fails"))
+            } else {
+                Ok(())
+            }
+        }
     }
 
     #[test]
     fn failed_write_leaves_no_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("out.json");
-        let r = write_atomic(&path, |w| {
-            w.write_all(b"partial").unwrap();
-            Err(Error::param("x", "fails"))
-        });
-        let message = r.unwrap_err().to_string();
+        let message = write_atomic(&path, writing(b"partial", true))
+            .unwrap_err()
+            .to_string();
         assert!(
             message.contains("out.json") && message.contains("fails"),
             "{message}"
         );
-        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
-        write_atomic(&path, |w| {
-            w.write_all(b"ok").map_err(|e| Error::Io {
-                path: path.clone(),
-                source: e,
-            })
-        })
-        .unwrap();
+        assert!(folder_entries(dir.path()).is_empty());
+        write_atomic(&path, writing(b"ok", false)).unwrap();
         assert_eq!(fs::read_to_string(&path).unwrap(), "ok");
     }
 
@@ -118,18 +117,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("out.csv");
         fs::write(&path, "old").unwrap();
-        let r = write_atomic(&path, |w| {
-            w.write_all(b"new, but cut").unwrap();
-            Err(Error::param("x", "fails"))
-        });
-        assert!(r.is_err());
-        assert_eq!(listing(dir.path()), ["out.csv"]);
+        assert!(write_atomic(&path, writing(b"new, but cut", true)).is_err());
+        assert_eq!(folder_entries(dir.path()), ["out.csv"]);
         assert_eq!(fs::read_to_string(&path).unwrap(), "old");
-        write_atomic(&path, |w| {
-            w.write_all(b"new").unwrap();
-            Ok(())
-        })
-        .unwrap();
+        write_atomic(&path, writing(b"new", false)).unwrap();
         assert_eq!(fs::read_to_string(&path).unwrap(), "new");
     }
 
@@ -137,31 +128,26 @@ mod tests {
     fn a_destination_that_cannot_be_written_is_named() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("missing-folder").join("out.json");
-        let message = write_atomic(&path, |_| Ok(())).unwrap_err().to_string();
+        let message = write_atomic(&path, writing(b"", false))
+            .unwrap_err()
+            .to_string();
         assert!(message.contains(&path.display().to_string()), "{message}");
         // A folder in the destination's place: the finished file cannot be renamed there.
         let taken = dir.path().join("taken");
         fs::create_dir(&taken).unwrap();
         fs::write(taken.join("inside"), "x").unwrap();
-        let message = write_atomic(&taken, |w| {
-            w.write_all(b"data").unwrap();
-            Ok(())
-        })
-        .unwrap_err()
-        .to_string();
+        let message = write_atomic(&taken, writing(b"data", false))
+            .unwrap_err()
+            .to_string();
         assert!(message.contains(&taken.display().to_string()), "{message}");
-        assert_eq!(listing(dir.path()), ["taken"]);
+        assert_eq!(folder_entries(dir.path()), ["taken"]);
     }
 
     #[test]
     fn a_temporary_file_is_hidden_beside_its_target_and_removed_unless_kept() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.npz");
-        let temporary = write_temporary(&path, |w| {
-            w.write_all(b"abc").unwrap();
-            Ok(())
-        })
-        .unwrap();
+        let temporary = write_temporary(&path, writing(b"abc", false)).unwrap();
         let name = temporary
             .file_name()
             .unwrap()
@@ -174,6 +160,6 @@ mod tests {
         assert_eq!(temporary.parent(), Some(dir.path()));
         assert_eq!(fs::read(&temporary).unwrap(), b"abc");
         drop(temporary);
-        assert!(listing(dir.path()).is_empty());
+        assert!(folder_entries(dir.path()).is_empty());
     }
 }

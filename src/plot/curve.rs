@@ -304,7 +304,8 @@ impl Drawing<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plot::testing::{folder_entries, read_png, svg_elements, svg_texts};
+    use crate::plot::testing::{assert_svg_texts, png_and_svg, svg_elements};
+    use crate::test_support::folder_entries;
 
     const DOUBLINGS: [f64; 6] = [4.0, 8.0, 16.0, 32.0, 64.0, 128.0];
 
@@ -353,31 +354,24 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut spec = evd_spec();
         spec.size = (800, 600);
-        let png = dir.path().join("evd.png");
-        let svg = dir.path().join("evd.svg");
-        line_chart(&spec, &png).unwrap();
-        line_chart(&spec, &svg).unwrap();
-        assert_eq!(folder_entries(dir.path()), ["evd.png", "evd.svg"]);
-        assert_eq!(read_png(&png).dimensions(), (800, 600));
-        let texts = svg_texts(&std::fs::read_to_string(&svg).unwrap());
-        for expected in [
-            "EVD against demonstrations",
-            "number of demonstrations N",
-            "expected value difference",
-            "MaxCausalEnt",
-            "behaviour cloning",
-            "4",
-            "8",
-            "16",
-            "32",
-            "64",
-            "128",
-        ] {
-            assert!(
-                texts.iter().any(|t| t == expected),
-                "no text {expected:?} in {texts:?}"
-            );
-        }
+        let (png, document) = png_and_svg(dir.path(), "evd", |path| line_chart(&spec, path));
+        assert_eq!(png.dimensions(), (800, 600));
+        assert_svg_texts(
+            &document,
+            &[
+                "EVD against demonstrations",
+                "number of demonstrations N",
+                "expected value difference",
+                "MaxCausalEnt",
+                "behaviour cloning",
+                "4",
+                "8",
+                "16",
+                "32",
+                "64",
+                "128",
+            ],
+        );
     }
 
     #[test]

@@ -551,7 +551,8 @@ impl Drawing<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plot::testing::{blob, blob_in, folder_entries, read_png, svg_texts, Blob};
+    use crate::plot::testing::{assert_svg_texts, blob, blob_in, png_and_svg, read_png, Blob};
+    use crate::test_support::folder_entries;
     use ndarray::{array, Array2};
 
     fn found(image: &image::RgbImage, color: Rgb) -> Blob {
@@ -573,36 +574,22 @@ mod tests {
             color: Rgb(255, 255, 255),
             shape: MarkerShape::Circle,
         });
-        let png = dir.path().join("map.png");
-        let svg = dir.path().join("map.svg");
-        heatmap(&spec, &png).unwrap();
-        heatmap(&spec, &svg).unwrap();
-        assert_eq!(folder_entries(dir.path()), ["map.png", "map.svg"]);
-
-        assert_eq!(read_png(&png).dimensions(), (800, 600));
-        let document = std::fs::read_to_string(&svg).unwrap();
+        let (png, document) = png_and_svg(dir.path(), "map", |path| heatmap(&spec, path));
+        assert_eq!(png.dimensions(), (800, 600));
         assert!(document.contains(r#"width="800" height="600""#));
-        let texts = svg_texts(&document);
-        for expected in [
-            "Soft value of each cell",
-            "x (m)",
-            "y (m)",
-            "V(s) [nats]",
-            "unreachable",
-            "start",
-        ] {
-            assert!(
-                texts.iter().any(|t| t == expected),
-                "no text {expected:?} in {texts:?}"
-            );
-        }
+        assert_svg_texts(
+            &document,
+            &[
+                "Soft value of each cell",
+                "x (m)",
+                "y (m)",
+                "V(s) [nats]",
+                "unreachable",
+                "start",
+            ],
+        );
         // The grid spans x ∈ [10, 16] and y ∈ [−2, 2] metres; the colour bar [0, 1].
-        for tick in ["10", "16", "-2", "2", "0.6"] {
-            assert!(
-                texts.iter().any(|t| t == tick),
-                "no tick {tick:?} in {texts:?}"
-            );
-        }
+        assert_svg_texts(&document, &["10", "16", "-2", "2", "0.6"]);
     }
 
     #[test]
