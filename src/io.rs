@@ -1,7 +1,8 @@
 //! File output that never leaves a partial file behind: write to a temporary file in
 //! the destination's folder (`tempfile`, a hidden name of random letters), then rename it
 //! over the destination. A temporary file that is not renamed is removed, when writing
-//! fails or when it is dropped.
+//! fails or when it is dropped. The file gets the permissions `File::create` would give
+//! it (on Unix 0666 less the umask), not tempfile's owner-only ones.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -39,12 +40,14 @@ where
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let (file, temporary) = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
-        .tempfile_in(folder)
-        .map_err(io)?
-        .into_parts();
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    // tempfile makes files for their owner alone; an output gets what `File::create`
+    // would give it, read-write for everyone the umask lets through.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let (file, temporary) = builder.tempfile_in(folder).map_err(io)?.into_parts();
     let mut writer = BufWriter::new(file);
     write(&mut writer).map_err(|e| match e {
         Error::Io { source, .. } => io_error(path, source),
@@ -141,6 +144,19 @@ mod tests {
             .to_string();
         assert!(message.contains(&taken.display().to_string()), "{message}");
         assert_eq!(folder_entries(dir.path()), ["taken"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn written_files_get_the_permissions_of_a_created_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let created = dir.path().join("created");
+        File::create(&created).unwrap();
+        let written = dir.path().join("written");
+        write_atomic(&written, writing(b"x", false)).unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode();
+        assert_eq!(mode(&written), mode(&created));
     }
 
     #[test]
