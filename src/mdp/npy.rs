@@ -117,7 +117,7 @@ impl<R: Read> NpyMember<R> {
             }
         };
         if let Some((_, size)) = Element::of(&self.header.dtype()) {
-            self.check_data_bytes((len as u64).checked_mul(size).unwrap_or(u64::MAX))?;
+            self.check_data_bytes((len as u64).saturating_mul(size))?;
         }
         Ok(len)
     }
