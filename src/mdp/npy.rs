@@ -13,8 +13,10 @@
 //! integers, `<f8` floats or `<f4` widened, 0-d `|Sn`/`<Un` strings; big-endian arrays
 //! are refused, as the README states), every error names the member and says what was
 //! expected, and when the container records the member's length, that length must be
-//! what the header declares. The numeric elements stream in chunks of 64 KiB between the
-//! (zip member) stream and the caller's own types, so no second copy of an array is held.
+//! what the header declares. A header may declare at most 1 MiB of text, since `npyz`
+//! would allocate whatever length a corrupt file gives. The numeric elements stream in
+//! chunks of 64 KiB between the (zip member) stream and the caller's own types, so no
+//! second copy of an array is held.
 //!
 //! The element loops are written here rather than taken from `npyz`, whose reader and
 //! writer handle one element per call: on a 1000×1000 gridworld with 4 actions
@@ -33,6 +35,13 @@ use crate::error::{Error, Result};
 
 /// Bytes read from the stream at a time, and decoded or encoded per chunk.
 const CHUNK_BYTES: usize = 1 << 16;
+
+/// Bytes before the text of a 2.0 or 3.0 header: magic, version and a u32 length.
+const PREAMBLE_BYTES: u64 = 12;
+
+/// Longest header text accepted. NumPy's own are under a hundred bytes; `npyz` allocates
+/// the declared length before reading it, up to 4 GiB for a 2.0 or 3.0 header.
+const MAX_HEADER_BYTES: u32 = 1 << 20;
 
 /// Element types of the arrays read here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,8 +88,15 @@ impl<R: Read> NpyMember<R> {
     pub fn open(reader: R, member: &str, stored_size: Option<u64>) -> Result<Self> {
         let limited = reader.take(stored_size.unwrap_or(u64::MAX));
         let mut reader = BufReader::with_capacity(CHUNK_BYTES, limited);
-        let header = NpyHeader::from_reader(&mut reader)
-            .map_err(|e| Error::mdp(member, format!("is not a valid .npy array: {e}")))?;
+        let bad = |what: String| Error::mdp(member, format!("is not a valid .npy array: {what}"));
+        let mut start = Vec::new();
+        (&mut reader)
+            .take(PREAMBLE_BYTES)
+            .read_to_end(&mut start)
+            .map_err(|e| bad(e.to_string()))?;
+        check_header_length(&start).map_err(bad)?;
+        let header = NpyHeader::from_reader(io::Cursor::new(&start).chain(&mut reader))
+            .map_err(|e| bad(e.to_string()))?;
         if header.order() == Order::Fortran && header.shape().len() > 1 {
             return Err(Error::mdp(
                 member,
@@ -243,6 +259,20 @@ impl<R: Read> NpyMember<R> {
             ))),
             Err(e) => Err(self.error(format!("cannot be read to its end ({e})"))),
         }
+    }
+}
+
+/// Refuse a 2.0 or 3.0 header longer than [`MAX_HEADER_BYTES`], given the first
+/// [`PREAMBLE_BYTES`] of the array (or all of a shorter one).
+fn check_header_length(start: &[u8]) -> std::result::Result<(), String> {
+    let [b'\x93', b'N', b'U', b'M', b'P', b'Y', 2 | 3, 0, a, b, c, d] = *start else {
+        return Ok(());
+    };
+    match u32::from_le_bytes([a, b, c, d]) {
+        declared if declared > MAX_HEADER_BYTES => Err(format!(
+            "its header declares {declared} bytes; expected at most {MAX_HEADER_BYTES}"
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -449,6 +479,11 @@ mod tests {
                 "not a valid .npy array",
             ),
             (b"\x93NUMPX\x01\x00".to_vec(), "magic not found"),
+            (b"\x93NUMPY\x01\x00".to_vec(), "not a valid .npy array"),
+            (
+                b"\x93NUMPY\x02\x00\x00\x00\x00\x80".to_vec(),
+                "declares 2147483648 bytes",
+            ),
         ];
         for (data, expected) in cases {
             let e = integers(&data).unwrap_err().to_string();
