@@ -1,4 +1,4 @@
-//! Small random MDPs and demonstrations for unit tests.
+//! Small MDPs, demonstrations and folder listings for unit tests.
 
 use ndarray::{Array2, Array3};
 use rand::{Rng, SeedableRng};
@@ -6,6 +6,8 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::demos::{Demonstrations, Trajectory};
 use crate::inference::draw;
+use std::path::Path;
+
 use crate::mdp::{FeatureTable, Features, Mdp, MdpParts, Transitions};
 
 /// A random MDP: `successors` random next states per (s, a) with random probabilities,
@@ -145,4 +147,41 @@ pub fn mixed_rows() -> Transitions {
         }
     }
     Transitions::from_csr(12, 3, row_start, next, prob).unwrap()
+}
+
+/// A corridor 0 – 1 – 2 with the given terminal states, starting in 0: action 0 moves
+/// right, 1 left (staying put at the ends); every move is certain.
+pub fn corridor(terminal: Vec<usize>) -> Mdp {
+    Mdp::new(MdpParts {
+        transitions: Transitions::from_arrays(
+            3,
+            2,
+            &[0, 0, 1, 1, 2, 2],
+            &[0, 1, 0, 1, 0, 1],
+            &[1, 0, 2, 0, 2, 1],
+            &[1.0; 6],
+        )
+        .unwrap(),
+        initial: Some(vec![1.0, 0.0, 0.0]),
+        terminal,
+        features: Features::one_hot(3),
+        action_names: None,
+        grid: None,
+    })
+    .unwrap()
+}
+
+/// The names of the entries of a folder, sorted.
+pub fn folder_entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("the folder exists")
+        .map(|e| {
+            e.expect("a readable entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
 }

@@ -59,6 +59,16 @@ pub fn save(
 /// `out` must name a folder (not `.`, `..` or `/`, which cannot be replaced) and must
 /// not be an existing file.
 pub fn staging_dir(out: &Path) -> Result<PathBuf> {
+    let (parent, name) = staging_place(out)?;
+    let staging = parent.join(format!(".{name}.{}.partial", std::process::id()));
+    fs::create_dir_all(&staging)
+        .with_context(|| format!("could not create {}", staging.display()))?;
+    Ok(staging)
+}
+
+/// The folder beside `out` for its staging folder, and the name of `out`, under the
+/// conditions of [`staging_dir`].
+fn staging_place(out: &Path) -> Result<(&Path, String)> {
     let name = out
         .file_name()
         .with_context(|| {
@@ -76,27 +86,26 @@ pub fn staging_dir(out: &Path) -> Result<PathBuf> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let staging = parent.join(format!(".{name}.{}.partial", std::process::id()));
-    fs::create_dir_all(&staging)
-        .with_context(|| format!("could not create {}", staging.display()))?;
-    Ok(staging)
+    Ok((parent, name))
 }
 
-/// Write a set of files into the folder `out` all or nothing: `write` fills a staging
-/// folder beside `out`; only when it succeeds are the files moved into `out` (created if
-/// needed; other files in it are left alone).
+/// Write a set of files into the folder `out` all or nothing: `write` fills a hidden
+/// temporary folder beside `out` (removed in any case when done); only when it succeeds
+/// are the files moved into `out` (created if needed; other files in it are left alone).
 pub fn write_folder(out: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
-    let staging = staging_dir(out)?;
-    let result = write(&staging).and_then(|()| {
-        fs::create_dir_all(out).with_context(|| format!("could not create {}", out.display()))?;
-        for entry in fs::read_dir(&staging)? {
-            let entry = entry?;
-            let target = out.join(entry.file_name());
-            fs::rename(entry.path(), &target)
-                .with_context(|| format!("could not write {}", target.display()))?;
-        }
-        Ok(())
-    });
-    let _ = fs::remove_dir_all(&staging);
-    result
+    let (parent, name) = staging_place(out)?;
+    let staging = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".partial")
+        .tempdir_in(parent)
+        .with_context(|| format!("could not create a folder in {}", parent.display()))?;
+    write(staging.path())?;
+    fs::create_dir_all(out).with_context(|| format!("could not create {}", out.display()))?;
+    for entry in fs::read_dir(staging.path())? {
+        let entry = entry?;
+        let target = out.join(entry.file_name());
+        fs::rename(entry.path(), &target)
+            .with_context(|| format!("could not write {}", target.display()))?;
+    }
+    Ok(())
 }

@@ -23,7 +23,7 @@ pub use backward::{backward, backward_reusing, SoftValues};
 pub use forward::{forward, state_action_occupancy, Occupancy};
 pub use kernel::{log_add_exp, SoftProblem};
 pub use memory::{available_memory, format_bytes, parse_memory_limit, MemoryEstimate, MemoryLimit};
-pub use sample::{draw, sample};
+pub use sample::{draw, sample, sample_policy};
 pub use settings::{ActionPrior, Backup, SoftSettings};
 pub use solution::{q_and_policy, Solution, Timing, SOLUTION_FORMAT};
 

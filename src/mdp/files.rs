@@ -6,13 +6,13 @@
 //! step fails, whatever this call wrote is removed.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::json::{read_mdp_in, write_mdp_with_npz_reference};
 use super::npz::{write_csr_npz, NpzCompression};
 use super::Mdp;
 use crate::error::{Error, Result};
-use crate::io::{open, temporary_sibling, write_atomic};
+use crate::io::{io_error, open, write_temporary};
 
 /// Read and validate an `irl-mdp/1` file; errors name the file (and the `.npz` file when
 /// the transitions live there).
@@ -37,51 +37,23 @@ pub fn write_mdp_with_npz(
             format!("\"{npz_name}\" must be a file name, other than the JSON file's"),
         ));
     }
-    let staged_npz = temporary_sibling(&npz_path);
-    let staged_json = temporary_sibling(json_path);
-    let result = (|| {
-        stage(&staged_npz, &npz_path, |w| {
-            write_csr_npz(w, mdp.transitions(), compression)
-        })?;
-        stage(&staged_json, json_path, |w| {
-            write_mdp_with_npz_reference(mdp, w, npz_name)
-        })?;
-        rename(&staged_npz, &npz_path)?;
-        rename(&staged_json, json_path).inspect_err(|_| {
-            let _ = fs::remove_file(&npz_path);
-        })
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&staged_npz);
-        let _ = fs::remove_file(&staged_json);
-    }
-    result
+    let staged_npz = write_temporary(&npz_path, |w| {
+        write_csr_npz(w, mdp.transitions(), compression)
+    })?;
+    let staged_json = write_temporary(json_path, |w| {
+        write_mdp_with_npz_reference(mdp, w, npz_name)
+    })?;
+    staged_npz
+        .persist(&npz_path)
+        .map_err(|e| io_error(&npz_path, e.error))?;
+    staged_json.persist(json_path).map_err(|e| {
+        let _ = fs::remove_file(&npz_path);
+        io_error(json_path, e.error)
+    })
 }
 
 fn folder_of(path: &Path) -> &Path {
     path.parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."))
-}
-
-/// Write the complete file `staged`, with errors naming `target`, the file it will become.
-fn stage<F>(staged: &Path, target: &Path, write: F) -> Result<()>
-where
-    F: FnOnce(&mut std::io::BufWriter<fs::File>) -> Result<()>,
-{
-    write_atomic(staged, write).map_err(|e| match e {
-        Error::Io { source, .. } => Error::Io {
-            path: target.to_path_buf(),
-            source,
-        },
-        Error::InFile { source, .. } => source.in_file(target),
-        other => other.in_file(target),
-    })
-}
-
-fn rename(from: &Path, to: &Path) -> Result<()> {
-    fs::rename(from, to).map_err(|e| Error::Io {
-        path: PathBuf::from(to),
-        source: e,
-    })
 }

@@ -12,6 +12,13 @@
 //! float32 (widened), converting each element as it is decompressed, so no second copy of
 //! an array is held. Writing uses int32 indices when S·A, S and the number of entries all
 //! fit (SciPy's own rule), int64 otherwise, and float64 data.
+//!
+//! The archive is read and written with the `zip` crate and each member with `npyz`
+//! (see [`super::npy`]). `npyz`'s own `.npz` and SciPy-sparse support is not used: it
+//! depends on an older `zip` and reads each array whole into a vector of its own
+//! (`u64` indices, `usize` offsets) before anything could check or convert it, where
+//! streaming keeps one copy and lets every entry be checked, and its error named
+//! (`indices[17]`), as it is read.
 
 use std::io::{self, Read, Seek, Write};
 use std::path::Path;
@@ -21,7 +28,7 @@ use zip::result::ZipError;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
-use super::npy::{self, NpyReader};
+use super::npy::{write_header, write_vector, NpyMember};
 use super::Transitions;
 use crate::error::{Error, Result};
 use crate::io::{open, write_atomic};
@@ -128,7 +135,7 @@ pub fn read_csr_npz(
 fn member<'a, R: Read + Seek>(
     archive: &'a mut ZipArchive<R>,
     name: &str,
-) -> Result<NpyReader<ZipFile<'a, R>>> {
+) -> Result<NpyMember<ZipFile<'a, R>>> {
     let file = archive.by_name(name).map_err(|e| match e {
         ZipError::FileNotFound => Error::mdp(
             name,
@@ -140,14 +147,14 @@ fn member<'a, R: Read + Seek>(
         other => Error::mdp(name, format!("cannot be opened: {other}")),
     })?;
     let size = file.size();
-    NpyReader::open(file, name, Some(size))
+    NpyMember::open(file, name, Some(size))
 }
 
 /// Read a 1-D member into a vector reserved once at its declared length.
 fn read_vector<T, R: Read + Seek>(
     archive: &mut ZipArchive<R>,
     name: &str,
-    fill: impl FnOnce(NpyReader<ZipFile<'_, R>>, &mut Vec<T>) -> Result<()>,
+    fill: impl FnOnce(NpyMember<ZipFile<'_, R>>, &mut Vec<T>) -> Result<()>,
 ) -> Result<Vec<T>> {
     let reader = member(archive, name)?;
     let len = reader.vector_len()?;
@@ -209,35 +216,29 @@ fn write_members(
     };
     let index_size = if int32 { 4 } else { 8 };
     start(&mut zip, "indices.npy", indices.len(), index_size)?;
-    if int32 {
-        npy::write_vector(&mut zip, "<i4", indices, |v| (v as i32).to_le_bytes())
-    } else {
-        npy::write_vector(&mut zip, "<i8", indices, |v| i64::from(v).to_le_bytes())
-    }
-    .map_err(io_error)?;
+    write_indices(&mut zip, indices, int32).map_err(io_error)?;
     start(&mut zip, "indptr.npy", indptr.len(), index_size)?;
-    if int32 {
-        npy::write_vector(&mut zip, "<i4", indptr, |v| (v as i32).to_le_bytes())
-    } else {
-        npy::write_vector(&mut zip, "<i8", indptr, |v| i64::from(v).to_le_bytes())
-    }
-    .map_err(io_error)?;
+    write_indices(&mut zip, indptr, int32).map_err(io_error)?;
     start(&mut zip, "format.npy", 3, 1)?;
-    zip.write_all(&npy::encode_header("|S3", &[]))
+    write_header(&mut zip, "|S3", &[])
         .and_then(|()| zip.write_all(b"csr"))
         .map_err(io_error)?;
     start(&mut zip, "shape.npy", 2, 8)?;
-    npy::write_vector(
-        &mut zip,
-        "<i8",
-        &[n_rows as i64, n_states as i64],
-        i64::to_le_bytes,
-    )
-    .map_err(io_error)?;
+    let shape = [n_rows as i64, n_states as i64];
+    write_vector(&mut zip, "<i8", &shape, i64::to_le_bytes).map_err(io_error)?;
     start(&mut zip, "data.npy", data.len(), 8)?;
-    npy::write_vector(&mut zip, "<f8", data, f64::to_le_bytes).map_err(io_error)?;
+    write_vector(&mut zip, "<f8", data, f64::to_le_bytes).map_err(io_error)?;
     zip.finish().map_err(zip_error)?;
     Ok(())
+}
+
+/// A 1-D array of indices or offsets as int32 (`<i4`) when `int32`, else int64 (`<i8`).
+fn write_indices(writer: &mut impl Write, values: &[u32], int32: bool) -> io::Result<()> {
+    if int32 {
+        write_vector(writer, "<i4", values, |v| (v as i32).to_le_bytes())
+    } else {
+        write_vector(writer, "<i8", values, |v| i64::from(v).to_le_bytes())
+    }
 }
 
 fn io_error(e: io::Error) -> Error {

@@ -15,9 +15,10 @@ use plotters::coord::ranged1d::{AsRangedCoord, Ranged, ValueFormatter};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::axes::{draw_axes, Axes};
 use super::{
-    drawing_error, rgb, save, series_color, tick_label, vertical_label_area, with_title, Figure,
-    Rgb, Typography,
+    drawing_error, rgb, save, series_color, vertical_label_area, with_title, Figure, Rgb,
+    Typography,
 };
 use crate::error::{Error, Result};
 
@@ -234,21 +235,14 @@ impl Drawing<'_> {
             .y_label_area_size(y_label_area)
             .build_cartesian_2d(x_axis, y_lo..y_hi)
             .map_err(drawing_error)?;
-        chart
-            .configure_mesh()
-            .light_line_style(WHITE)
-            .set_all_tick_mark_size(typo.px(5.0))
-            .bold_line_style(RGBColor(220, 220, 220))
-            .x_labels(TICKS)
-            .y_labels(TICKS)
-            .x_label_formatter(&|v| tick_label(*v))
-            .y_label_formatter(&|v| tick_label(*v))
-            .label_style(typo.tick())
-            .axis_desc_style(typo.axis_label())
-            .x_desc(spec.x_label.as_str())
-            .y_desc(spec.y_label.as_str())
-            .draw()
-            .map_err(drawing_error)?;
+        let axes = Axes {
+            x_ticks: Some(TICKS),
+            y_ticks: TICKS,
+            x_desc: &spec.x_label,
+            y_desc: &spec.y_label,
+            grid: true,
+        };
+        draw_axes(&mut chart, typo, &axes)?;
 
         for (s, series) in spec.series.iter().enumerate() {
             let color = rgb(series.color.unwrap_or_else(|| series_color(s)));
@@ -310,7 +304,8 @@ impl Drawing<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plot::testing::{folder_entries, read_png, svg_elements, svg_texts};
+    use crate::plot::testing::{assert_svg_texts, png_and_svg, svg_elements};
+    use crate::test_support::folder_entries;
 
     const DOUBLINGS: [f64; 6] = [4.0, 8.0, 16.0, 32.0, 64.0, 128.0];
 
@@ -359,31 +354,24 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut spec = evd_spec();
         spec.size = (800, 600);
-        let png = dir.path().join("evd.png");
-        let svg = dir.path().join("evd.svg");
-        line_chart(&spec, &png).unwrap();
-        line_chart(&spec, &svg).unwrap();
-        assert_eq!(folder_entries(dir.path()), ["evd.png", "evd.svg"]);
-        assert_eq!(read_png(&png).dimensions(), (800, 600));
-        let texts = svg_texts(&std::fs::read_to_string(&svg).unwrap());
-        for expected in [
-            "EVD against demonstrations",
-            "number of demonstrations N",
-            "expected value difference",
-            "MaxCausalEnt",
-            "behaviour cloning",
-            "4",
-            "8",
-            "16",
-            "32",
-            "64",
-            "128",
-        ] {
-            assert!(
-                texts.iter().any(|t| t == expected),
-                "no text {expected:?} in {texts:?}"
-            );
-        }
+        let (png, document) = png_and_svg(dir.path(), "evd", |path| line_chart(&spec, path));
+        assert_eq!(png.dimensions(), (800, 600));
+        assert_svg_texts(
+            &document,
+            &[
+                "EVD against demonstrations",
+                "number of demonstrations N",
+                "expected value difference",
+                "MaxCausalEnt",
+                "behaviour cloning",
+                "4",
+                "8",
+                "16",
+                "32",
+                "64",
+                "128",
+            ],
+        );
     }
 
     #[test]

@@ -17,9 +17,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::axes::{draw_axes, Axes};
 use super::{
-    colormap, drawing_error, rgb, save, tick_label, vertical_label_area, with_title, Figure, Rgb,
-    Typography,
+    colormap, drawing_error, rgb, save, vertical_label_area, with_title, Figure, Rgb, Typography,
 };
 use crate::error::{Error, Result};
 
@@ -213,7 +213,7 @@ impl Layout {
     /// The colour of a cell value.
     fn color(&self, value: f64) -> Rgb {
         if value.is_finite() {
-            Rgb::from_unit(colormap::viridis((value - self.lo) / (self.hi - self.lo)))
+            colormap::viridis((value - self.lo) / (self.hi - self.lo))
         } else {
             MISSING_COLOR
         }
@@ -390,20 +390,14 @@ impl Drawing<'_, '_> {
             .y_label_area_size(frame.y_label_area)
             .build_cartesian_2d(x_min..x_max, y_min..y_max)
             .map_err(drawing_error)?;
-        chart
-            .configure_mesh()
-            .disable_mesh()
-            .set_all_tick_mark_size(typo.px(5.0))
-            .x_labels(frame.x_ticks)
-            .y_labels(frame.y_ticks)
-            .x_label_formatter(&|v| tick_label(*v))
-            .y_label_formatter(&|v| tick_label(*v))
-            .label_style(typo.tick())
-            .axis_desc_style(typo.axis_label())
-            .x_desc(spec.x_label.as_str())
-            .y_desc(spec.y_label.as_str())
-            .draw()
-            .map_err(drawing_error)?;
+        let axes = Axes {
+            x_ticks: Some(frame.x_ticks),
+            y_ticks: frame.y_ticks,
+            x_desc: &spec.x_label,
+            y_desc: &spec.y_label,
+            grid: false,
+        };
+        draw_axes(&mut chart, typo, &axes)?;
 
         let (x0, y0) = spec.origin;
         let c = spec.cell_size;
@@ -497,25 +491,19 @@ impl Drawing<'_, '_> {
             .set_label_area_size(LabelAreaPosition::Right, geometry.labels)
             .build_cartesian_2d(0.0..1.0, lo..hi)
             .map_err(drawing_error)?;
-        bar.configure_mesh()
-            .disable_mesh()
-            .set_all_tick_mark_size(typo.px(5.0))
-            .disable_x_axis()
-            .y_labels(frame.bar_ticks)
-            .y_label_formatter(&|v| tick_label(*v))
-            .label_style(typo.tick())
-            .axis_desc_style(typo.axis_label())
-            .y_desc(self.spec.color_bar_label.as_str())
-            .draw()
-            .map_err(drawing_error)?;
+        let axes = Axes {
+            x_ticks: None,
+            y_ticks: frame.bar_ticks,
+            x_desc: "",
+            y_desc: &self.spec.color_bar_label,
+            grid: false,
+        };
+        draw_axes(&mut bar, typo, &axes)?;
         let step = (hi - lo) / COLOR_BAR_STEPS as f64;
         let slices = (0..COLOR_BAR_STEPS).map(|k| {
             let bottom = lo + k as f64 * step;
             let color = colormap::viridis((k as f64 + 0.5) / COLOR_BAR_STEPS as f64);
-            Rectangle::new(
-                [(0.0, bottom), (1.0, bottom + step)],
-                rgb(Rgb::from_unit(color)).filled(),
-            )
+            Rectangle::new([(0.0, bottom), (1.0, bottom + step)], rgb(color).filled())
         });
         bar.draw_series(slices).map_err(drawing_error)?;
         bar.draw_series(std::iter::once(Rectangle::new(
@@ -563,12 +551,9 @@ impl Drawing<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plot::testing::{blob, blob_in, folder_entries, read_png, svg_texts, Blob};
+    use crate::plot::testing::{assert_svg_texts, blob, blob_in, png_and_svg, read_png, Blob};
+    use crate::test_support::folder_entries;
     use ndarray::{array, Array2};
-
-    fn viridis_rgb(t: f64) -> Rgb {
-        Rgb::from_unit(colormap::viridis(t))
-    }
 
     fn found(image: &image::RgbImage, color: Rgb) -> Blob {
         blob(image, color).unwrap_or_else(|| panic!("no pixel of colour {color:?}"))
@@ -589,36 +574,22 @@ mod tests {
             color: Rgb(255, 255, 255),
             shape: MarkerShape::Circle,
         });
-        let png = dir.path().join("map.png");
-        let svg = dir.path().join("map.svg");
-        heatmap(&spec, &png).unwrap();
-        heatmap(&spec, &svg).unwrap();
-        assert_eq!(folder_entries(dir.path()), ["map.png", "map.svg"]);
-
-        assert_eq!(read_png(&png).dimensions(), (800, 600));
-        let document = std::fs::read_to_string(&svg).unwrap();
+        let (png, document) = png_and_svg(dir.path(), "map", |path| heatmap(&spec, path));
+        assert_eq!(png.dimensions(), (800, 600));
         assert!(document.contains(r#"width="800" height="600""#));
-        let texts = svg_texts(&document);
-        for expected in [
-            "Soft value of each cell",
-            "x (m)",
-            "y (m)",
-            "V(s) [nats]",
-            "unreachable",
-            "start",
-        ] {
-            assert!(
-                texts.iter().any(|t| t == expected),
-                "no text {expected:?} in {texts:?}"
-            );
-        }
+        assert_svg_texts(
+            &document,
+            &[
+                "Soft value of each cell",
+                "x (m)",
+                "y (m)",
+                "V(s) [nats]",
+                "unreachable",
+                "start",
+            ],
+        );
         // The grid spans x ∈ [10, 16] and y ∈ [−2, 2] metres; the colour bar [0, 1].
-        for tick in ["10", "16", "-2", "2", "0.6"] {
-            assert!(
-                texts.iter().any(|t| t == tick),
-                "no tick {tick:?} in {texts:?}"
-            );
-        }
+        assert_svg_texts(&document, &["10", "16", "-2", "2", "0.6"]);
     }
 
     #[test]
@@ -643,10 +614,18 @@ mod tests {
         heatmap(&spec, &path).unwrap();
         let image = read_png(&path);
 
-        let low = found(&image, viridis_rgb(0.0)); // cell (0, 0)
-        let high = found(&image, viridis_rgb(1.0)); // cell (1, 0)
-        let middle = found(&image, viridis_rgb(0.5)); // cell (1, 1)
-        let quarter = found(&image, viridis_rgb(0.25)); // cell (2, 0)
+        // The colour bar's slices may share the cells' colours: cells are looked for left
+        // of the bar, found by a slice colour that no cell has.
+        let slice = colormap::viridis(25.5 / COLOR_BAR_STEPS as f64);
+        let map = (0, 0, found(&image, slice).bounds.0 - 1, image.height());
+        let in_map = |t: f64| {
+            blob_in(&image, colormap::viridis(t), map)
+                .unwrap_or_else(|| panic!("no cell of viridis({t})"))
+        };
+        let low = in_map(0.0); // cell (0, 0)
+        let high = in_map(1.0); // cell (1, 0)
+        let middle = in_map(0.5); // cell (1, 1)
+        let quarter = in_map(0.25); // cell (2, 0)
         assert!(low.count > 20_000 && high.count > 20_000 && quarter.count > 20_000);
 
         // Cells are squares: the red track crosses the low cell but not its corners.
@@ -693,7 +672,10 @@ mod tests {
         heatmap(&spec, &path).unwrap();
         let image = read_png(&path);
         for t in [0.5, 1.0, 0.0] {
-            assert!(found(&image, viridis_rgb(t)).count > 10_000, "t = {t}");
+            assert!(
+                found(&image, colormap::viridis(t)).count > 10_000,
+                "t = {t}"
+            );
         }
         // All values are finite: no grey swatch (a few anti-aliased text pixels may
         // share its grey; the swatch alone would be over 400).

@@ -8,7 +8,8 @@
 //! library (`data/fonts/`), so nothing depends on the fonts installed where it runs.
 //! Font sizes and line widths scale with the figure relative to [`DEFAULT_SIZE`].
 //!
-//! Modules: [`colormap`] (viridis, series palette), [`mod@heatmap`], [`curve`] (line charts).
+//! Modules: [`colormap`] (viridis, series palette), [`mod@heatmap`], [`curve`] (line charts);
+//! both kinds of figure draw their axes with one helper (`axes`).
 //!
 //! ```no_run
 //! use irl::plot::{heatmap, line_chart, HeatmapSpec, LineChartSpec, Series, XScale};
@@ -28,6 +29,7 @@
 //! # Ok::<(), irl::Error>(())
 //! ```
 
+mod axes;
 pub mod colormap;
 pub mod curve;
 mod font;
@@ -409,18 +411,34 @@ pub(crate) mod testing {
             .collect()
     }
 
-    /// The names of the entries of a folder, sorted.
-    pub(crate) fn folder_entries(dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(dir)
-            .expect("the folder exists")
-            .map(|e| {
-                e.expect("a readable entry")
-                    .file_name()
-                    .to_string_lossy()
-                    .into_owned()
-            })
-            .collect();
-        names.sort();
-        names
+    /// Draw a figure with `draw` as `stem.png` and `stem.svg` in the empty folder `dir`,
+    /// check that exactly these two files are there, and return the PNG's pixels and the
+    /// SVG document.
+    pub(crate) fn png_and_svg(
+        dir: &Path,
+        stem: &str,
+        draw: impl Fn(&Path) -> crate::Result<()>,
+    ) -> (image::RgbImage, String) {
+        let (png, svg) = (format!("{stem}.png"), format!("{stem}.svg"));
+        draw(&dir.join(&png)).expect("the PNG is drawn");
+        draw(&dir.join(&svg)).expect("the SVG is drawn");
+        assert_eq!(
+            crate::test_support::folder_entries(dir),
+            [png.clone(), svg.clone()]
+        );
+        let document = std::fs::read_to_string(dir.join(svg)).expect("the SVG reads");
+        (read_png(&dir.join(png)), document)
+    }
+
+    /// Assert that each of `expected` is the whole text of one of the SVG's `<text>`
+    /// elements.
+    pub(crate) fn assert_svg_texts(svg: &str, expected: &[&str]) {
+        let texts = svg_texts(svg);
+        for text in expected {
+            assert!(
+                texts.iter().any(|t| t == text),
+                "no text {text:?} in {texts:?}"
+            );
+        }
     }
 }

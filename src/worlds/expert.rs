@@ -6,7 +6,6 @@
 //! - `Soft { beta }`: the soft-optimal policy for the reward β·r (α = 1, action prior
 //!   `none`, variational backup), π(a|s) = exp(Q(s,a) − V(s)); β is an inverse
 //!   temperature: β → ∞ approaches the optimal policy, β = 0 is uniformly random.
-//!   Sampled by [`crate::inference::sample`].
 //! - `Hard { epsilon }`: ε-greedy around the optimal policy of r: with probability 1 − ε
 //!   the greedy action (uniform over tied best actions, see [`greedy_policy`]), with
 //!   probability ε an action drawn uniformly from those available (which may be the
@@ -14,19 +13,18 @@
 //!
 //! Each of the N trajectories starts from a state drawn from the start distribution
 //! (`Uniform`: uniform over non-terminal states; `Initial`: the MDP's p0) and takes up to
-//! `length` actions, stopping early at a terminal state. Everything is drawn from one
-//! ChaCha8 stream seeded with the given seed: per trajectory the start state, then per
-//! step the action and the successor.
+//! `length` actions, stopping early at a terminal state. Both are sampled by
+//! [`crate::inference::sample_policy`], everything drawn from one ChaCha8 stream seeded
+//! with the given seed: per trajectory the start state, then per step the action and the
+//! successor.
 
-use ndarray::Array2;
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
+use ndarray::ArrayViewMut1;
 
 use super::check_probability;
-use crate::demos::{Demonstrations, Trajectory};
+use crate::demos::Demonstrations;
 use crate::error::{Error, Result};
 use crate::eval::{check_reward, greedy_policy, hard_value_iteration, ValueIterationSettings};
-use crate::inference::{backward, draw, sample, SoftProblem, SoftSettings};
+use crate::inference::{backward, sample, sample_policy, SoftProblem, SoftSettings};
 use crate::mdp::{Mdp, Reward};
 
 /// Which policy the expert follows.
@@ -151,48 +149,18 @@ pub fn expert_demonstrations(
                     }
                 }
             }
-            Ok(sample_stationary(mdp, &policy, params, &start, seed))
+            let (n, length) = (params.n_trajectories, params.length);
+            Ok(sample_policy(mdp, n, length, &start, seed, |_, s, pi| {
+                ArrayViewMut1::from(pi).assign(&policy.row(s));
+            }))
         }
     }
-}
-
-/// Trajectories of a stationary S×A policy, drawn in the order of the module doc.
-fn sample_stationary(
-    mdp: &Mdp,
-    policy: &Array2<f64>,
-    params: &ExpertParams,
-    start: &[f64],
-    seed: u64,
-) -> Demonstrations {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let trajectories = (0..params.n_trajectories)
-        .map(|i| {
-            let mut s = draw(&mut rng, start.iter().copied());
-            let mut trajectory = Trajectory {
-                id: i.to_string(),
-                states: vec![s],
-                actions: vec![],
-            };
-            for _ in 0..params.length {
-                if mdp.is_terminal(s) {
-                    break;
-                }
-                let a = draw(&mut rng, policy.row(s).iter().copied());
-                let (next, prob) = mdp.transitions().successors(s, a);
-                s = next[draw(&mut rng, prob.iter().copied())] as usize;
-                trajectory.actions.push(a);
-                trajectory.states.push(s);
-            }
-            trajectory
-        })
-        .collect();
-    Demonstrations::new(trajectories)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mdp::{Features, MdpParts, Transitions};
+    use crate::test_support;
     use crate::worlds::{gridworld, GridFeatures, GridworldParams};
 
     fn world() -> crate::worlds::World {
@@ -232,25 +200,9 @@ mod tests {
         }
     }
 
-    /// A corridor 0 – 1 – 2 with the reward in state 2; action 0 moves right, 1 left.
+    /// The corridor 0 – 1 – 2 with the reward in state 2; action 0 moves right, 1 left.
     fn corridor() -> (Mdp, Reward) {
-        let mdp = Mdp::new(MdpParts {
-            transitions: Transitions::from_arrays(
-                3,
-                2,
-                &[0, 0, 1, 1, 2, 2],
-                &[0, 1, 0, 1, 0, 1],
-                &[1, 0, 2, 0, 2, 1],
-                &[1.0; 6],
-            )
-            .unwrap(),
-            initial: Some(vec![1.0, 0.0, 0.0]),
-            terminal: vec![],
-            features: Features::one_hot(3),
-            action_names: None,
-            grid: None,
-        })
-        .unwrap();
+        let mdp = test_support::corridor(vec![]);
         (mdp, Reward::per_state(vec![0.0, 0.0, 1.0], 2))
     }
 
