@@ -13,9 +13,12 @@
 //! evaluation is cached so one backward + forward pass per task serves both. Each task's
 //! value rows are kept between evaluations and the next backward pass writes into them
 //! (see [`backward_reusing`](crate::inference::backward_reusing)); the evaluation holds
-//! them at its peak anyway.
+//! them at its peak anyway. The kernels' layout of the transitions (O(nnz) to build) is
+//! built once, when the objective is, for each distinct set of transitions: tasks whose
+//! MDPs share their transitions (one per goal, see [`goal_tasks`](super::goal_tasks))
+//! share one layout, which does not depend on the terminal states.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use argmin::core::{CostFunction, Error as ArgminError, Gradient};
 use ndarray::{Array1, ArrayView1};
@@ -24,7 +27,7 @@ use rayon::prelude::*;
 use super::demo_steps::DemoSteps;
 use super::likelihood::nll_and_gradient_reusing;
 use crate::error::Result;
-use crate::inference::{SoftSettings, SoftValues};
+use crate::inference::{KernelLayout, SoftSettings, SoftValues};
 use crate::mdp::Mdp;
 
 /// One group of demonstrations with the MDP they were recorded in.
@@ -52,6 +55,8 @@ pub struct ObjectiveValue {
 #[derive(Debug)]
 pub struct Objective {
     tasks: Vec<Task>,
+    /// The kernels' layout of each task's transitions, one per distinct transitions.
+    layouts: Vec<Arc<KernelLayout>>,
     settings: SoftSettings,
     l2: f64,
     n_actions: usize,
@@ -65,8 +70,17 @@ impl Objective {
     /// Build from tasks (at least one, with at least one action in all).
     pub fn new(tasks: Vec<Task>, settings: SoftSettings, l2: f64) -> Self {
         let n_actions = tasks.iter().map(|t| t.steps.n_actions()).sum();
+        let mut layouts: Vec<Arc<KernelLayout>> = Vec::with_capacity(tasks.len());
+        for task in &tasks {
+            let layout = match layouts.iter().find(|layout| layout.is_for(&task.mdp)) {
+                Some(shared) => Arc::clone(shared),
+                None => Arc::new(KernelLayout::new(&task.mdp)),
+            };
+            layouts.push(layout);
+        }
         Self {
             tasks,
+            layouts,
             settings,
             l2,
             n_actions,
@@ -120,9 +134,10 @@ impl Objective {
         let parts = self
             .tasks
             .par_iter()
+            .zip(&self.layouts)
             .zip(spares)
-            .map(|(task, spare)| {
-                nll_and_gradient_reusing(&task.mdp, &per_task, &task.steps, theta, spare)
+            .map(|((task, layout), spare)| {
+                nll_and_gradient_reusing(&task.mdp, layout, &per_task, &task.steps, theta, spare)
             })
             .collect::<Result<Vec<_>>>()?;
         let k = theta.len();
