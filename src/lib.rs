@@ -16,6 +16,8 @@
 //! evaluation, expected value difference), [`tracks`] (recorded positions to grid MDPs),
 //! [`plot`] (heatmaps and charts), [`bench`] (timing and memory of the passes, `irl bench`).
 
+#![deny(unsafe_op_in_unsafe_fn)]
+
 // Links the system OpenBLAS that ndarray-linalg (and ndarray's BLAS path) call.
 extern crate openblas_src;
 

@@ -124,12 +124,14 @@ pub(super) unsafe fn diagonal_lookahead<const A: usize, const W: usize>(
             }
         }
         for (a, &sum) in sums.iter().enumerate() {
-            // SAFETY: i < states.end ≤ n = terminal.len(); a < A ≤ lanes, inside the
-            // matrix's offsets.
-            let c = if unsafe { *terminal.get_unchecked(i) } {
+            // SAFETY: i < states.end ≤ n = terminal.len().
+            let end = unsafe { *terminal.get_unchecked(i) };
+            // SAFETY: a < A ≤ lanes, inside the matrix's offsets.
+            let offset = unsafe { *offsets.add(a) };
+            let c = if end {
                 f64::NEG_INFINITY
             } else {
-                scale * sum + unsafe { *offsets.add(a) }
+                scale * sum + offset
             };
             tail_nan |= c.is_nan();
             // SAFETY: a·n + i < n·A = z.len().
@@ -181,9 +183,10 @@ pub(super) unsafe fn diagonal_scatter<const A: usize>(
     // action.
     let rows = unsafe { m.by_action.as_ptr().add(matrix * A * width) };
     let (z, factor) = (z.as_ptr(), factor.as_ptr());
-    // SAFETY: called for i + 3 < n only: factor[i..i + 4] and, for a < A, z[a·n + i ..
-    // a·n + i + 4] lie inside `factor` (n numbers) and `z` (n·A numbers).
+    // Called for i + 3 < n only.
     let flows = |i: usize| -> [[f64; GROUP]; A] {
+        // SAFETY: i + 3 < n: factor[i..i + 4] and, for a < A, z[a·n + i .. a·n + i + 4]
+        // lie inside `factor` (n numbers) and `z` (n·A numbers).
         let factors = unsafe { load(factor.add(i)) };
         std::array::from_fn(|a| {
             // SAFETY: as above.
@@ -191,8 +194,11 @@ pub(super) unsafe fn diagonal_scatter<const A: usize>(
             std::array::from_fn(|j| z[j] * (factors[j] * edge))
         })
     };
-    // SAFETY (for the reads of the matrix below): a·W + k < A·W for a < A and k < W.
-    let p = |a: usize, k: usize| unsafe { *rows.add(a * width + k) };
+    // Called for a < A and k < W only.
+    let p = |a: usize, k: usize| {
+        // SAFETY: a·W + k < A·W, inside the matrix.
+        unsafe { *rows.add(a * width + k) }
+    };
     // The sums of slot k and group g of the stretch at k·SCATTER_GROUPS + g.
     let mut sums = [const { MaybeUninit::<[f64; GROUP]>::uninit() }; MAX_WIDTH * SCATTER_GROUPS];
     let whole = states.start + states.len() / GROUP * GROUP;
@@ -288,7 +294,10 @@ mod tests {
     #[test]
     fn the_diagonal_look_ahead_equals_the_per_state_one_bit_for_bit() {
         for (with, without) in grids(12).into_iter().map(with_and_without_runs) {
-            let (n_states, n_actions) = (with.transitions().n_states(), with.transitions().n_actions());
+            let (n_states, n_actions) = (
+                with.transitions().n_states(),
+                with.transitions().n_actions(),
+            );
             let runs = with.state_matrices().unwrap().diagonals;
             // The 10 states between the end columns of each of the 12 rows form a run
             // (on the outer rows the moves off the grid stay put alike all along).
@@ -302,7 +311,8 @@ mod tests {
                 let terminal = &terminal[first..first + n];
                 let lookahead = |layout: &KernelLayout| {
                     let mut z = vec![0.0; n * n_actions];
-                    let (matrices, rows) = (layout.state_matrices().unwrap(), layout.transitions().csr());
+                    let (matrices, rows) =
+                        (layout.state_matrices().unwrap(), layout.transitions().csr());
                     // SAFETY: the matrices are the layout's of these rows, the run lies
                     // inside the states, and `z` has A values per state of the run.
                     unsafe { matrix_lookahead(matrices, rows, first, &v, terminal, 0.9, &mut z) };
@@ -318,7 +328,10 @@ mod tests {
     #[test]
     fn the_diagonal_scatter_equals_the_per_state_one_bit_for_bit() {
         for (with, without) in grids(12).into_iter().map(with_and_without_runs) {
-            let (n_states, n_actions) = (with.transitions().n_states(), with.transitions().n_actions());
+            let (n_states, n_actions) = (
+                with.transitions().n_states(),
+                with.transitions().n_actions(),
+            );
             let z: Vec<f64> = (0..n_states * n_actions)
                 .map(|k| 0.05 + (k % 11) as f64 * 0.07)
                 .collect();
@@ -356,8 +369,11 @@ mod tests {
                 transitions,
                 initial: None,
                 terminal: vec![17, 444, 899],
-                features: Features::new(vec!["a".into(), "b".into()], FeatureTable::State(features))
-                    .unwrap(),
+                features: Features::new(
+                    vec!["a".into(), "b".into()],
+                    FeatureTable::State(features),
+                )
+                .unwrap(),
                 action_names: None,
                 grid: None,
             })

@@ -521,11 +521,11 @@ unsafe fn fixed_dot<const L: usize, W: Weights>(
 ) -> f64 {
     // SAFETY: first + L ≤ next.len() (the caller's guarantee).
     let successors = unsafe { next.get_unchecked(first..first + L) };
-    // SAFETY (the two below): entry first + j < first + L is an entry of `prob`, and
-    // its successor is below v.len() (the caller's guarantees).
+    // SAFETY: entry first < first + L is an entry of `prob`, and its successor is below
+    // v.len() (the caller's guarantees).
     let mut acc = unsafe { prob.at(first) * *v.get_unchecked(successors[0] as usize) };
     for (j, &successor) in successors.iter().enumerate().skip(1) {
-        // SAFETY: as above.
+        // SAFETY: as above, for entry first + j < first + L.
         acc += unsafe { prob.at(first + j) * *v.get_unchecked(successor as usize) };
     }
     acc

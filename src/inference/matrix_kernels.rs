@@ -82,12 +82,14 @@ pub(crate) unsafe fn matrix_lookahead(
             Segment::States { states, slot } => unsafe {
                 per_state(m, states, slot, v, terminal, scale, z)
             },
-            // SAFETY: as above.
             Segment::Diagonal {
                 states,
                 matrix,
                 deltas,
-            } => unsafe { diagonal(m, first, states, matrix, deltas, v, terminal, scale, z) },
+            } => {
+                // SAFETY: as above.
+                unsafe { diagonal(m, first, states, matrix, deltas, v, terminal, scale, z) }
+            }
         }
     });
     if !nan {
@@ -253,12 +255,14 @@ pub(crate) unsafe fn matrix_scatter(
             Segment::States { states, slot } => unsafe {
                 per_state(m, states, slot, z, factor, edge, window)
             },
-            // SAFETY: as above.
             Segment::Diagonal {
                 states,
                 matrix,
                 deltas,
-            } => unsafe { diagonal(m, first, states, matrix, deltas, z, factor, edge, window) },
+            } => {
+                // SAFETY: as above.
+                unsafe { diagonal(m, first, states, matrix, deltas, z, factor, edge, window) }
+            }
         });
 }
 

@@ -113,17 +113,18 @@ impl Propagator {
         let parallel = problem.settings().parallel;
         let weight = totals.weight;
         let terminal = mdp.terminal_mask();
-        let work = |b: usize, block: &mut Block, acting: Option<&mut [f64]>, pairs: Option<&mut [f64]>| {
-            let lo = scatter.windows()[b].0;
-            let first = b * block_len;
-            if let Some(acting) = acting {
-                let states = first..first + acting.len();
-                add_acting(acting, &mass[states.clone()], weight, &terminal[states]);
-            }
-            push_block(
-                problem, next_v, mass, carry, first, lo, block, pairs, weight,
-            );
-        };
+        let work =
+            |b: usize, block: &mut Block, acting: Option<&mut [f64]>, pairs: Option<&mut [f64]>| {
+                let lo = scatter.windows()[b].0;
+                let first = b * block_len;
+                if let Some(acting) = acting {
+                    let states = first..first + acting.len();
+                    add_acting(acting, &mass[states.clone()], weight, &terminal[states]);
+                }
+                push_block(
+                    problem, next_v, mass, carry, first, lo, block, pairs, weight,
+                );
+            };
         // Each block adds to the totals of its own states: the totals split into
         // consecutive parts of `block_len` states, one for each block.
         let (acting, pairs) = (totals.acting, totals.pairs);

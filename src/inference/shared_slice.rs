@@ -108,7 +108,11 @@ mod tests {
         // By induction from row 0 = k: row t, column k is (k + t) mod 64 + t.
         for t in 0..rows {
             for k in 0..width {
-                assert_eq!(flat[t * width + k], (k + t) % width + t, "row {t}, column {k}");
+                assert_eq!(
+                    flat[t * width + k],
+                    (k + t) % width + t,
+                    "row {t}, column {k}"
+                );
             }
         }
     }

@@ -131,9 +131,7 @@ impl Transitions {
         for row in 0..n_rows {
             row_start[row + 1] += row_start[row];
         }
-        Ok(Self::assemble(
-            n_states, n_actions, row_start, next, prob,
-        ))
+        Ok(Self::assemble(n_states, n_actions, row_start, next, prob))
     }
 
     /// Build from compressed sparse rows as SciPy stores them: row `s·A + a` holds
@@ -230,9 +228,7 @@ impl Transitions {
             }
         }
         let (row_start, next, prob) = drop_zeros(row_start, next, prob);
-        Ok(Self::assemble(
-            n_states, n_actions, row_start, next, prob,
-        ))
+        Ok(Self::assemble(n_states, n_actions, row_start, next, prob))
     }
 
     /// Assemble validated rows with at most 2^32 − 1 entries.
