@@ -150,7 +150,7 @@ const SCATTER_GROUPS: usize = SCATTER_STATES / GROUP;
 /// window[s + δ_k − lo] += edge·factor_i·Σ_a z[a·n + i]·P[a, k] over the states
 /// first + `states`, which lie in one diagonal run with matrix `matrix` and offsets
 /// `deltas`, of the run of n = `factor.len()` states from `first`; `window` points at
-/// successor 0.
+/// successor `lo`, the window's first.
 ///
 /// [`GROUP`] states at a time, in stretches of [`SCATTER_STATES`]: first the sums
 /// Σ_a flow_a·P[a, k] of every group and slot, then the window updates one slot at a
@@ -177,6 +177,7 @@ pub(super) unsafe fn diagonal_scatter<const A: usize>(
     factor: &[f64],
     edge: f64,
     window: *mut f64,
+    lo: usize,
 ) {
     let (n, width) = (factor.len(), m.width);
     // SAFETY: a matrix number is below the number of matrices, each of A·W numbers by
@@ -194,11 +195,6 @@ pub(super) unsafe fn diagonal_scatter<const A: usize>(
             std::array::from_fn(|j| z[j] * (factors[j] * edge))
         })
     };
-    // Called for a < A and k < W only.
-    let p = |a: usize, k: usize| {
-        // SAFETY: a·W + k < A·W, inside the matrix.
-        unsafe { *rows.add(a * width + k) }
-    };
     // The sums of slot k and group g of the stretch at k·SCATTER_GROUPS + g.
     let mut sums = [const { MaybeUninit::<[f64; GROUP]>::uninit() }; MAX_WIDTH * SCATTER_GROUPS];
     let whole = states.start + states.len() / GROUP * GROUP;
@@ -207,9 +203,11 @@ pub(super) unsafe fn diagonal_scatter<const A: usize>(
         for (g, i) in groups.clone().enumerate() {
             let flows = flows(i);
             for k in 0..width {
-                let mut sum: [f64; GROUP] = std::array::from_fn(|j| flows[0][j] * p(0, k));
+                // SAFETY: a·W + k < A·W for a < A, inside the matrix.
+                let p = |a: usize| unsafe { *rows.add(a * width + k) };
+                let mut sum: [f64; GROUP] = std::array::from_fn(|j| flows[0][j] * p(0));
                 for (a, flow) in flows.iter().enumerate().skip(1) {
-                    let p = p(a, k);
+                    let p = p(a);
                     for (sum, &x) in sum.iter_mut().zip(flow) {
                         *sum += x * p;
                     }
@@ -219,18 +217,20 @@ pub(super) unsafe fn diagonal_scatter<const A: usize>(
             }
         }
         for (k, &delta) in deltas.iter().enumerate().rev() {
-            // A pointer that may lie before the window: only its sums with the states
-            // of the run, s + δ_k, are read or written.
-            let target = window.wrapping_offset(first as isize + delta as isize);
+            // SAFETY: first + stretch is a state of the run, whose successor
+            // first + stretch + δ_k lies in the window, from lo.
+            let target =
+                unsafe { window.offset((first + stretch) as isize + delta as isize - lo as isize) };
             for (g, i) in groups.clone().enumerate() {
                 // SAFETY: entry k·SCATTER_GROUPS + g was written by the loop above for
                 // this stretch; states first + i … first + i + 3 lie in the run, so
-                // their successors s + δ_k lie in the window.
+                // their successors, i − stretch … i − stretch + 3 entries on from
+                // `target`, lie in the window.
                 unsafe {
                     let sum = sums
                         .get_unchecked(k * SCATTER_GROUPS + g)
                         .assume_init_read();
-                    let entries = target.wrapping_add(i).cast::<[f64; GROUP]>();
+                    let entries = target.add(i - stretch).cast::<[f64; GROUP]>();
                     let mut updated = entries.read_unaligned();
                     for (x, sum) in updated.iter_mut().zip(sum) {
                         *x += sum;
@@ -247,12 +247,15 @@ pub(super) unsafe fn diagonal_scatter<const A: usize>(
         let flows: [f64; A] =
             std::array::from_fn(|a| unsafe { *z.add(a * n + i) * (*factor.add(i) * edge) });
         for (k, &delta) in deltas.iter().enumerate().rev() {
-            let mut sum = flows[0] * p(0, k);
+            // SAFETY: a·W + k < A·W for a < A, inside the matrix.
+            let p = |a: usize| unsafe { *rows.add(a * width + k) };
+            let mut sum = flows[0] * p(0);
             for (a, &flow) in flows.iter().enumerate().skip(1) {
-                sum += flow * p(a, k);
+                sum += flow * p(a);
             }
-            // SAFETY: s lies in the run, so its successor s + δ_k lies in the window.
-            unsafe { *window.wrapping_offset(s + delta as isize) += sum };
+            // SAFETY: s lies in the run, so its successor s + δ_k lies in the window, from
+            // lo.
+            unsafe { *window.offset(s + delta as isize - lo as isize) += sum };
         }
     }
 }

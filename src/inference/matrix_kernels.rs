@@ -234,6 +234,7 @@ pub(crate) unsafe fn matrix_scatter(
         &[f64],
         f64,
         *mut f64,
+        usize,
     );
     let (per_state, diagonal): (PerState, Diagonal) = match z.len() / factor.len().max(1) {
         1 => (scatter_fixed::<1>, diagonal_scatter::<1>),
@@ -245,15 +246,18 @@ pub(crate) unsafe fn matrix_scatter(
         7 => (scatter_fixed::<7>, diagonal_scatter::<7>),
         _ => (scatter_fixed::<8>, diagonal_scatter::<8>),
     };
-    let window = window.as_mut_ptr().wrapping_sub(lo);
+    let start = window.as_mut_ptr();
+    // Successor 0 of the window, which may lie before it: the per-state kernels add the
+    // successors to it.
+    let shifted = start.wrapping_sub(lo);
     m.diagonals
         .for_each_segment(first, factor.len(), |segment| match segment {
             // SAFETY: the segments cover the run's states in order, outside runs with
             // their slots in the per-state arrays, inside runs with the run's matrix and
-            // offsets; `window` points at successor 0 of the window, and the rest is the
-            // caller's guarantee.
+            // offsets; `shifted` points at successor 0 of the window, `start` at
+            // successor lo, and the rest is the caller's guarantee.
             Segment::States { states, slot } => unsafe {
-                per_state(m, states, slot, z, factor, edge, window)
+                per_state(m, states, slot, z, factor, edge, shifted)
             },
             Segment::Diagonal {
                 states,
@@ -261,7 +265,7 @@ pub(crate) unsafe fn matrix_scatter(
                 deltas,
             } => {
                 // SAFETY: as above.
-                unsafe { diagonal(m, first, states, matrix, deltas, z, factor, edge, window) }
+                unsafe { diagonal(m, first, states, matrix, deltas, z, factor, edge, start, lo) }
             }
         });
 }
