@@ -629,6 +629,24 @@ mod tests {
     }
 
     #[test]
+    #[should_panic(expected = "built from other transitions")]
+    fn a_layout_of_other_transitions_is_refused_even_when_they_are_equal() {
+        let mdp = crate::test_support::random_mdp(3, 6, 2, 2, 1, false, &[]);
+        let copy = Mdp::new(crate::mdp::MdpParts {
+            transitions: mdp.transitions().clone(),
+            initial: None,
+            terminal: vec![],
+            features: mdp.features().clone(),
+            action_names: None,
+            grid: None,
+        })
+        .unwrap();
+        let layout = Arc::new(KernelLayout::new(&mdp));
+        let reward = Reward::per_state(vec![0.0; 6], 2);
+        SoftProblem::with_layout(&copy, layout, reward, SoftSettings::finite(3, 1.0));
+    }
+
+    #[test]
     fn log_add_exp_matches_direct_formula_and_survives_extremes() {
         assert!((log_add_exp(1.0, 2.0) - (1f64.exp() + 2f64.exp()).ln()).abs() < 1e-15);
         assert_eq!(log_add_exp(5.0, f64::NEG_INFINITY), 5.0);

@@ -186,8 +186,40 @@ impl Gradient for Objective {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::learn::{nll_and_gradient, Alignment};
+    use crate::learn::{goal_mdp, nll_and_gradient, Alignment};
     use crate::test_support::{random_demos, random_mdp};
+
+    #[test]
+    fn goal_tasks_share_one_layout_and_evaluate_as_with_their_own() {
+        let mdp = random_mdp(5, 7, 3, 2, 3, false, &[]);
+        let other = random_mdp(6, 7, 3, 2, 3, false, &[1]);
+        let task = |mdp: Mdp, seed: u64| {
+            let demos = random_demos(&mdp, seed, &[4, 2]);
+            let steps = DemoSteps::new(&demos, Some(5), Alignment::Start).unwrap();
+            Task { mdp, steps }
+        };
+        let tasks = vec![
+            task(goal_mdp(&mdp, 2).unwrap(), 11),
+            task(goal_mdp(&mdp, 4).unwrap(), 12),
+            task(other.clone(), 13),
+        ];
+        let settings = SoftSettings::finite(5, 0.9);
+        let objective = Objective::new(tasks.clone(), settings.clone(), 0.1);
+        let layouts = &objective.layouts;
+        assert!(Arc::ptr_eq(&layouts[0], &layouts[1]));
+        assert!(!Arc::ptr_eq(&layouts[0], &layouts[2]));
+        assert!(layouts[0].is_for(&mdp) && layouts[2].is_for(&other));
+        // Each task alone, with a layout of its own, gives the same sums bit for bit.
+        let theta = Array1::from(vec![0.4, -1.0, 0.7]);
+        let value = objective.evaluate(theta.view()).unwrap();
+        let (mut nll, mut gradient) = (0.0, Array1::zeros(3));
+        for task in &tasks {
+            let alone = nll_and_gradient(&task.mdp, &settings, &task.steps, theta.view()).unwrap();
+            nll += alone.nll;
+            gradient += &Array1::from(alone.gradient);
+        }
+        assert_eq!((value.nll, value.nll_gradient), (nll, gradient));
+    }
 
     #[test]
     fn an_evaluation_after_another_is_the_same_as_a_fresh_one() {
