@@ -21,17 +21,18 @@ pub struct ScatterBlocks {
 }
 
 impl ScatterBlocks {
-    /// The blocks of `transitions`, as the module doc sizes them.
+    /// The blocks of `transitions`, as the module doc sizes them: one pass over the
+    /// successors for the smallest blocks, then each doubling merges pairs of windows.
     pub fn new(transitions: &Transitions) -> Self {
         let n_states = transitions.n_states();
-        let mut block_len = (n_states / 64).next_power_of_two().clamp(1 << 10, 1 << 14);
-        loop {
-            let blocks = Self::of_length(transitions, block_len);
-            if blocks.window_total() <= 8 * n_states || block_len >= n_states {
-                return blocks;
-            }
-            block_len *= 2;
+        let mut blocks = Self::of_length(
+            transitions,
+            (n_states / 64).next_power_of_two().clamp(1 << 10, 1 << 14),
+        );
+        while blocks.window_total() > 8 * n_states && blocks.block_len < n_states {
+            blocks = blocks.doubled();
         }
+        blocks
     }
 
     /// The successor window of each block of `block_len` states.
@@ -44,12 +45,34 @@ impl ScatterBlocks {
                 let last = (first + block_len).min(n_states);
                 let entries = &next
                     [row_start[first * n_actions] as usize..row_start[last * n_actions] as usize];
-                let lo = entries.iter().min().map_or(0, |&x| x as usize);
-                let hi = entries.iter().max().map_or(0, |&x| x as usize + 1);
-                (lo, hi)
+                // One fold for both ends, which compiles to vector minima and maxima.
+                let (lo, hi) = entries
+                    .iter()
+                    .fold((u32::MAX, 0), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+                if entries.is_empty() {
+                    (0, 0)
+                } else {
+                    (lo as usize, hi as usize + 1)
+                }
             })
             .collect();
         Self { block_len, windows }
+    }
+
+    /// The blocks of twice the length: each window spans the pair it replaces (an empty
+    /// window, lo = hi, adds nothing).
+    fn doubled(&self) -> Self {
+        let merge = |pair: &[(usize, usize)]| {
+            pair.iter()
+                .copied()
+                .filter(|(lo, hi)| lo < hi)
+                .reduce(|(lo, hi), (l, h)| (lo.min(l), hi.max(h)))
+                .unwrap_or((0, 0))
+        };
+        Self {
+            block_len: 2 * self.block_len,
+            windows: self.windows.chunks(2).map(merge).collect(),
+        }
     }
 
     /// States per block (the last block may be shorter).
@@ -132,5 +155,29 @@ mod tests {
         let blocks = ScatterBlocks::new(&t);
         assert!(blocks.window_total() <= 8 * n);
         assert!(blocks.block_len() > 1024, "{}", blocks.block_len());
+        // The merged windows are those of one pass at the final length.
+        assert_eq!(blocks, ScatterBlocks::of_length(&t, blocks.block_len()));
+    }
+
+    #[test]
+    fn merging_skips_blocks_without_transitions() {
+        // 4096 states in blocks of 1024: the second block's states have no transitions
+        // (they are terminal, say), the others jump to states far away.
+        let n = 4096;
+        let mut row_start = vec![0];
+        let mut next = vec![];
+        for s in 0..n {
+            if !(1024..2048).contains(&s) {
+                next.push(((s * 7 + 3000) % n) as u32);
+            }
+            row_start.push(next.len());
+        }
+        let prob = vec![1.0; next.len()];
+        let t = Transitions::from_csr(n, 1, row_start, next, prob).unwrap();
+        let blocks = ScatterBlocks::of_length(&t, 1024);
+        assert_eq!(blocks.windows()[1], (0, 0));
+        let doubled = blocks.doubled();
+        assert_eq!(doubled, ScatterBlocks::of_length(&t, 2048));
+        assert_eq!(doubled.windows()[0], blocks.windows()[0]);
     }
 }
