@@ -38,7 +38,13 @@ use crate::mdp::{Mdp, Transitions};
 use probability_codes::ProbabilityCodes;
 use state_matrices::StateMatrices;
 
-/// The kernels' layout of one MDP's transitions (see the [module doc](self)).
+/// The kernels' layout of one MDP's transitions: probability codes, uniform row
+/// lengths, state matrices with their diagonal runs, and the forward pass's scatter
+/// blocks, built from the CSR rows in O(nnz) time. It depends on the transitions alone,
+/// so the MDPs that share them (the copies [`Mdp::with_terminals`] and
+/// [`Mdp::with_features`] make) share one layout;
+/// [`SoftProblem::with_layout`](super::SoftProblem::with_layout) accepts it only for an
+/// MDP that holds the very transitions it was built from.
 #[derive(Debug)]
 pub struct KernelLayout {
     transitions: Arc<Transitions>,
