@@ -1,5 +1,5 @@
-//! The look-ahead and the scatter for MDPs kept as state matrices (see
-//! [`state_matrices`](super::layout::StateMatrixView)): per state, the values of its W
+//! The look-ahead and the scatter for MDPs whose layout has state matrices (see
+//! [`layout`](super::layout)): per state, the values of its W
 //! successor slots are gathered once and its A × W matrix is applied as vector
 //! arithmetic (one or two registers of A action sums, or groups of 4 slot sums).
 //!

@@ -128,6 +128,13 @@ impl Propagator {
         // Each block adds to the totals of its own states: the totals split into
         // consecutive parts of `block_len` states, one for each block.
         let (acting, pairs) = (totals.acting, totals.pairs);
+        let n_states = mdp.n_states();
+        assert!(
+            acting.as_ref().is_none_or(|t| t.len() == n_states)
+                && pairs
+                    .as_ref()
+                    .is_none_or(|t| t.len() == n_states * n_actions)
+        );
         if parallel {
             let n_blocks = self.blocks.len();
             let acting = block_parts(acting, block_len, n_blocks);
