@@ -15,7 +15,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Samplin
 use irl::bench::{demonstration_seed, BenchCase, Workload};
 use irl::demos::Demonstrations;
 use irl::inference::{backward, forward, sample, SoftProblem, SoftSettings};
-use irl::learn::{nll_and_gradient, Alignment, DemoSteps};
+use irl::learn::{nll_and_gradient_reusing, Alignment, DemoSteps};
 use irl::worlds::{gridworld, GridActions, GridFeatures, GridworldParams};
 use irl::Mdp;
 use ndarray::Array1;
@@ -63,7 +63,8 @@ fn passes(c: &mut Criterion) {
             &steps,
             |b, steps| {
                 b.iter(|| {
-                    nll_and_gradient(&mdp, problem.settings(), steps, theta.view())
+                    let (layout, settings) = (problem.layout(), problem.settings());
+                    nll_and_gradient_reusing(&mdp, layout, settings, steps, theta.view(), None)
                         .expect("evaluates")
                 })
             },
@@ -109,7 +110,9 @@ fn bench_worlds(c: &mut Criterion) {
             DemoSteps::new(&demos, Some(case.horizon), Alignment::Start).expect("fits the horizon");
         group.bench_function(BenchmarkId::new("likelihood", &label), |b| {
             b.iter(|| {
-                nll_and_gradient(mdp, settings, &steps, workload.theta.view()).expect("evaluates")
+                let (layout, theta) = (&workload.layout, workload.theta.view());
+                nll_and_gradient_reusing(mdp, layout, settings, &steps, theta, None)
+                    .expect("evaluates")
             })
         });
     }

@@ -42,6 +42,8 @@
 //! positions to grid MDPs), [`plot`] (heatmaps and charts), [`bench`] (timing and memory
 //! of the passes, `irl bench`).
 
+#![deny(unsafe_op_in_unsafe_fn)]
+
 // Links the system OpenBLAS that ndarray-linalg (and ndarray's BLAS path) call.
 extern crate openblas_src;
 

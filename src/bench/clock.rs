@@ -202,8 +202,10 @@ mod tests {
 
     #[test]
     fn pairs_alternate_and_report_the_median_ratio() {
-        // Pairs of (2, 1), (6, 1) and (6, 3) ms: the ratios are near 2, 6 and 2, so their
-        // median is near 2, where the ratio of the two medians (6 / 1) would be near 6.
+        // Pairs of (20, 10), (60, 10) and (60, 30) ms: the ratios are near 2, 6 and 2, so
+        // their median is near 2, where the ratio of the two medians (6 / 1) would be near
+        // 6. (Tens of milliseconds, so that a busy machine's scheduling delays, which
+        // reach a millisecond or more, do not decide the ratios.)
         let order = std::cell::RefCell::new(Vec::new());
         let policy = RunPolicy {
             repeats: 3,
@@ -217,20 +219,20 @@ mod tests {
             || {
                 order.borrow_mut().push('a');
                 pair_a += 1;
-                sleep([2, 6, 6][pair_a - 1]);
+                sleep([20, 60, 60][pair_a - 1]);
                 Ok(())
             },
             || {
                 order.borrow_mut().push('b');
                 pair_b += 1;
-                sleep([1, 1, 3][pair_b - 1]);
+                sleep([10, 10, 30][pair_b - 1]);
                 Ok(())
             },
         )
         .unwrap();
         assert_eq!(order.into_inner(), ['a', 'b', 'a', 'b', 'a', 'b']);
         assert_eq!((first.runs, second.runs), (3, 3));
-        assert!(first.seconds >= 0.006 && second.seconds >= 0.001);
+        assert!(first.seconds >= 0.060 && second.seconds >= 0.010);
         assert!(ratio > 1.3 && ratio < 3.5, "{ratio}");
         let failing = time_pairs(&policy, || Ok(()), || Err(crate::Error::param("x", "bad")));
         assert!(failing.is_err());

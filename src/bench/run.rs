@@ -102,8 +102,14 @@ fn measure_case(
     let mut spare = Some(values);
     let (likelihood, ()) = time_runs(policy, || {
         let theta = workload.theta.view();
-        let evaluation =
-            nll_and_gradient_reusing(mdp, &workload.settings, &steps, theta, spare.take())?;
+        let evaluation = nll_and_gradient_reusing(
+            mdp,
+            &workload.layout,
+            &workload.settings,
+            &steps,
+            theta,
+            spare.take(),
+        )?;
         spare = Some(evaluation.values);
         Ok(())
     })?;
@@ -118,9 +124,10 @@ fn measure_case(
         forward: forward_timing,
         likelihood,
         peak_resident_bytes: window.then(peak_resident_bytes).flatten(),
-        backward_bytes_per_step: backward_bytes_per_step(mdp),
+        backward_bytes_per_step: backward_bytes_per_step(mdp, &workload.layout),
         backward_bytes_per_second: backward_bytes_per_second(
             mdp,
+            &workload.layout,
             case.horizon,
             backward_timing.seconds,
         ),
@@ -189,7 +196,14 @@ fn measure_fit(case: &BenchCase, params: &BenchParams, progress: &Progress) -> R
         )
     };
     let steps = DemoSteps::new(&demos, Some(case.horizon), Alignment::Start)?;
-    let Workload { mdp, settings, .. } = workload;
+    // The fit builds its own layout of the transitions, as `irl fit` does.
+    let Workload {
+        mdp,
+        layout,
+        settings,
+        ..
+    } = workload;
+    drop(layout);
     let (states, actions, features) = (mdp.n_states(), mdp.n_actions(), mdp.features().dim());
     let fit_params = FitParams {
         settings,

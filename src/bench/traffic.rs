@@ -2,14 +2,12 @@
 //!
 //! One step V_{t+1} → V_t reads the reward r(s) (8 bytes per state), reads V_{t+1} and
 //! writes V_t (8 + 8 bytes per state), and streams the transitions once in the layout
-//! the kernels use:
+//! the kernels use (see [`KernelLayout::streamed_bytes_per_step`]):
 //!
-//! - **state matrices** (see [`StateMatrices`](crate::mdp::StateMatrices)): per state
-//!   outside the diagonal runs its W successor slots (4 bytes each) and the number of
-//!   its matrix (4 bytes); per diagonal run (see [`DiagonalRuns`](crate::mdp::DiagonalRuns))
-//!   its W offsets (4 bytes each) and its bounds (8 bytes), as its states read no
-//!   successor at all; the table of distinct matrices is counted once, as it stays in
-//!   cache;
+//! - **state matrices**: per state outside the diagonal runs its W successor slots
+//!   (4 bytes each) and the number of its matrix (4 bytes); per diagonal run its W
+//!   offsets (4 bytes each) and its bounds (8 bytes), as its states read no successor at
+//!   all; the table of distinct matrices is counted once, as it stays in cache;
 //! - **rows**: per stored transition a 4-byte successor index and its probability (a
 //!   1-byte code when the MDP has at most 256 distinct probabilities, else 8 bytes), per
 //!   row (s, a) a 4-byte row pointer.
@@ -25,40 +23,26 @@
 //! bytes/s = T · bytes per step / seconds.
 //! ```
 
+use crate::inference::KernelLayout;
 use crate::mdp::Mdp;
 
-/// Bytes one backward step moves under the model of the module doc.
-pub fn backward_bytes_per_step(mdp: &Mdp) -> u64 {
-    let (n_states, n_rows) = (
-        mdp.n_states() as u64,
-        (mdp.n_states() * mdp.n_actions()) as u64,
-    );
-    let transitions = mdp.transitions();
-    let dynamics = match transitions.state_matrices() {
-        Some(matrices) => {
-            let width = matrices.width as u64;
-            let runs = matrices.diagonals;
-            (4 * width + 4) * (n_states - runs.states() as u64)
-                + (4 * width + 8) * runs.len() as u64
-                + 8 * matrices.by_successor.len() as u64
-        }
-        None => {
-            let weight = if transitions.coded_weights().is_some() {
-                1
-            } else {
-                8
-            };
-            transitions.nnz() as u64 * (4 + weight) + n_rows * 4
-        }
-    };
+/// Bytes one backward step on `mdp`, whose kernels' layout is `layout`, moves under the
+/// model of the module doc.
+pub fn backward_bytes_per_step(mdp: &Mdp, layout: &KernelLayout) -> u64 {
+    let n_states = mdp.n_states() as u64;
     let reward = 8 * n_states;
     let values = 16 * n_states;
-    dynamics + reward + values
+    layout.streamed_bytes_per_step() + reward + values
 }
 
 /// Achieved bytes per second of a backward pass of `horizon` steps that took `seconds`.
-pub fn backward_bytes_per_second(mdp: &Mdp, horizon: usize, seconds: f64) -> f64 {
-    horizon as f64 * backward_bytes_per_step(mdp) as f64 / seconds
+pub fn backward_bytes_per_second(
+    mdp: &Mdp,
+    layout: &KernelLayout,
+    horizon: usize,
+    seconds: f64,
+) -> f64 {
+    horizon as f64 * backward_bytes_per_step(mdp, layout) as f64 / seconds
 }
 
 #[cfg(test)]
@@ -89,10 +73,11 @@ mod tests {
         .unwrap();
         // Matrices would take more bytes than these rows, so the rows are streamed:
         // 5·(4 + 1) (entries, two distinct probabilities coded in a byte) + 4·4 (row
-        // pointers) + 2·8 (reward) + 2·16 (values).
-        assert!(mdp.transitions().state_matrices().is_none());
-        assert_eq!(backward_bytes_per_step(&mdp), 25 + 16 + 16 + 32);
-        assert_eq!(backward_bytes_per_second(&mdp, 10, 0.5), 1780.0);
+        // pointers) + 2·8 (reward) + 2·16 (values). (The layout's tests check that the
+        // rows, not matrices, are streamed here.)
+        let layout = KernelLayout::new(&mdp);
+        assert_eq!(backward_bytes_per_step(&mdp, &layout), 25 + 16 + 16 + 32);
+        assert_eq!(backward_bytes_per_second(&mdp, &layout, 10, 0.5), 1780.0);
     }
 
     #[test]
@@ -100,21 +85,16 @@ mod tests {
         // 30 × 30 slippery grid, 4 actions: 4 slots per state; the south and north edges,
         // the four corners and everything else have one matrix each (7), each of 4 slots
         // × 4 lanes. The 28 states between the end columns of each row are a diagonal
-        // run (30 runs), so only the 60 states of the end columns read their slots.
+        // run (30 runs), so only the 60 states of the end columns read their slots (the
+        // layout's tests check the widths, runs and matrices).
         let mdp = crate::worlds::gridworld_mdp(&crate::worlds::GridworldParams {
             size: 30,
             actions: crate::worlds::GridActions::Cardinal,
             ..crate::worlds::GridworldParams::default()
         })
         .unwrap();
-        let matrices = mdp.transitions().state_matrices().expect("a grid pays");
-        assert_eq!((matrices.width, matrices.by_successor.len()), (4, 7 * 16));
         assert_eq!(
-            (matrices.diagonals.len(), matrices.diagonals.states()),
-            (30, 840)
-        );
-        assert_eq!(
-            backward_bytes_per_step(&mdp),
+            backward_bytes_per_step(&mdp, &KernelLayout::new(&mdp)),
             60 * (4 * 4 + 4) + 30 * (4 * 4 + 8) + 8 * 7 * 16 + 900 * 24
         );
     }

@@ -10,11 +10,12 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use ndarray::Array1;
 
 use crate::error::{Error, Result};
-use crate::inference::{SoftProblem, SoftSettings};
+use crate::inference::{KernelLayout, SoftProblem, SoftSettings};
 use crate::mdp::Mdp;
 use crate::worlds::{
     gridworld_mdp, gridworld_true_weights, GridActions, GridFeatures, GridworldParams,
@@ -82,20 +83,25 @@ impl FromStr for BenchCase {
     }
 }
 
-/// A built case: the MDP, θ* and the solver settings.
+/// A built case: the MDP, the kernels' layout of its transitions, θ* and the solver
+/// settings.
 #[derive(Debug, Clone)]
 pub struct Workload {
     pub mdp: Mdp,
+    pub layout: Arc<KernelLayout>,
     pub theta: Array1<f64>,
     pub settings: SoftSettings,
 }
 
 impl Workload {
-    /// Build `case` with the given slip; θ* comes from `seed`.
+    /// Build `case` with the given slip, and the kernels' layout of its transitions; θ*
+    /// comes from `seed`.
     pub fn build(case: &BenchCase, slip: f64, seed: u64) -> Result<Self> {
         let params = grid_params(case, slip);
+        let mdp = gridworld_mdp(&params)?;
         Ok(Self {
-            mdp: gridworld_mdp(&params)?,
+            layout: Arc::new(KernelLayout::new(&mdp)),
+            mdp,
             theta: Array1::from(gridworld_true_weights(&params, seed)?),
             settings: SoftSettings::finite(case.horizon, 1.0),
         })
@@ -107,7 +113,12 @@ impl Workload {
             .mdp
             .features()
             .reward(self.theta.view(), self.mdp.n_actions());
-        SoftProblem::new(&self.mdp, reward, self.settings.clone())
+        SoftProblem::with_layout(
+            &self.mdp,
+            Arc::clone(&self.layout),
+            reward,
+            self.settings.clone(),
+        )
     }
 }
 

@@ -12,13 +12,19 @@
 //!   solver settings, each valued under r* from p0 exactly as Σ_{s,a} occupancy(s,a)·r*(s,a)
 //!   (a forward pass each).
 
+use std::sync::Arc;
+
 use ndarray::ArrayView1;
 use serde::Serialize;
 
 use crate::demos::Demonstrations;
 use crate::error::{Error, Result};
-use crate::inference::{backward, state_action_occupancy, SoftProblem, SoftSettings, SoftValues};
-use crate::learn::{goal_mdp, group_by_goal, nll_and_gradient, Alignment, DemoSteps, FittedModel};
+use crate::inference::{
+    backward, state_action_occupancy, KernelLayout, SoftProblem, SoftSettings, SoftValues,
+};
+use crate::learn::{
+    goal_mdp, group_by_goal, nll_and_gradient_reusing, Alignment, DemoSteps, FittedModel,
+};
 use crate::mdp::{Mdp, Reward};
 use rayon::prelude::*;
 
@@ -84,10 +90,12 @@ pub fn evaluate(
     true_reward: Option<&Reward>,
 ) -> Result<HeldOutMetrics> {
     let steps = DemoSteps::new(demos, settings.horizon, alignment)?;
-    let fitted = nll_and_gradient(mdp, settings, &steps, theta)?;
+    let layout = Arc::new(KernelLayout::new(mdp));
+    let fitted = nll_and_gradient_reusing(mdp, &layout, settings, &steps, theta, None)?;
     let n = steps.n_actions();
-    let problem = SoftProblem::new(
+    let problem = SoftProblem::with_layout(
         mdp,
+        Arc::clone(&layout),
         mdp.features().reward(theta, mdp.n_actions()),
         settings.clone(),
     );
@@ -105,7 +113,8 @@ pub fn evaluate(
         expected_value_difference: None,
     };
     if let Some(true_reward) = true_reward {
-        let true_problem = SoftProblem::new(mdp, true_reward.clone(), settings.clone());
+        let true_problem =
+            SoftProblem::with_layout(mdp, layout, true_reward.clone(), settings.clone());
         let true_values = backward(&true_problem)?;
         let (true_log_likelihood, _) = score(&true_problem, &true_values, demos, alignment);
         metrics.true_nll_per_action = Some(-true_log_likelihood / n as f64);
@@ -132,7 +141,8 @@ pub fn evaluate(
 
 /// Evaluate a goal-conditioned model: each held-out demonstration is scored in the MDP
 /// where its own last state is the goal (see [`group_by_goal`]), and the sums over goals
-/// give the metrics. Goals are solved in parallel.
+/// give the metrics. Goals are solved in parallel, and share one kernels' layout of the
+/// transitions (the goals' MDPs differ only in their terminal states).
 pub fn evaluate_by_goal(
     mdp: &Mdp,
     settings: &SoftSettings,
@@ -141,14 +151,17 @@ pub fn evaluate_by_goal(
     demos: &Demonstrations,
 ) -> Result<HeldOutMetrics> {
     let groups = group_by_goal(demos);
+    let layout = Arc::new(KernelLayout::new(mdp));
     let parts = groups
         .par_iter()
         .map(|group| {
             let task_mdp = goal_mdp(mdp, group.goal)?;
             let steps = DemoSteps::new(&group.demos, settings.horizon, alignment)?;
-            let fitted = nll_and_gradient(&task_mdp, settings, &steps, theta)?;
+            let fitted =
+                nll_and_gradient_reusing(&task_mdp, &layout, settings, &steps, theta, None)?;
             let reward = task_mdp.features().reward(theta, task_mdp.n_actions());
-            let problem = SoftProblem::new(&task_mdp, reward, settings.clone());
+            let problem =
+                SoftProblem::with_layout(&task_mdp, Arc::clone(&layout), reward, settings.clone());
             let (_, correct) = score(&problem, &fitted.values, &group.demos, alignment);
             Ok((fitted.nll, fitted.gradient, correct, steps.n_actions()))
         })

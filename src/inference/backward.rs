@@ -121,14 +121,13 @@ fn backward_here(problem: &SoftProblem, spare: Option<SoftValues>) -> Result<Sof
     };
     let values = match settings.horizon {
         Some(horizon) => {
-            // Every value is written once by the sweeps (and V_T here), so the rows are
-            // not zeroed first: zeroing 8·(T + 1)·S bytes would take one thread as long
-            // as a few steps.
+            // Every value is written once, by the sweeps or (V_T) here, and not zeroed
+            // first: fresh rows are a zeroed allocation, whose pages the operating system
+            // maps and zeroes on first touch, as the sweeps' threads write them; a
+            // spare's rows still hold its values, which the sweeps overwrite.
             let mut flat = storage_for((horizon + 1) * n_states, spare);
-            let rows = SharedSlice::new(&mut flat.spare_capacity_mut()[..(horizon + 1) * n_states]);
-            let last = horizon * n_states;
-            // SAFETY: no task runs yet.
-            unsafe { rows.init_part(last..last + n_states, 0.0) };
+            flat[horizon * n_states..].fill(0.0);
+            let rows = SharedSlice::new(&mut flat);
             let chunk = chunk_states(n_states);
             lockstep(
                 settings.parallel,
@@ -139,19 +138,18 @@ fn backward_here(problem: &SoftProblem, spare: Option<SoftValues>) -> Result<Sof
                     let t = horizon - 1 - step;
                     let first = c * chunk;
                     let end = (first + chunk).min(n_states);
-                    // SAFETY: the steps before wrote V_{t+1} in full, and nobody writes it
-                    // now; this task alone writes its chunk of V_t.
+                    // SAFETY: the lockstep run starts this task after every task of the
+                    // steps before, which wrote V_{t+1}, and no task of this step writes
+                    // V_{t+1}; of V_t, this task alone writes its chunk.
                     let (next, out) = unsafe {
                         (
-                            rows.initialised_part((t + 1) * n_states..(t + 2) * n_states),
-                            rows.init_part(t * n_states + first..t * n_states + end, 0.0),
+                            rows.part((t + 1) * n_states..(t + 2) * n_states),
+                            rows.part_mut(t * n_states + first..t * n_states + end),
                         )
                     };
                     sweep_chunk(first, next, out, scratch);
                 },
             );
-            // SAFETY: the run wrote every chunk of V_0 … V_{T−1}, and V_T was set above.
-            unsafe { flat.set_len((horizon + 1) * n_states) };
             let values = Array2::from_shape_vec((horizon + 1, n_states), flat).expect("shape");
             SoftValues {
                 values,
@@ -178,15 +176,15 @@ fn backward_here(problem: &SoftProblem, spare: Option<SoftValues>) -> Result<Sof
     Ok(values)
 }
 
-/// An empty vector with room for `len` numbers: `spare`'s memory if it has the room,
-/// else a new allocation.
+/// `len` numbers to overwrite: `spare`'s memory if it has the room (its old values,
+/// then zeros where it held fewer), else a new zeroed allocation.
 fn storage_for(len: usize, spare: Option<SoftValues>) -> Vec<f64> {
     match spare.map(|values| values.values.into_raw_vec_and_offset().0) {
         Some(mut flat) if flat.capacity() >= len => {
-            flat.clear();
+            flat.resize(len, 0.0);
             flat
         }
-        _ => Vec::with_capacity(len),
+        _ => vec![0.0; len],
     }
 }
 

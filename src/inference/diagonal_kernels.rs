@@ -1,5 +1,5 @@
-//! The look-ahead and the scatter over a diagonal run (see
-//! [`diagonal_runs`](crate::mdp::DiagonalRuns)): states s whose successors are s + δ_k
+//! The look-ahead and the scatter over a diagonal run (see the layout's
+//! [`diagonal_runs`](super::layout)): states s whose successors are s + δ_k
 //! with one matrix P, taken four at a time, so that each slot k reads or updates four
 //! consecutive numbers as one vector:
 //!
@@ -13,11 +13,16 @@
 //! the same bit for bit. The scatter visits the slots from the last to the first: δ_k
 //! decreases, so every window entry receives the states' contributions in increasing
 //! state order, as from the per-state kernel, and the sums are the same bit for bit too.
+//!
+//! The kernels read and write four numbers at a time through raw pointers: a diagonal
+//! run guarantees that s + δ_k is a state for every state s of the run, so the vectors
+//! stay inside the values and the windows, which checked slices would test again at
+//! every load.
 
 use std::mem::MaybeUninit;
 use std::ops::Range;
 
-use crate::mdp::{StateMatrixView, GROUP, MAX_WIDTH};
+use super::layout::{StateMatrixView, GROUP, MAX_WIDTH};
 
 /// Four numbers at `at`, which need not be aligned.
 ///
@@ -25,7 +30,9 @@ use crate::mdp::{StateMatrixView, GROUP, MAX_WIDTH};
 /// `at .. at + 4` lie inside one allocation.
 #[inline(always)]
 unsafe fn load(at: *const f64) -> [f64; GROUP] {
-    at.cast::<[f64; GROUP]>().read_unaligned()
+    // SAFETY: the four numbers lie inside one allocation (the caller's guarantee), and
+    // the read does not assume alignment.
+    unsafe { at.cast::<[f64; GROUP]>().read_unaligned() }
 }
 
 /// x + y lane by lane.
@@ -62,8 +69,14 @@ pub(super) unsafe fn diagonal_lookahead<const A: usize, const W: usize>(
     z: &mut [f64],
 ) -> bool {
     let n = terminal.len();
-    let rows = m.by_action.as_ptr().add(matrix * A * W);
-    let offsets = m.offsets.as_ptr().add(matrix * m.lanes);
+    // SAFETY: a matrix number is below the number of matrices, each of A·W numbers by
+    // action and `lanes` offsets.
+    let (rows, offsets) = unsafe {
+        (
+            m.by_action.as_ptr().add(matrix * A * W),
+            m.offsets.as_ptr().add(matrix * m.lanes),
+        )
+    };
     let deltas: [isize; W] = std::array::from_fn(|k| deltas[k] as isize);
     let (v, z) = (v.as_ptr(), z.as_mut_ptr());
     // All ones in the lanes that have met a NaN, reduced once at the end.
@@ -73,22 +86,29 @@ pub(super) unsafe fn diagonal_lookahead<const A: usize, const W: usize>(
         let s = (first + i) as isize;
         let mut sums = [[0.0f64; GROUP]; A];
         for (k, &delta) in deltas.iter().enumerate() {
-            let values = load(v.offset(s + delta));
+            // SAFETY: states s … s + 3 lie in the run, so s + δ_k … s + 3 + δ_k are
+            // states, whose values `v` holds.
+            let values = unsafe { load(v.offset(s + delta)) };
             for (a, sum) in sums.iter_mut().enumerate() {
-                *sum = add(*sum, times(*rows.add(a * W + k), values));
+                // SAFETY: a·W + k < A·W, inside the matrix.
+                *sum = add(*sum, times(unsafe { *rows.add(a * W + k) }, values));
             }
         }
         // All ones where the state is terminal: its look-ahead is −∞ whatever the sums.
-        let dead: [u64; GROUP] =
-            std::array::from_fn(|j| 0u64.wrapping_sub(*terminal.get_unchecked(i + j) as u64));
+        let dead: [u64; GROUP] = std::array::from_fn(|j| {
+            // SAFETY: i + j < whole ≤ states.end ≤ n = terminal.len().
+            0u64.wrapping_sub(unsafe { *terminal.get_unchecked(i + j) } as u64)
+        });
         for (a, sum) in sums.iter().enumerate() {
-            let live = add(times(scale, *sum), [*offsets.add(a); GROUP]);
+            // SAFETY: a < A ≤ lanes, inside the matrix's offsets.
+            let live = add(times(scale, *sum), [unsafe { *offsets.add(a) }; GROUP]);
             let c: [f64; GROUP] = std::array::from_fn(|j| {
                 let live = live[j].to_bits() & !dead[j];
                 f64::from_bits(live | (f64::NEG_INFINITY.to_bits() & dead[j]))
             });
             nan = std::array::from_fn(|j| nan[j] | 0u64.wrapping_sub(c[j].is_nan() as u64));
-            z.add(a * n + i).cast::<[f64; GROUP]>().write_unaligned(c);
+            // SAFETY: a·n + i + 3 < a·n + n ≤ n·A = z.len().
+            unsafe { z.add(a * n + i).cast::<[f64; GROUP]>().write_unaligned(c) };
         }
     }
     let mut tail_nan = false;
@@ -96,19 +116,26 @@ pub(super) unsafe fn diagonal_lookahead<const A: usize, const W: usize>(
         let s = (first + i) as isize;
         let mut sums = [0.0f64; A];
         for (k, &delta) in deltas.iter().enumerate() {
-            let value = *v.offset(s + delta);
+            // SAFETY: s lies in the run, so s + δ_k is a state, whose value `v` holds.
+            let value = unsafe { *v.offset(s + delta) };
             for (a, sum) in sums.iter_mut().enumerate() {
-                *sum += *rows.add(a * W + k) * value;
+                // SAFETY: a·W + k < A·W, inside the matrix.
+                *sum += unsafe { *rows.add(a * W + k) } * value;
             }
         }
         for (a, &sum) in sums.iter().enumerate() {
-            let c = if *terminal.get_unchecked(i) {
+            // SAFETY: i < states.end ≤ n = terminal.len().
+            let end = unsafe { *terminal.get_unchecked(i) };
+            // SAFETY: a < A ≤ lanes, inside the matrix's offsets.
+            let offset = unsafe { *offsets.add(a) };
+            let c = if end {
                 f64::NEG_INFINITY
             } else {
-                scale * sum + *offsets.add(a)
+                scale * sum + offset
             };
             tail_nan |= c.is_nan();
-            *z.add(a * n + i) = c;
+            // SAFETY: a·n + i < n·A = z.len().
+            unsafe { *z.add(a * n + i) = c };
         }
     }
     tail_nan || nan.iter().any(|&lane| lane != 0)
@@ -123,7 +150,7 @@ const SCATTER_GROUPS: usize = SCATTER_STATES / GROUP;
 /// window[s + δ_k − lo] += edge·factor_i·Σ_a z[a·n + i]·P[a, k] over the states
 /// first + `states`, which lie in one diagonal run with matrix `matrix` and offsets
 /// `deltas`, of the run of n = `factor.len()` states from `first`; `window` points at
-/// successor 0.
+/// successor `lo`, the window's first.
 ///
 /// [`GROUP`] states at a time, in stretches of [`SCATTER_STATES`]: first the sums
 /// Σ_a flow_a·P[a, k] of every group and slot, then the window updates one slot at a
@@ -131,7 +158,8 @@ const SCATTER_GROUPS: usize = SCATTER_STATES / GROUP;
 /// all the slots of one group in turn instead would read entries that the store just
 /// before had partly written (slots s + 1 and s − 1), and a load that straddles a store
 /// not yet completed waits for it. The last few states of the run go one by one, with
-/// the same arithmetic.
+/// the same arithmetic. The sums' buffer is left uninitialised: every entry is written
+/// before it is read, and zeroing its 8 KiB would cost every call.
 ///
 /// # Safety
 /// `m` holds the matrices of the transitions, the run of `matrix` and `deltas` contains
@@ -149,14 +177,21 @@ pub(super) unsafe fn diagonal_scatter<const A: usize>(
     factor: &[f64],
     edge: f64,
     window: *mut f64,
+    lo: usize,
 ) {
     let (n, width) = (factor.len(), m.width);
-    let rows = m.by_action.as_ptr().add(matrix * A * width);
+    // SAFETY: a matrix number is below the number of matrices, each of A·W numbers by
+    // action.
+    let rows = unsafe { m.by_action.as_ptr().add(matrix * A * width) };
     let (z, factor) = (z.as_ptr(), factor.as_ptr());
+    // Called for i + 3 < n only.
     let flows = |i: usize| -> [[f64; GROUP]; A] {
-        let factors = load(factor.add(i));
+        // SAFETY: i + 3 < n: factor[i..i + 4] and, for a < A, z[a·n + i .. a·n + i + 4]
+        // lie inside `factor` (n numbers) and `z` (n·A numbers).
+        let factors = unsafe { load(factor.add(i)) };
         std::array::from_fn(|a| {
-            let z = load(z.add(a * n + i));
+            // SAFETY: as above.
+            let z = unsafe { load(z.add(a * n + i)) };
             std::array::from_fn(|j| z[j] * (factors[j] * edge))
         })
     };
@@ -168,7 +203,8 @@ pub(super) unsafe fn diagonal_scatter<const A: usize>(
         for (g, i) in groups.clone().enumerate() {
             let flows = flows(i);
             for k in 0..width {
-                let p = |a: usize| *rows.add(a * width + k);
+                // SAFETY: a·W + k < A·W for a < A, inside the matrix.
+                let p = |a: usize| unsafe { *rows.add(a * width + k) };
                 let mut sum: [f64; GROUP] = std::array::from_fn(|j| flows[0][j] * p(0));
                 for (a, flow) in flows.iter().enumerate().skip(1) {
                     let p = p(a);
@@ -176,64 +212,82 @@ pub(super) unsafe fn diagonal_scatter<const A: usize>(
                         *sum += x * p;
                     }
                 }
-                sums.get_unchecked_mut(k * SCATTER_GROUPS + g).write(sum);
+                // SAFETY: k < W ≤ MAX_WIDTH and g < SCATTER_GROUPS.
+                unsafe { sums.get_unchecked_mut(k * SCATTER_GROUPS + g) }.write(sum);
             }
         }
         for (k, &delta) in deltas.iter().enumerate().rev() {
-            let target = window.offset(first as isize + delta as isize);
+            // SAFETY: first + stretch is a state of the run, whose successor
+            // first + stretch + δ_k lies in the window, from lo.
+            let target =
+                unsafe { window.offset((first + stretch) as isize + delta as isize - lo as isize) };
             for (g, i) in groups.clone().enumerate() {
-                let sum = sums
-                    .get_unchecked(k * SCATTER_GROUPS + g)
-                    .assume_init_read();
-                let entries = target.add(i).cast::<[f64; GROUP]>();
-                let mut updated = entries.read_unaligned();
-                for (x, sum) in updated.iter_mut().zip(sum) {
-                    *x += sum;
+                // SAFETY: entry k·SCATTER_GROUPS + g was written by the loop above for
+                // this stretch; states first + i … first + i + 3 lie in the run, so
+                // their successors, i − stretch … i − stretch + 3 entries on from
+                // `target`, lie in the window.
+                unsafe {
+                    let sum = sums
+                        .get_unchecked(k * SCATTER_GROUPS + g)
+                        .assume_init_read();
+                    let entries = target.add(i - stretch).cast::<[f64; GROUP]>();
+                    let mut updated = entries.read_unaligned();
+                    for (x, sum) in updated.iter_mut().zip(sum) {
+                        *x += sum;
+                    }
+                    entries.write_unaligned(updated);
                 }
-                entries.write_unaligned(updated);
             }
         }
     }
     for i in whole..states.end {
         let s = (first + i) as isize;
-        let flows: [f64; A] = std::array::from_fn(|a| *z.add(a * n + i) * (*factor.add(i) * edge));
+        // SAFETY: i < states.end ≤ n, so factor[i] and z[a·n + i] for a < A lie inside
+        // `factor` and `z`.
+        let flows: [f64; A] =
+            std::array::from_fn(|a| unsafe { *z.add(a * n + i) * (*factor.add(i) * edge) });
         for (k, &delta) in deltas.iter().enumerate().rev() {
-            let p = |a: usize| *rows.add(a * width + k);
+            // SAFETY: a·W + k < A·W for a < A, inside the matrix.
+            let p = |a: usize| unsafe { *rows.add(a * width + k) };
             let mut sum = flows[0] * p(0);
             for (a, &flow) in flows.iter().enumerate().skip(1) {
                 sum += flow * p(a);
             }
-            *window.offset(s + delta as isize) += sum;
+            // SAFETY: s lies in the run, so its successor s + δ_k lies in the window, from
+            // lo.
+            unsafe { *window.offset(s + delta as isize - lo as isize) += sum };
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::super::matrix_kernels::{matrix_lookahead, matrix_scatter};
-    use crate::inference::{backward, forward, SoftProblem, SoftSettings};
+    use crate::inference::{backward, forward, KernelLayout, SoftProblem, SoftSettings};
     use crate::mdp::{FeatureTable, Features, Mdp, MdpParts, Reward, Transitions};
     use crate::worlds::GridActions;
     use ndarray::Array2;
 
-    /// Slippery grids of side `side` with 4, 5 and 8 actions, with diagonal runs and
-    /// without them (the per-state kernels alone).
-    fn grids(side: usize) -> Vec<(Transitions, Transitions)> {
+    /// Slippery grids of side `side` with 4, 5 and 8 actions.
+    fn grids(side: usize) -> Vec<Transitions> {
         [
             GridActions::Cardinal,
             GridActions::CardinalAndStay,
             GridActions::Compass,
         ]
         .into_iter()
-        .map(|actions| {
-            let with = actions
-                .transitions(side, 0.2)
-                .unwrap()
-                .with_state_matrices(true);
-            let without = with.clone().without_diagonal_runs();
-            (with, without)
-        })
+        .map(|actions| actions.transitions(side, 0.2).unwrap())
         .collect()
+    }
+
+    /// The layouts of `t` with diagonal runs and without them (the per-state kernels
+    /// alone).
+    fn with_and_without_runs(t: Transitions) -> (KernelLayout, KernelLayout) {
+        let with = KernelLayout::for_transitions(t.clone()).with_state_matrices(true);
+        let without = KernelLayout::for_transitions(t).without_diagonal_runs();
+        (with, without)
     }
 
     fn bits(x: &[f64]) -> Vec<u64> {
@@ -242,8 +296,11 @@ mod tests {
 
     #[test]
     fn the_diagonal_look_ahead_equals_the_per_state_one_bit_for_bit() {
-        for (with, without) in grids(12) {
-            let (n_states, n_actions) = (with.n_states(), with.n_actions());
+        for (with, without) in grids(12).into_iter().map(with_and_without_runs) {
+            let (n_states, n_actions) = (
+                with.transitions().n_states(),
+                with.transitions().n_actions(),
+            );
             let runs = with.state_matrices().unwrap().diagonals;
             // The 10 states between the end columns of each of the 12 rows form a run
             // (on the outer rows the moves off the grid stay put alike all along).
@@ -255,12 +312,13 @@ mod tests {
             let terminal: Vec<bool> = (0..n_states).map(|s| s % 7 == 3).collect();
             for (first, n) in [(0, n_states), (5, n_states - 9), (30, 17)] {
                 let terminal = &terminal[first..first + n];
-                let lookahead = |t: &Transitions| {
+                let lookahead = |layout: &KernelLayout| {
                     let mut z = vec![0.0; n * n_actions];
-                    let matrices = t.state_matrices().unwrap();
-                    unsafe {
-                        matrix_lookahead(matrices, t.csr(), first, &v, terminal, 0.9, &mut z)
-                    };
+                    let (matrices, rows) =
+                        (layout.state_matrices().unwrap(), layout.transitions().csr());
+                    // SAFETY: the matrices are the layout's of these rows, the run lies
+                    // inside the states, and `z` has A values per state of the run.
+                    unsafe { matrix_lookahead(matrices, rows, first, &v, terminal, 0.9, &mut z) };
                     z
                 };
                 let (z_with, z_without) = (lookahead(&with), lookahead(&without));
@@ -272,8 +330,11 @@ mod tests {
 
     #[test]
     fn the_diagonal_scatter_equals_the_per_state_one_bit_for_bit() {
-        for (with, without) in grids(12) {
-            let (n_states, n_actions) = (with.n_states(), with.n_actions());
+        for (with, without) in grids(12).into_iter().map(with_and_without_runs) {
+            let (n_states, n_actions) = (
+                with.transitions().n_states(),
+                with.transitions().n_actions(),
+            );
             let z: Vec<f64> = (0..n_states * n_actions)
                 .map(|k| 0.05 + (k % 11) as f64 * 0.07)
                 .collect();
@@ -287,9 +348,11 @@ mod tests {
                     }
                 })
                 .collect();
-            let scatter = |t: &Transitions| {
+            let scatter = |layout: &KernelLayout| {
                 let mut window = vec![0.0; n_states];
-                let matrices = t.state_matrices().unwrap();
+                let matrices = layout.state_matrices().unwrap();
+                // SAFETY: the matrices are the layout's, `z` has A values per state, and
+                // a window of all states from 0 holds every successor.
                 unsafe { matrix_scatter(matrices, 0, &z, &factor, 0.7, &mut window, 0) };
                 window
             };
@@ -302,26 +365,24 @@ mod tests {
 
     #[test]
     fn whole_passes_are_the_same_with_and_without_diagonal_runs() {
-        for (with, without) in grids(30) {
-            let n_actions = with.n_actions();
-            let mdp = |transitions: Transitions| {
-                let features =
-                    Array2::from_shape_fn((900, 2), |(s, k)| ((s * (k + 3)) as f64).sin());
-                Mdp::new(MdpParts {
-                    transitions,
-                    initial: None,
-                    terminal: vec![17, 444, 899],
-                    features: Features::new(
-                        vec!["a".into(), "b".into()],
-                        FeatureTable::State(features),
-                    )
-                    .unwrap(),
-                    action_names: None,
-                    grid: None,
-                })
-                .unwrap()
-            };
-            let (with, without) = (mdp(with), mdp(without));
+        for transitions in grids(30) {
+            let n_actions = transitions.n_actions();
+            let features = Array2::from_shape_fn((900, 2), |(s, k)| ((s * (k + 3)) as f64).sin());
+            let mdp = Mdp::new(MdpParts {
+                transitions,
+                initial: None,
+                terminal: vec![17, 444, 899],
+                features: Features::new(
+                    vec!["a".into(), "b".into()],
+                    FeatureTable::State(features),
+                )
+                .unwrap(),
+                action_names: None,
+                grid: None,
+            })
+            .unwrap();
+            let with = Arc::new(KernelLayout::new(&mdp).with_state_matrices(true));
+            let without = Arc::new(KernelLayout::new(&mdp).without_diagonal_runs());
             let settings = SoftSettings {
                 horizon: Some(30),
                 discount: 0.97,
@@ -330,9 +391,10 @@ mod tests {
             let reward: Vec<f64> = (0..900)
                 .map(|s| ((s * 37) % 23) as f64 / 10.0 - 1.0)
                 .collect();
-            let solve = |mdp| {
-                let problem = SoftProblem::new(
-                    mdp,
+            let solve = |layout: &Arc<KernelLayout>| {
+                let problem = SoftProblem::with_layout(
+                    &mdp,
+                    Arc::clone(layout),
                     Reward::per_state(reward.clone(), n_actions),
                     settings.clone(),
                 );

@@ -4,8 +4,8 @@
 //!
 //! **exp(x) for x ≤ 0** (the only arguments a log-sum-exp shifted by its maximum needs):
 //! x = k·ln 2 + r with k = round(x/ln 2) and |r| ≤ ln 2 / 2, where k·ln 2 is subtracted in
-//! two parts (Cody and Waite 1980), each a fused multiply-add where the processor has
-//! one, so r is exact to a few ulp; e^r is a polynomial of degree 11 fitted on that
+//! two parts (Cody and Waite 1980), each a fused multiply-add where the build targets FMA
+//! (see [`mul_add`]), so r is exact to a few ulp; e^r is a polynomial of degree 11 fitted on that
 //! interval (relative error below 10⁻¹⁷, evaluated by Estrin's scheme), and 2^k
 //! is written directly into the exponent bits. Rounding to an integer uses the 1.5·2⁵²
 //! trick: adding it leaves k in the low bits of the sum. Below x = −708 the result is 0
@@ -16,6 +16,16 @@
 //! summed to u²¹ (truncation below 10⁻¹⁷); ln x = e·ln 2 + ln m with ln 2 in two parts.
 //!
 //! Both agree with libm to a few ulp (the tests measure the worst case).
+//!
+//! **Fused or not.** With FMA, a·b + c is one instruction with one rounding; without it
+//! (a build for generic x86-64, as a crate that depends on this one gets), `f64::mul_add`
+//! is a call to libm's software `fma`, one value at a time, so the polynomials use a
+//! multiplication and an addition instead. The two round differently, so exp and ln,
+//! and through them the passes' results, differ in their last bits between the builds;
+//! each stays within 2 ulp of libm. Fused, this repository's build (the host processor,
+//! `.cargo/config.toml`) executes about 15 % fewer instructions in the backward pass
+//! than it does with the unfused arithmetic (callgrind, 100 × 100 grid, 4 actions, T =
+//! 50), which is why the arithmetic follows the build instead of always being unfused.
 
 const LOG2_E: f64 = std::f64::consts::LOG2_E;
 /// ln 2 split so that k·LN2_HI is exact for |k| < 2¹¹ (fdlibm's split).
@@ -59,8 +69,8 @@ const ATANH_SERIES: [f64; 10] = [
     1.0 / 3.0,
 ];
 
-/// a·b + c, fused into one rounding where the processor has FMA (more accurate and
-/// one instruction); two roundings elsewhere, where a software fused version would be slow.
+/// a·b + c: fused into one rounding when the build targets FMA (one instruction, the
+/// exact product), two roundings otherwise (see the module doc).
 #[inline(always)]
 fn mul_add(a: f64, b: f64, c: f64) -> f64 {
     #[cfg(target_feature = "fma")]
@@ -127,6 +137,16 @@ mod tests {
     /// Distance in units in the last place.
     fn ulps(a: f64, b: f64) -> u64 {
         (a.to_bits() as i64 - b.to_bits() as i64).unsigned_abs()
+    }
+
+    #[test]
+    fn multiply_adds_are_fused_exactly_when_the_build_targets_fma() {
+        // (1 + 2⁻³⁰)(1 − 2⁻³⁰) = 1 − 2⁻⁶⁰ exactly, which rounds to 1: minus 1 that is
+        // −2⁻⁶⁰ with one rounding and 0 with two.
+        let (a, b) = (1.0 + 2f64.powi(-30), 1.0 - 2f64.powi(-30));
+        let fused = cfg!(target_feature = "fma");
+        let want = if fused { -(2f64.powi(-60)) } else { 0.0 };
+        assert_eq!(mul_add(a, b, -1.0), want);
     }
 
     #[test]

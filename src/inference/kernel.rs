@@ -14,12 +14,15 @@
 //! All sums of exponentials subtract their maximum first, so rewards of ±1e4 over
 //! thousands of steps neither overflow nor lose the small terms.
 
+use std::sync::Arc;
+
 use ndarray::ArrayView1;
 
 use super::fastmath::{exp_nonpositive, ln_positive};
+use super::layout::{KernelLayout, Weights};
 use super::matrix_kernels::matrix_lookahead;
 use super::settings::{ActionPrior, Backup, SoftSettings};
-use crate::mdp::{Mdp, Reward, Weights};
+use crate::mdp::{Mdp, Reward};
 
 /// States whose soft-max parts [`SoftProblem::soft_max_run`] computes together: 256
 /// states of 8 actions keep their logits in 16 KiB, inside the first-level cache, and
@@ -37,10 +40,13 @@ enum LogPrior {
     PerPair(Vec<f64>),
 }
 
-/// The ingredients of one soft dynamic program: MDP, reward, log prior, settings.
+/// The ingredients of one soft dynamic program: MDP, the kernels' layout of its
+/// transitions, reward, log prior, settings.
 #[derive(Debug, Clone)]
 pub struct SoftProblem<'a> {
     pub(crate) mdp: &'a Mdp,
+    /// Built from the transitions `mdp` holds (checked when the problem is assembled).
+    layout: Arc<KernelLayout>,
     pub(crate) reward: Reward,
     log_prior: LogPrior,
     pub(crate) settings: SoftSettings,
@@ -51,8 +57,30 @@ pub struct SoftProblem<'a> {
 }
 
 impl<'a> SoftProblem<'a> {
-    /// Assemble a problem; `settings` must have passed [`SoftSettings::check`].
+    /// Assemble a problem, building the kernels' layout of the MDP's transitions (O(nnz);
+    /// see [`with_layout`](Self::with_layout) to share one); `settings` must have passed
+    /// [`SoftSettings::check`].
     pub fn new(mdp: &'a Mdp, reward: Reward, settings: SoftSettings) -> Self {
+        Self::with_layout(mdp, Arc::new(KernelLayout::new(mdp)), reward, settings)
+    }
+
+    /// Assemble a problem with a layout built earlier for an MDP that shares `mdp`'s
+    /// transitions (`mdp` itself, or a copy of it with other terminal states or
+    /// features); `settings` must have passed [`SoftSettings::check`].
+    ///
+    /// # Panics
+    /// If `layout` was built from other transitions (see [`KernelLayout::is_for`]): the
+    /// kernels rely on the layout describing the MDP's rows.
+    pub fn with_layout(
+        mdp: &'a Mdp,
+        layout: Arc<KernelLayout>,
+        reward: Reward,
+        settings: SoftSettings,
+    ) -> Self {
+        assert!(
+            layout.is_for(mdp),
+            "the kernel layout was built from other transitions than the MDP's"
+        );
         let (n_states, n_actions) = (mdp.n_states(), mdp.n_actions());
         let log_prior = match &settings.action_prior {
             ActionPrior::None => LogPrior::Flat,
@@ -69,6 +97,7 @@ impl<'a> SoftProblem<'a> {
         };
         Self {
             mdp,
+            layout,
             reward,
             log_prior,
             inv_alpha: 1.0 / settings.temperature,
@@ -81,6 +110,11 @@ impl<'a> SoftProblem<'a> {
     /// The MDP.
     pub fn mdp(&self) -> &'a Mdp {
         self.mdp
+    }
+
+    /// The kernels' layout of the MDP's transitions, to share with further problems.
+    pub fn layout(&self) -> &Arc<KernelLayout> {
+        &self.layout
     }
 
     /// The settings.
@@ -163,18 +197,18 @@ impl<'a> SoftProblem<'a> {
     #[inline(always)]
     pub(crate) fn continuations(&self, s: usize, next_v: &[f64], c: &mut [f64]) {
         let n_actions = c.len();
-        self.check_lookahead(s + 1, next_v);
         for (a, c_a) in c.iter_mut().enumerate() {
-            // SAFETY: checked for the rows of states up to s just above.
-            *c_a = unsafe { self.continuation(s * n_actions + a, next_v) };
+            *c_a = self.continuation(s * n_actions + a, next_v);
         }
     }
 
-    /// Assert what [`continuation`](Self::continuation) relies on for the rows of states
-    /// below `end`: the values cover every state and the rows lie inside the entries.
+    /// Assert what the look-ahead kernels rely on for the rows of states below `end`:
+    /// the values cover every state and the rows lie inside the entries. With what the
+    /// transitions guarantee once built (row pointers non-decreasing, every successor
+    /// below S), every entry of those rows and every value it names is in bounds.
     #[inline(always)]
     fn check_lookahead(&self, end: usize, next_v: &[f64]) {
-        let (row_start, next, prob) = self.mdp.transitions().csr();
+        let (row_start, next, prob) = self.layout.transitions().csr();
         assert!(
             next_v.len() == self.mdp.n_states()
                 && row_start[end * self.mdp.n_actions()] as usize <= next.len()
@@ -182,27 +216,26 @@ impl<'a> SoftProblem<'a> {
         );
     }
 
-    /// C(s, a) for the transition row `row` = s·A + a; −∞ for an empty row.
-    ///
-    /// # Safety
-    /// [`check_lookahead`](Self::check_lookahead) has passed for a state above s.
+    /// C(s, a) for the transition row `row` = s·A + a; −∞ for an empty row. Checked
+    /// indexing: only the optimistic backup and single states (scores, the demonstrated
+    /// pairs of a likelihood) come here, the variational passes take the kernels.
     #[inline(always)]
-    unsafe fn continuation(&self, row: usize, next_v: &[f64]) -> f64 {
-        let (row_start, next, prob) = self.mdp.transitions().csr();
-        let (first, end) = (
-            *row_start.get_unchecked(row) as usize,
-            *row_start.get_unchecked(row + 1) as usize,
-        );
-        if first == end {
+    fn continuation(&self, row: usize, next_v: &[f64]) -> f64 {
+        let (row_start, next, prob) = self.layout.transitions().csr();
+        let entries = row_start[row] as usize..row_start[row + 1] as usize;
+        if entries.is_empty() {
             return f64::NEG_INFINITY;
         }
+        let (next, prob) = (&next[entries.clone()], &prob[entries]);
         match self.settings.backup {
-            // SAFETY: first ≤ end ≤ row_start[end state·A] ≤ nnz = next.len() = prob.len()
-            // (row pointers are validated to be non-decreasing when the transitions are
-            // built), and every successor is < S = next_v.len() (validated then too).
-            Backup::Variational => self.settings.discount * row_dot(next, prob, next_v, first, end),
+            Backup::Variational => {
+                let dot = next
+                    .iter()
+                    .zip(prob)
+                    .fold(0.0, |acc, (&sn, &p)| acc + p * next_v[sn as usize]);
+                self.settings.discount * dot
+            }
             Backup::Optimistic => {
-                let (next, prob) = (&next[first..end], &prob[first..end]);
                 let m = next
                     .iter()
                     .fold(f64::NEG_INFINITY, |m, &sn| m.max(next_v[sn as usize]));
@@ -248,21 +281,24 @@ impl<'a> SoftProblem<'a> {
         let n_actions = self.mdp.n_actions();
         let z = &mut z[..n * n_actions];
         let terminal = &self.mdp.terminal_mask()[first..first + n];
-        self.check_lookahead(first + n, next_v);
         match (self.settings.backup, cont) {
             (Backup::Variational, None) => {
-                let (row_start, next, prob) = self.mdp.transitions().csr();
+                self.check_lookahead(first + n, next_v);
+                let layout = &*self.layout;
+                let (row_start, next, prob) = layout.transitions().csr();
                 let rows = &row_start[first * n_actions..=(first + n) * n_actions];
-                let uniform = &self.mdp.transitions().uniform_row_len()[first..first + n];
+                let uniform = &layout.uniform_row_len()[first..first + n];
                 let scale = self.settings.discount * self.inv_alpha;
-                let transitions = self.mdp.transitions();
-                // SAFETY: the rows' entries and successors were checked just above, and
-                // `rows` has n·A + 1 pointers for `z`'s n·A values.
+                // SAFETY: the rows' entries and successors were checked just above,
+                // `rows` has n·A + 1 pointers for `z`'s n·A values, the layout was built
+                // from these transitions (checked when the problem was assembled), so its
+                // codes, uniform lengths and matrices describe these rows, and A ≤ 8
+                // wherever there are matrices.
                 unsafe {
-                    match (transitions.state_matrices(), transitions.coded_weights()) {
+                    match (layout.state_matrices(), layout.coded_weights()) {
                         (Some(matrices), _) => matrix_lookahead(
                             matrices,
-                            transitions.csr(),
+                            layout.transitions().csr(),
                             first,
                             next_v,
                             terminal,
@@ -285,8 +321,7 @@ impl<'a> SoftProblem<'a> {
                         let c = if end {
                             f64::NEG_INFINITY
                         } else {
-                            // SAFETY: checked for the rows of the whole run above.
-                            unsafe { self.continuation(row + a, next_v) }
+                            self.continuation(row + a, next_v)
                         };
                         z[a * n + i] = c * self.inv_alpha;
                         if let Some(cont) = cont.as_deref_mut() {
@@ -380,14 +415,13 @@ pub(super) fn zero_if(flag: bool, x: f64) -> f64 {
 /// z[a·n + i] ← scale·Σ_s' p(s'|s, a)·v(s') for the n states s of a run, whose A
 /// row pointers each are `rows[i·A ..= i·A + A]`; −∞ for an empty row or a terminal
 /// state. States whose rows all have the same short length (`uniform[i]`, see
-/// [`Transitions::uniform_row_len`](crate::mdp::Transitions::uniform_row_len)) skip the
-/// row pointers and branches. Kept out of line so that its few live values stay in
-/// registers.
+/// [`KernelLayout`]) skip the row pointers and branches. Kept out of line so that its
+/// few live values stay in registers.
 ///
 /// # Safety
 /// `rows.len() = n·A + 1 = z.len() + 1` with n = `terminal.len()` = `uniform.len()`, the
-/// pointers are non-decreasing and at most `next.len() = prob.len()`, `uniform` matches
-/// them, and every successor they cover is below `v.len()`.
+/// pointers are non-decreasing and at most `next.len()` = the number of entries of
+/// `prob`, `uniform` matches them, and every successor they cover is below `v.len()`.
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
 pub(super) unsafe fn variational_lookahead<W: Weights>(
@@ -404,9 +438,10 @@ pub(super) unsafe fn variational_lookahead<W: Weights>(
     let n_actions = z.len() / n.max(1);
     let z = z.as_mut_ptr();
     for (i, (&end, &len)) in terminal.iter().zip(uniform).enumerate() {
-        let out = z.add(i);
-        let pointers = rows.as_ptr().add(i * n_actions);
-        let begin = *pointers as usize;
+        // SAFETY: i < n, so i·A + A < rows.len() (the caller's `rows` length).
+        let pointers = unsafe { rows.as_ptr().add(i * n_actions) };
+        // SAFETY: `pointers` is the state's first row pointer (just above).
+        let begin = unsafe { *pointers } as usize;
         // Ask for the entries PREFETCH_ENTRIES ahead: three cache lines of probabilities
         // (one, when they are coded in a byte), two of successors and one of row pointers
         // (a state of 8 actions with 3 entries each), so that the streams run on across
@@ -422,10 +457,11 @@ pub(super) unsafe fn variational_lookahead<W: Weights>(
             );
         }
         let uniform = |dot: unsafe fn(&[u32], W, &[f64], usize) -> f64, len: usize| {
-            let mut out = out;
             for a in 0..n_actions {
-                *out = scale * dot(next, prob, v, begin + a * len);
-                out = out.add(n);
+                // SAFETY: the state's A rows have `len` entries each from `begin`
+                // (`uniform` matches the pointers), so row a's lie inside the entries
+                // and name states below v.len(); a·n + i < n·A = z.len().
+                unsafe { *z.add(a * n + i) = scale * dot(next, prob, v, begin + a * len) };
             }
         };
         match (end, len) {
@@ -434,15 +470,19 @@ pub(super) unsafe fn variational_lookahead<W: Weights>(
             (false, 3) => uniform(fixed_dot::<3, W>, 3),
             (false, 4) => uniform(fixed_dot::<4, W>, 4),
             _ => {
-                let (mut out, mut begin) = (out, begin);
+                let mut begin = begin;
                 for a in 0..n_actions {
-                    let stop = *pointers.add(a + 1) as usize;
-                    *out = if end || begin == stop {
+                    // SAFETY: pointer a + 1 ≤ A of the state's A + 1 (see `pointers`).
+                    let stop = unsafe { *pointers.add(a + 1) } as usize;
+                    let c = if end || begin == stop {
                         f64::NEG_INFINITY
                     } else {
-                        scale * row_dot(next, prob, v, begin, stop)
+                        // SAFETY: begin ≤ stop ≤ the number of entries, whose successors
+                        // are below v.len() (the caller's guarantees).
+                        scale * unsafe { row_dot(next, prob, v, begin, stop) }
                     };
-                    out = out.add(n);
+                    // SAFETY: a·n + i < n·A = z.len().
+                    unsafe { *z.add(a * n + i) = c };
                     begin = stop;
                 }
             }
@@ -470,7 +510,8 @@ fn prefetch<T>(p: *const T) {
 /// Σ_k p_k·v(s'_k) over the L entries from `first`, added left to right.
 ///
 /// # Safety
-/// `first + L ≤` the number of entries and those successors are below `v.len()`.
+/// `first + L ≤ next.len()` = the number of entries of `prob`, and those successors are
+/// below `v.len()`.
 #[inline(always)]
 unsafe fn fixed_dot<const L: usize, W: Weights>(
     next: &[u32],
@@ -478,10 +519,14 @@ unsafe fn fixed_dot<const L: usize, W: Weights>(
     v: &[f64],
     first: usize,
 ) -> f64 {
-    let successors = next.get_unchecked(first..first + L);
-    let mut acc = prob.at(first) * *v.get_unchecked(successors[0] as usize);
+    // SAFETY: first + L ≤ next.len() (the caller's guarantee).
+    let successors = unsafe { next.get_unchecked(first..first + L) };
+    // SAFETY: entry first < first + L is an entry of `prob`, and its successor is below
+    // v.len() (the caller's guarantees).
+    let mut acc = unsafe { prob.at(first) * *v.get_unchecked(successors[0] as usize) };
     for (j, &successor) in successors.iter().enumerate().skip(1) {
-        acc += prob.at(first + j) * *v.get_unchecked(successor as usize);
+        // SAFETY: as above, for entry first + j < first + L.
+        acc += unsafe { prob.at(first + j) * *v.get_unchecked(successor as usize) };
     }
     acc
 }
@@ -490,10 +535,10 @@ unsafe fn fixed_dot<const L: usize, W: Weights>(
 /// short length take [`fixed_dot`] instead).
 ///
 /// # Safety
-/// `first ≤ end ≤` the number of entries (`next.len()`) and every `next[k]` in the range
-/// is below `v.len()`.
+/// `first ≤ end ≤ next.len()` = the number of entries of `prob`, and every `next[k]` in
+/// the range is below `v.len()`.
 #[inline(always)]
-pub(crate) unsafe fn row_dot<W: Weights>(
+pub(super) unsafe fn row_dot<W: Weights>(
     next: &[u32],
     prob: W,
     v: &[f64],
@@ -501,7 +546,9 @@ pub(crate) unsafe fn row_dot<W: Weights>(
     end: usize,
 ) -> f64 {
     (first..end).fold(0.0, |acc, k| {
-        acc + prob.at(k) * *v.get_unchecked(*next.get_unchecked(k) as usize)
+        // SAFETY: k < end ≤ next.len(), an entry of `prob` too, and next[k] < v.len()
+        // (the caller's guarantees).
+        acc + unsafe { prob.at(k) * *v.get_unchecked(*next.get_unchecked(k) as usize) }
     })
 }
 
@@ -524,19 +571,23 @@ mod tests {
     #[test]
     fn the_look_ahead_is_the_same_with_coded_or_plain_probabilities_and_with_or_without_uniform_rows(
     ) {
-        let t = mixed_rows();
+        let layout = KernelLayout::for_transitions(mixed_rows());
+        let t = layout.transitions();
         let (rows, next, prob) = t.csr();
-        let coded = t.coded_weights().expect("four distinct probabilities");
-        assert!(t.uniform_row_len().contains(&3));
-        assert!(t.uniform_row_len().contains(&0));
+        let coded = layout.coded_weights().expect("four distinct probabilities");
+        assert!(layout.uniform_row_len().contains(&3));
+        assert!(layout.uniform_row_len().contains(&0));
         let v: Vec<f64> = (0..12).map(|s| (s as f64 * 0.37).sin()).collect();
         let mut terminal = vec![false; 12];
         terminal[4] = true;
         let none_uniform = [0u8; 12];
         let mut results = vec![];
-        for uniform in [t.uniform_row_len(), &none_uniform[..]] {
+        for uniform in [layout.uniform_row_len(), &none_uniform[..]] {
             let mut plain = vec![0.0; 36];
             let mut with_codes = vec![0.0; 36];
+            // SAFETY: the rows, codes and uniform lengths (the real ones, or none) are
+            // those of `t`, whose successors lie below its 12 states, and `z` has 12·3
+            // values.
             unsafe {
                 variational_lookahead(rows, uniform, next, prob, &v, &terminal, 0.5, &mut plain);
                 variational_lookahead(
@@ -575,6 +626,24 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    #[should_panic(expected = "built from other transitions")]
+    fn a_layout_of_other_transitions_is_refused_even_when_they_are_equal() {
+        let mdp = crate::test_support::random_mdp(3, 6, 2, 2, 1, false, &[]);
+        let copy = Mdp::new(crate::mdp::MdpParts {
+            transitions: mdp.transitions().clone(),
+            initial: None,
+            terminal: vec![],
+            features: mdp.features().clone(),
+            action_names: None,
+            grid: None,
+        })
+        .unwrap();
+        let layout = Arc::new(KernelLayout::new(&mdp));
+        let reward = Reward::per_state(vec![0.0; 6], 2);
+        SoftProblem::with_layout(&copy, layout, reward, SoftSettings::finite(3, 1.0));
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! The look-ahead and the scatter for MDPs kept as state matrices (see
-//! [`state_matrices`](crate::mdp::StateMatrices)): per state, the values of its W
+//! The look-ahead and the scatter for MDPs whose layout has state matrices (see
+//! [`layout`](super::layout)): per state, the values of its W
 //! successor slots are gathered once and its A × W matrix is applied as vector
 //! arithmetic (one or two registers of A action sums, or groups of 4 slot sums).
 //!
@@ -16,12 +16,17 @@
 //! States inside diagonal runs go to the diagonal kernels
 //! ([`diagonal_kernels`](super::diagonal_kernels)), four at a time, with the same
 //! results bit for bit.
+//!
+//! The kernels index with raw pointers: the per-state arrays are read at positions that
+//! the layout guarantees (matrix numbers below the number of matrices, W slots per
+//! state, successors below S), and checked indexing in these loops costs more than the
+//! arithmetic.
 
 use std::ops::Range;
 
 use super::diagonal_kernels::{diagonal_lookahead, diagonal_scatter};
 use super::kernel::row_dot;
-use crate::mdp::{Segment, StateMatrixView};
+use super::layout::{Segment, StateMatrixView};
 
 /// A diagonal look-ahead kernel (see [`diagonal_lookahead`]).
 type DiagonalLookahead = unsafe fn(
@@ -69,12 +74,22 @@ pub(crate) unsafe fn matrix_lookahead(
     let mut nan = false;
     m.diagonals.for_each_segment(first, n, |segment| {
         nan |= match segment {
-            Segment::States { states, slot } => per_state(m, states, slot, v, terminal, scale, z),
+            // SAFETY: the segments cover the run's states in order, outside runs with
+            // their slots in the per-state arrays, inside runs with the run's matrix
+            // and offsets; the kernel for A actions (with 4 lanes up to 4 actions and 8
+            // above, as the matrices have) is chosen above, and the rest is the
+            // caller's guarantee.
+            Segment::States { states, slot } => unsafe {
+                per_state(m, states, slot, v, terminal, scale, z)
+            },
             Segment::Diagonal {
                 states,
                 matrix,
                 deltas,
-            } => diagonal(m, first, states, matrix, deltas, v, terminal, scale, z),
+            } => {
+                // SAFETY: as above.
+                unsafe { diagonal(m, first, states, matrix, deltas, v, terminal, scale, z) }
+            }
         }
     });
     if !nan {
@@ -90,7 +105,9 @@ pub(crate) unsafe fn matrix_lookahead(
             z[a * n + i] = if begin == stop {
                 f64::NEG_INFINITY
             } else {
-                scale * row_dot(next, prob, v, begin, stop)
+                // SAFETY: the row lies inside the entries and its successors are states,
+                // below v.len() (the caller's guarantees).
+                scale * unsafe { row_dot(next, prob, v, begin, stop) }
             };
         }
     }
@@ -133,27 +150,34 @@ unsafe fn lookahead_fixed<const A: usize, const LANES: usize>(
     let (v, z) = (v.as_ptr(), z.as_mut_ptr());
     let mut nan = false;
     for (j, i) in (slot..).zip(states) {
-        let end = *terminal.get_unchecked(i);
-        let matrix = *m.matrix_of.get_unchecked(j) as usize;
-        let columns = by_successor
-            .add(matrix * width * LANES)
-            .cast::<[f64; LANES]>();
-        let successors = m.successors.as_ptr().add(j * width);
-        // Four slots, the most common width, get their own unrolled copy.
-        let sums = if width == 4 {
-            weighted_sums::<LANES>(successors, columns, 4, v)
-        } else {
-            weighted_sums::<LANES>(successors, columns, width, v)
-        };
-        let offsets = &*offsets.add(matrix * LANES).cast::<[f64; LANES]>();
-        for a in 0..A {
-            let c = if end {
-                f64::NEG_INFINITY
+        // SAFETY: state i of the run (i < n) has its slots and matrix number at entry j
+        // of the per-state arrays (the caller's guarantees); a matrix number is below
+        // the number of matrices, each of W·LANES numbers by successor and LANES
+        // offsets, so `columns` and `offsets` point at its own; its W successors are
+        // states, below v's length; a·n + i < n·A = z's length.
+        unsafe {
+            let end = *terminal.get_unchecked(i);
+            let matrix = *m.matrix_of.get_unchecked(j) as usize;
+            let columns = by_successor
+                .add(matrix * width * LANES)
+                .cast::<[f64; LANES]>();
+            let successors = m.successors.as_ptr().add(j * width);
+            // Four slots, the most common width, get their own unrolled copy.
+            let sums = if width == 4 {
+                weighted_sums::<LANES>(successors, columns, 4, v)
             } else {
-                scale * sums[a] + offsets[a]
+                weighted_sums::<LANES>(successors, columns, width, v)
             };
-            nan |= c.is_nan();
-            *z.add(a * n + i) = c;
+            let offsets = &*offsets.add(matrix * LANES).cast::<[f64; LANES]>();
+            for a in 0..A {
+                let c = if end {
+                    f64::NEG_INFINITY
+                } else {
+                    scale * sums[a] + offsets[a]
+                };
+                nan |= c.is_nan();
+                *z.add(a * n + i) = c;
+            }
         }
     }
     nan
@@ -173,8 +197,10 @@ unsafe fn weighted_sums<const LANES: usize>(
 ) -> [f64; LANES] {
     let mut sums = [0.0f64; LANES];
     for k in 0..width {
-        let value = *v.add(*successors.add(k) as usize);
-        for (sum, &p) in sums.iter_mut().zip(&*columns.add(k)) {
+        // SAFETY: k < width, the entries `successors` and `columns` hold, and successor
+        // k is below v's length (the caller's guarantees).
+        let (value, column) = unsafe { (*v.add(*successors.add(k) as usize), &*columns.add(k)) };
+        for (sum, &p) in sums.iter_mut().zip(column) {
             *sum += p * value;
         }
     }
@@ -208,6 +234,7 @@ pub(crate) unsafe fn matrix_scatter(
         &[f64],
         f64,
         *mut f64,
+        usize,
     );
     let (per_state, diagonal): (PerState, Diagonal) = match z.len() / factor.len().max(1) {
         1 => (scatter_fixed::<1>, diagonal_scatter::<1>),
@@ -219,15 +246,27 @@ pub(crate) unsafe fn matrix_scatter(
         7 => (scatter_fixed::<7>, diagonal_scatter::<7>),
         _ => (scatter_fixed::<8>, diagonal_scatter::<8>),
     };
-    let window = window.as_mut_ptr().wrapping_sub(lo);
+    let start = window.as_mut_ptr();
+    // Successor 0 of the window, which may lie before it: the per-state kernels add the
+    // successors to it.
+    let shifted = start.wrapping_sub(lo);
     m.diagonals
         .for_each_segment(first, factor.len(), |segment| match segment {
-            Segment::States { states, slot } => per_state(m, states, slot, z, factor, edge, window),
+            // SAFETY: the segments cover the run's states in order, outside runs with
+            // their slots in the per-state arrays, inside runs with the run's matrix and
+            // offsets; `shifted` points at successor 0 of the window, `start` at
+            // successor lo, and the rest is the caller's guarantee.
+            Segment::States { states, slot } => unsafe {
+                per_state(m, states, slot, z, factor, edge, shifted)
+            },
             Segment::Diagonal {
                 states,
                 matrix,
                 deltas,
-            } => diagonal(m, first, states, matrix, deltas, z, factor, edge, window),
+            } => {
+                // SAFETY: as above.
+                unsafe { diagonal(m, first, states, matrix, deltas, z, factor, edge, start, lo) }
+            }
         });
 }
 
@@ -255,25 +294,33 @@ unsafe fn scatter_fixed<const A: usize>(
     let width = m.width;
     let (by_action, z) = (m.by_action.as_ptr(), z.as_ptr());
     for (j, i) in (slot..).zip(states) {
-        let factor = *factor.get_unchecked(i);
+        // SAFETY: i < n (the caller's guarantee).
+        let factor = unsafe { *factor.get_unchecked(i) };
         if factor == 0.0 {
             continue;
         }
-        let rows = by_action.add(*m.matrix_of.get_unchecked(j) as usize * A * width);
-        let successors = m.successors.as_ptr().add(j * width);
-        let flows: [f64; A] = std::array::from_fn(|a| *z.add(a * n + i) * (factor * edge));
-        // Four slots, the most common width, get their own unrolled copy.
-        if width == 4 {
-            push_group(&flows, rows, 4, successors, window);
-        } else {
-            for group in (0..width).step_by(4) {
-                push_group(
-                    &flows,
-                    rows.add(group),
-                    width,
-                    successors.add(group),
-                    window,
-                );
+        // SAFETY: state i has its slots and matrix number at entry j of the per-state
+        // arrays (the caller's guarantees); a matrix number is below the number of
+        // matrices, each of A rows of W numbers by action, so `rows` points at its own;
+        // a·n + i < n·A = z's length; the groups of 4 slots lie inside the W slots (W is
+        // a multiple of 4), and the successors of a state with mass lie in the window.
+        unsafe {
+            let rows = by_action.add(*m.matrix_of.get_unchecked(j) as usize * A * width);
+            let successors = m.successors.as_ptr().add(j * width);
+            let flows: [f64; A] = std::array::from_fn(|a| *z.add(a * n + i) * (factor * edge));
+            // Four slots, the most common width, get their own unrolled copy.
+            if width == 4 {
+                push_group(&flows, rows, 4, successors, window);
+            } else {
+                for group in (0..width).step_by(4) {
+                    push_group(
+                        &flows,
+                        rows.add(group),
+                        width,
+                        successors.add(group),
+                        window,
+                    );
+                }
             }
         }
     }
@@ -292,7 +339,9 @@ unsafe fn push_group<const A: usize>(
     successors: *const u32,
     window: *mut f64,
 ) {
-    let row = |a: usize| &*rows.add(a * stride).cast::<[f64; 4]>();
+    // SAFETY: row a < A starts at a·stride and holds at least 4 numbers (the caller's
+    // guarantee).
+    let row = |a: usize| unsafe { &*rows.add(a * stride).cast::<[f64; 4]>() };
     let mut sums: [f64; 4] = std::array::from_fn(|j| flows[0] * row(0)[j]);
     for (a, &flow) in flows.iter().enumerate().skip(1) {
         for (sum, &p) in sums.iter_mut().zip(row(a)) {
@@ -300,7 +349,9 @@ unsafe fn push_group<const A: usize>(
         }
     }
     for (j, &sum) in sums.iter().enumerate() {
-        *window.wrapping_add(*successors.add(j) as usize) += sum;
+        // SAFETY: j < 4, the entries `successors` holds, and window + successor j lies
+        // in the window (the caller's guarantees).
+        unsafe { *window.wrapping_add(*successors.add(j) as usize) += sum };
     }
 }
 
@@ -309,34 +360,33 @@ mod tests {
     use super::*;
     use crate::inference::kernel::variational_lookahead;
     use crate::inference::propagate::{scatter_run, Carry, Propagator, Totals};
-    use crate::inference::{backward, forward, SoftProblem, SoftSettings};
-    use crate::mdp::{FeatureTable, Features, Mdp, MdpParts, Reward, Transitions};
+    use crate::inference::{backward, forward, KernelLayout, SoftProblem, SoftSettings};
+    use crate::mdp::{FeatureTable, Features, Mdp, MdpParts, Reward};
     use crate::test_support::{mixed_rows, random_mdp};
     use crate::worlds::GridActions;
     use ndarray::Array2;
+    use std::sync::Arc;
 
     /// Rows of every shape the layout meets: mixed lengths with empty rows (A = 3, 12
     /// slots), 7 × 7 slippery grids with 4, 5 and 8 actions (4, 8 and 8 slots), and
     /// random rows of two successors with the other action counts (1, 2, 6 and 7).
-    fn cases() -> Vec<Transitions> {
-        let mut cases = vec![mixed_rows().with_state_matrices(true)];
+    fn cases() -> Vec<KernelLayout> {
+        let mut cases = vec![mixed_rows()];
         for n_actions in [1, 2, 6, 7] {
             let mdp = random_mdp(n_actions as u64, 23, n_actions, 2, 1, false, &[]);
-            cases.push(mdp.transitions().clone().with_state_matrices(true));
+            cases.push(mdp.transitions().clone());
         }
         for actions in [
             GridActions::Cardinal,
             GridActions::CardinalAndStay,
             GridActions::Compass,
         ] {
-            cases.push(
-                actions
-                    .transitions(7, 0.2)
-                    .unwrap()
-                    .with_state_matrices(true),
-            );
+            cases.push(actions.transitions(7, 0.2).unwrap());
         }
         cases
+            .into_iter()
+            .map(|t| KernelLayout::for_transitions(t).with_state_matrices(true))
+            .collect()
     }
 
     /// Values with a dead end (−∞), which zero probabilities in the matrices meet.
@@ -350,19 +400,22 @@ mod tests {
 
     #[test]
     fn the_look_ahead_from_state_matrices_equals_the_rows_bit_for_bit() {
-        for t in cases() {
+        for layout in cases() {
+            let t = layout.transitions();
             let (n_states, n_actions) = (t.n_states(), t.n_actions());
-            let matrices = t.state_matrices().expect("built");
+            let matrices = layout.state_matrices().expect("built");
             let (rows, next, prob) = t.csr();
             let v = values(n_states);
             let terminal: Vec<bool> = (0..n_states).map(|s| s % 5 == 4).collect();
             for (first, n) in [(0, n_states), (3, n_states - 5)] {
                 let (terminal, uniform) = (
                     &terminal[first..first + n],
-                    &t.uniform_row_len()[first..first + n],
+                    &layout.uniform_row_len()[first..first + n],
                 );
                 let mut from_rows = vec![0.0; n * n_actions];
                 let mut from_matrices = vec![0.0; n * n_actions];
+                // SAFETY: rows, uniform lengths and matrices are the layout's of `t`, the
+                // run lies inside its states, and `z` has A values per state of the run.
                 unsafe {
                     let rows_of_run = &rows[first * n_actions..=(first + n) * n_actions];
                     variational_lookahead(
@@ -398,9 +451,10 @@ mod tests {
 
     #[test]
     fn the_scatter_through_state_matrices_equals_the_rows() {
-        for t in cases() {
+        for layout in cases() {
+            let t = layout.transitions();
             let (n_states, n_actions) = (t.n_states(), t.n_actions());
-            let matrices = t.state_matrices().expect("built");
+            let matrices = layout.state_matrices().expect("built");
             let (rows, next, prob) = t.csr();
             let z: Vec<f64> = (0..n_states * n_actions)
                 .map(|k| 0.1 + (k % 7) as f64 * 0.05)
@@ -409,8 +463,11 @@ mod tests {
                 .map(|s| if s % 4 == 1 { 0.0 } else { 1.0 + s as f64 })
                 .collect();
             let (mut from_rows, mut from_matrices) = (vec![0.0; n_states], vec![0.0; n_states]);
+            // SAFETY: rows, uniform lengths and matrices are the layout's of `t`, `z`
+            // has A values per state, and a window of all states from 0 holds every
+            // successor.
             unsafe {
-                let uniform = t.uniform_row_len();
+                let uniform = layout.uniform_row_len();
                 scatter_run(
                     rows,
                     uniform,
@@ -435,12 +492,9 @@ mod tests {
     }
 
     /// A 30 × 30 grid (900 states, so several runs and scatter windows) with terminal
-    /// states, random state-action rewards and features, with or without matrices.
-    fn grid_problem_parts(actions: GridActions, matrices: bool) -> Mdp {
-        let transitions = actions
-            .transitions(30, 0.2)
-            .unwrap()
-            .with_state_matrices(matrices);
+    /// states, random state-action rewards and features.
+    fn grid_problem_parts(actions: GridActions) -> Mdp {
+        let transitions = actions.transitions(30, 0.2).unwrap();
         let n_actions = transitions.n_actions();
         let features = Array2::from_shape_fn((900, 3), |(s, k)| ((s * (k + 2)) as f64).cos());
         let mdp = Mdp::new(MdpParts {
@@ -467,10 +521,11 @@ mod tests {
             GridActions::CardinalAndStay,
             GridActions::Compass,
         ] {
-            let plain = grid_problem_parts(actions, false);
-            let with = grid_problem_parts(actions, true);
-            assert!(with.transitions().state_matrices().is_some());
-            let n_actions = plain.n_actions();
+            let mdp = grid_problem_parts(actions);
+            let layout = |matrices| Arc::new(KernelLayout::new(&mdp).with_state_matrices(matrices));
+            let (plain, with) = (layout(false), layout(true));
+            assert!(with.state_matrices().is_some());
+            let n_actions = mdp.n_actions();
             let reward: Vec<f64> = (0..900 * n_actions)
                 .map(|k| ((k * 7919) % 101) as f64 / 50.0 - 1.0)
                 .collect();
@@ -479,14 +534,14 @@ mod tests {
                 discount: 0.95,
                 ..SoftSettings::default()
             };
-            let problem = |mdp| {
+            let problem = |layout: &Arc<KernelLayout>| {
                 let reward = Reward::per_state_action(reward.clone(), n_actions);
-                SoftProblem::new(mdp, reward, settings.clone())
+                SoftProblem::with_layout(&mdp, Arc::clone(layout), reward, settings.clone())
             };
             let (p_plain, p_with) = (problem(&plain), problem(&with));
             let (v_plain, v_with) = (backward(&p_plain).unwrap(), backward(&p_with).unwrap());
             assert_eq!(v_plain, v_with);
-            let start = plain.initial();
+            let start = mdp.initial();
             let (o_plain, o_with) = (
                 forward(&p_plain, &v_plain, start, false).unwrap(),
                 forward(&p_with, &v_with, start, false).unwrap(),

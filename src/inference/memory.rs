@@ -16,13 +16,16 @@
 //! ```
 //!
 //! where R = [`RUN_STATES`] is the run of states whose soft-max parts are computed
-//! together. The MDP itself is already in memory and is not counted; neither are
-//! buffers of O(A) size. The default limit is the kernel's estimate of the memory available
+//! together, and the blocks and their windows are those of the kernels' layout (see
+//! [`ScatterBlocks`]), computed here from the transitions as the layout computes them.
+//! The MDP itself is already in memory and is not counted, nor is the kernels' layout
+//! of it, which a loop of solves builds once; neither are buffers of O(A) size. The default limit is the kernel's estimate of the memory available
 //! to new allocations (`MemAvailable` in `/proc/meminfo`); where that cannot be read the
 //! guard is off.
 
 use super::chunks::chunk_states;
 use super::kernel::RUN_STATES;
+use super::layout::ScatterBlocks;
 use crate::error::{Error, Result};
 use crate::inference::{ActionPrior, SoftSettings};
 use crate::mdp::Mdp;
@@ -89,7 +92,7 @@ impl MemoryEstimate {
         let chunks = mdp.n_states().div_ceil(chunk) as u64;
         let run = RUN_STATES as u64;
         estimate.add("chunk scratch", chunks * run * (a + 2) * 8);
-        let scatter = mdp.transitions().scatter_blocks();
+        let scatter = ScatterBlocks::new(mdp.transitions());
         estimate.add("scatter windows", scatter.window_total() as u64 * 8);
         let blocks = scatter.windows().len() as u64;
         estimate.add("block scratch", blocks * run * (2 * a + 2) * 8);

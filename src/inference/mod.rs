@@ -2,6 +2,16 @@
 //! iteration), the forward pass (occupancy, expected features) and sampling.
 //!
 //! [`solve`] runs both passes for a linear reward r = θ·f and returns a [`Solution`].
+//! The kernels read the transitions in layouts of their own, built from the MDP's CSR
+//! rows ([`KernelLayout`]); a [`SoftProblem`] builds one, or shares one among the MDPs
+//! that hold the same transitions.
+//!
+//! The kernels use `unsafe` where unchecked indexing or raw pointers were measured to be
+//! faster than checked slices in the innermost loops; every unsafe block states why its
+//! operations are in bounds (`SAFETY:`), and every unsafe function states what its caller
+//! must guarantee (`# Safety`).
+
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 mod backward;
 mod chunks;
@@ -10,6 +20,7 @@ mod fastmath;
 mod fixed_point;
 mod forward;
 mod kernel;
+mod layout;
 mod lockstep;
 mod matrix_kernels;
 mod memory;
@@ -22,6 +33,7 @@ mod solution;
 pub use backward::{backward, backward_reusing, SoftValues};
 pub use forward::{forward, state_action_occupancy, Occupancy};
 pub use kernel::{log_add_exp, SoftProblem};
+pub use layout::KernelLayout;
 pub use memory::{available_memory, format_bytes, parse_memory_limit, MemoryEstimate, MemoryLimit};
 pub use sample::{draw, sample, sample_policy};
 pub use settings::{ActionPrior, Backup, SoftSettings};

@@ -15,19 +15,21 @@
 //! and can add weight·φ(s, a) to a per-pair total and weight·m(s) to a per-state total
 //! of the acting (non-terminal) states. States without mass are skipped.
 //!
-//! **Layout.** Each block of consecutive states (the transitions' scatter blocks)
+//! **Layout.** Each block of consecutive states (the layout's scatter blocks)
 //! computes π for its states and scatters φ·w into a private window of successors while
 //! the rows it just read are still in cache; a second pass sums the windows into m' in
 //! block order. No transposed copy of the transitions is needed, nothing is allocated
 //! per step, and the result is the same bit for bit on any number of threads.
 
+use std::sync::Arc;
+
+use rayon::iter::Either;
 use rayon::prelude::*;
 
 use super::kernel::{zero_if, SoftProblem, RUN_STATES};
+use super::layout::{KernelLayout, Weights};
 use super::matrix_kernels::matrix_scatter;
 use super::settings::Backup;
-use super::shared_slice::SharedSlice;
-use crate::mdp::Weights;
 
 /// What a unit of flow carries to a successor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +61,8 @@ struct Block {
 
 /// Buffers for repeated steps on one problem, allocated once.
 pub(crate) struct Propagator {
+    /// The layout of the problems it steps, whose scatter blocks `blocks` follow.
+    layout: Arc<KernelLayout>,
     blocks: Vec<Block>,
     /// Continuations of one state, for [`carry_pair`](Self::carry_pair).
     pair_scratch: Vec<f64>,
@@ -67,10 +71,9 @@ pub(crate) struct Propagator {
 impl Propagator {
     /// Buffers sized for `problem`'s transitions.
     pub(crate) fn new(problem: &SoftProblem) -> Self {
-        let mdp = problem.mdp();
-        let n_actions = mdp.n_actions();
-        let blocks = mdp
-            .transitions()
+        let n_actions = problem.mdp().n_actions();
+        let layout = Arc::clone(problem.layout());
+        let blocks = layout
             .scatter_blocks()
             .windows()
             .iter()
@@ -80,12 +83,17 @@ impl Propagator {
             })
             .collect();
         Self {
+            layout,
             blocks,
             pair_scratch: vec![0.0; n_actions],
         }
     }
 
     /// One step: `out` ← m' from `mass`, adding to the running `totals`.
+    ///
+    /// # Panics
+    /// If `problem` does not share the layout the propagator was built for: its windows
+    /// are sized for that layout's scatter blocks.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn step(
         &mut self,
@@ -97,46 +105,53 @@ impl Propagator {
         out: &mut [f64],
         totals: Totals,
     ) {
+        assert!(Arc::ptr_eq(&self.layout, problem.layout()));
         let mdp = problem.mdp();
-        let (n_states, n_actions) = (mdp.n_states(), mdp.n_actions());
-        let scatter = mdp.transitions().scatter_blocks();
+        let n_actions = mdp.n_actions();
+        let scatter = self.layout.scatter_blocks();
         let block_len = scatter.block_len();
         let parallel = problem.settings().parallel;
         let weight = totals.weight;
-        let acting = totals.acting.map(SharedSlice::new);
-        let pairs = totals.pairs.map(SharedSlice::new);
         let terminal = mdp.terminal_mask();
-        let work = |b: usize, block: &mut Block| {
-            let lo = scatter.windows()[b].0;
-            let first = b * block_len;
-            let last = (first + block_len).min(n_states);
-            // SAFETY: the blocks' states are disjoint, and each block's task alone adds
-            // to its states' totals.
-            let (acting, pairs) = unsafe {
-                (
-                    acting.as_ref().map(|t| t.part_mut(first..last)),
-                    pairs
-                        .as_ref()
-                        .map(|t| t.part_mut(first * n_actions..last * n_actions)),
-                )
+        let work =
+            |b: usize, block: &mut Block, acting: Option<&mut [f64]>, pairs: Option<&mut [f64]>| {
+                let lo = scatter.windows()[b].0;
+                let first = b * block_len;
+                if let Some(acting) = acting {
+                    let states = first..first + acting.len();
+                    add_acting(acting, &mass[states.clone()], weight, &terminal[states]);
+                }
+                push_block(
+                    problem, next_v, mass, carry, first, lo, block, pairs, weight,
+                );
             };
-            if let Some(acting) = acting {
-                add_acting(acting, &mass[first..last], weight, &terminal[first..last]);
-            }
-            push_block(
-                problem, next_v, mass, carry, first, lo, block, pairs, weight,
-            );
-        };
+        // Each block adds to the totals of its own states: the totals split into
+        // consecutive parts of `block_len` states, one for each block.
+        let (acting, pairs) = (totals.acting, totals.pairs);
+        let n_states = mdp.n_states();
+        assert!(
+            acting.as_ref().is_none_or(|t| t.len() == n_states)
+                && pairs
+                    .as_ref()
+                    .is_none_or(|t| t.len() == n_states * n_actions)
+        );
         if parallel {
+            let n_blocks = self.blocks.len();
+            let acting = block_parts(acting, block_len, n_blocks);
+            let pairs = block_parts(pairs, block_len * n_actions, n_blocks);
             self.blocks
                 .par_iter_mut()
+                .zip(acting.zip(pairs))
                 .enumerate()
-                .for_each(|(b, block)| work(b, block));
+                .for_each(|(b, (block, (acting, pairs)))| work(b, block, acting, pairs));
         } else {
-            self.blocks
-                .iter_mut()
-                .enumerate()
-                .for_each(|(b, block)| work(b, block));
+            let mut acting = acting.map(|total| total.chunks_mut(block_len));
+            let mut pairs = pairs.map(|total| total.chunks_mut(block_len * n_actions));
+            for (b, block) in self.blocks.iter_mut().enumerate() {
+                let acting = acting.as_mut().and_then(Iterator::next);
+                let pairs = pairs.as_mut().and_then(Iterator::next);
+                work(b, block, acting, pairs);
+            }
         }
         let blocks = &self.blocks;
         let sum_windows = |c: usize, out: &mut [f64]| {
@@ -199,6 +214,19 @@ impl Propagator {
     }
 }
 
+/// The consecutive parts of `len` numbers of `total`, one per block, or `None` for each
+/// of the `n_blocks` blocks when there is no total.
+fn block_parts(
+    total: Option<&mut [f64]>,
+    len: usize,
+    n_blocks: usize,
+) -> impl IndexedParallelIterator<Item = Option<&mut [f64]>> {
+    match total {
+        Some(total) => Either::Left(total.par_chunks_mut(len).map(Some)),
+        None => Either::Right((0..n_blocks).into_par_iter().map(|_| None)),
+    }
+}
+
 /// total(s) += weight·d(s) for the states that act (non-terminal).
 pub(crate) fn add_acting(total: &mut [f64], d: &[f64], weight: f64, terminal: &[bool]) {
     for ((t, &x), &end) in total.iter_mut().zip(d).zip(terminal) {
@@ -222,9 +250,9 @@ fn push_block(
     mut total: Option<&mut [f64]>,
     weight: f64,
 ) {
-    let mdp = problem.mdp();
-    let n_actions = mdp.n_actions();
-    let (row_start, next, prob) = mdp.transitions().csr();
+    let layout = &**problem.layout();
+    let n_actions = problem.mdp().n_actions();
+    let (row_start, next, prob) = layout.transitions().csr();
     let gamma = problem.settings().discount;
     let tilt = carry == Carry::Adjoint && problem.settings().backup == Backup::Optimistic;
     let edge = match carry {
@@ -236,7 +264,7 @@ fn push_block(
     let (pi, rest) = block.scratch.split_at_mut(RUN_STATES * n_actions);
     let (cont, rest) = rest.split_at_mut(RUN_STATES * n_actions);
     let (max, sum) = rest.split_at_mut(RUN_STATES);
-    let last = (first + problem.mdp().transitions().scatter_blocks().block_len()).min(mass.len());
+    let last = (first + layout.scatter_blocks().block_len()).min(mass.len());
     assert!(row_start[last * n_actions] as usize <= next.len() && next.len() == prob.len());
     for start in (first..last).step_by(RUN_STATES) {
         let masses = &mass[start..(start + RUN_STATES).min(last)];
@@ -265,14 +293,15 @@ fn push_block(
         }
         if !tilt {
             let rows = &row_start[start * n_actions..=(start + n) * n_actions];
-            let uniform = &mdp.transitions().uniform_row_len()[start..start + n];
-            // SAFETY: the rows lie inside the entries (asserted above for the block), and
-            // every successor of the block lies in its window by the window's
-            // construction.
+            let uniform = &layout.uniform_row_len()[start..start + n];
+            let (z, window) = (&pi[..n * n_actions], &mut window[..]);
+            // SAFETY: the rows lie inside the entries (asserted above for the block), the
+            // layout describes these rows (it was built from the problem's transitions),
+            // and `window` is this block's window [lo, hi) of the layout's scatter blocks
+            // (the propagator checks that it steps the layout it was built for), which
+            // spans every successor of the block's states.
             unsafe {
-                let (z, window) = (&pi[..n * n_actions], &mut window[..]);
-                let transitions = mdp.transitions();
-                match (transitions.state_matrices(), transitions.coded_weights()) {
+                match (layout.state_matrices(), layout.coded_weights()) {
                     (Some(matrices), _) => {
                         matrix_scatter(matrices, start, z, scale, edge, window, lo)
                     }
@@ -336,13 +365,18 @@ pub(super) unsafe fn scatter_run<W: Weights>(
         if factor == 0.0 {
             continue;
         }
-        let pointers = rows.as_ptr().add(i * n_actions);
-        let policy = z.as_ptr().add(i);
-        let begin = *pointers as usize;
-        let flow = |a: usize| *policy.add(a * n) * factor * edge;
+        // SAFETY: i < n, so i·A + A < rows.len() (the caller's `rows` length).
+        let pointers = unsafe { rows.as_ptr().add(i * n_actions) };
+        // SAFETY: `pointers` is the state's first row pointer (just above).
+        let begin = unsafe { *pointers } as usize;
+        // SAFETY: a < A, so a·n + i < n·A = z.len().
+        let flow = |a: usize| unsafe { *z.get_unchecked(a * n + i) } * factor * edge;
         let uniform = |push: unsafe fn(&[u32], W, f64, usize, *mut f64), len: usize| {
             for a in 0..n_actions {
-                push(next, prob, flow(a), begin + a * len, window);
+                // SAFETY: the state's A rows have `len` entries each from `begin`
+                // (`uniform` matches the pointers), inside the entries, and their
+                // successors lie in the window (the caller's guarantees).
+                unsafe { push(next, prob, flow(a), begin + a * len, window) };
             }
         };
         match len {
@@ -353,11 +387,17 @@ pub(super) unsafe fn scatter_run<W: Weights>(
             _ => {
                 let mut begin = begin;
                 for a in 0..n_actions {
-                    let stop = *pointers.add(a + 1) as usize;
+                    // SAFETY: pointer a + 1 ≤ A of the state's A + 1 (see `pointers`).
+                    let stop = unsafe { *pointers.add(a + 1) } as usize;
                     let flow = flow(a);
                     for k in begin..stop {
-                        let target = window.wrapping_add(*next.get_unchecked(k) as usize);
-                        *target += flow * prob.at(k);
+                        // SAFETY: k < stop ≤ next.len() = the number of entries of
+                        // `prob`, and successor next[k] lies in the window, so
+                        // window + next[k] is an entry of it.
+                        unsafe {
+                            let target = window.wrapping_add(*next.get_unchecked(k) as usize);
+                            *target += flow * prob.at(k);
+                        }
                     }
                     begin = stop;
                 }
@@ -370,7 +410,8 @@ pub(super) unsafe fn scatter_run<W: Weights>(
 /// successor 0 of the block's window (it may lie before its start).
 ///
 /// # Safety
-/// `first + L ≤` the number of entries and `window + s'_k` lies in the window.
+/// `first + L ≤ next.len()` = the number of entries of `prob`, and `window + s'_k` lies
+/// in the window.
 #[inline(always)]
 unsafe fn fixed_push<const L: usize, W: Weights>(
     next: &[u32],
@@ -379,9 +420,12 @@ unsafe fn fixed_push<const L: usize, W: Weights>(
     first: usize,
     window: *mut f64,
 ) {
-    let successors = next.get_unchecked(first..first + L);
+    // SAFETY: first + L ≤ next.len() (the caller's guarantee).
+    let successors = unsafe { next.get_unchecked(first..first + L) };
     for (j, &successor) in successors.iter().enumerate() {
-        *window.wrapping_add(successor as usize) += flow * prob.at(first + j);
+        // SAFETY: entry first + j is an entry of `prob`, and window + its successor lies
+        // in the window (the caller's guarantees).
+        unsafe { *window.wrapping_add(successor as usize) += flow * prob.at(first + j) };
     }
 }
 
@@ -393,9 +437,10 @@ mod tests {
     #[test]
     fn the_scatter_is_the_same_with_coded_or_plain_probabilities_and_with_or_without_uniform_rows()
     {
-        let t = mixed_rows();
+        let layout = KernelLayout::for_transitions(mixed_rows());
+        let t = layout.transitions();
         let (rows, next, prob) = t.csr();
-        let coded = t.coded_weights().expect("four distinct probabilities");
+        let coded = layout.coded_weights().expect("four distinct probabilities");
         // Policy weights action-major (a·12 + s), and a factor per state (0: no mass).
         let z: Vec<f64> = (0..36).map(|k| 0.1 + (k % 7) as f64 * 0.05).collect();
         let factor: Vec<f64> = (0..12)
@@ -403,8 +448,10 @@ mod tests {
             .collect();
         let none_uniform = [0u8; 12];
         let mut results = vec![];
-        for uniform in [t.uniform_row_len(), &none_uniform[..]] {
+        for uniform in [layout.uniform_row_len(), &none_uniform[..]] {
             let (mut plain, mut with_codes) = (vec![0.0; 12], vec![0.0; 12]);
+            // SAFETY: the rows, codes and uniform lengths (the real ones, or none) are
+            // those of `t`, and a window of its 12 states from 0 holds every successor.
             unsafe {
                 scatter_run(rows, uniform, next, prob, &z, &factor, 0.5, &mut plain, 0);
                 scatter_run(

@@ -11,14 +11,19 @@
 //! - `arrived`: the probability of having reached a terminal state by step N.
 //!
 //! Without a goal and with training goals g_i seen c_i times, the forecast is the mixture
-//! Σ_i c_i·forecast(g_i) / Σ_i c_i (goals equal to the start are skipped).
+//! Σ_i c_i·forecast(g_i) / Σ_i c_i (goals equal to the start are skipped). The goals'
+//! MDPs share the MDP's transitions, and so one kernels' layout of them.
+
+use std::sync::Arc;
 
 use ndarray::ArrayView1;
 use rayon::prelude::*;
 
 use super::goals::{goal_mdp, GoalCount};
 use crate::error::{Error, Result};
-use crate::inference::{backward, on_pool, Carry, Propagator, SoftProblem, SoftSettings, Totals};
+use crate::inference::{
+    backward, on_pool, Carry, KernelLayout, Propagator, SoftProblem, SoftSettings, Totals,
+};
 use crate::mdp::Mdp;
 
 /// A predicted visitation distribution.
@@ -58,9 +63,10 @@ pub fn forecast(
             format!("{steps} exceeds the model's horizon {horizon}"),
         ));
     }
+    let layout = Arc::new(KernelLayout::new(mdp));
     let single = |task_mdp: &Mdp| -> Result<(Vec<f64>, f64)> {
         on_pool(settings.parallel, || {
-            towards(task_mdp, settings, theta, start, steps)
+            towards(task_mdp, &layout, settings, theta, start, steps)
         })
     };
     let (visits, arrived) = match (goal, goals.is_empty()) {
@@ -97,15 +103,18 @@ pub fn forecast(
     })
 }
 
+/// The forecast in `mdp`, whose transitions' layout is `layout`.
 fn towards(
     mdp: &Mdp,
+    layout: &Arc<KernelLayout>,
     settings: &SoftSettings,
     theta: ArrayView1<f64>,
     start: usize,
     steps: usize,
 ) -> Result<(Vec<f64>, f64)> {
-    let problem = SoftProblem::new(
+    let problem = SoftProblem::with_layout(
         mdp,
+        Arc::clone(layout),
         mdp.features().reward(theta, mdp.n_actions()),
         settings.clone(),
     );

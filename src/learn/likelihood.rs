@@ -30,13 +30,15 @@
 //!
 //! Cost: one backward pass plus one forward pass, O(T·(nnz + S·A)).
 
+use std::sync::Arc;
+
 use ndarray::ArrayView1;
 
 use super::demo_steps::DemoSteps;
 use crate::error::{Error, Result};
 use crate::inference::{
-    add_acting, backward_reusing, on_pool, Carry, Propagator, SoftProblem, SoftSettings,
-    SoftValues, Totals,
+    add_acting, backward_reusing, on_pool, Carry, KernelLayout, Propagator, SoftProblem,
+    SoftSettings, SoftValues, Totals,
 };
 use crate::mdp::Mdp;
 
@@ -60,13 +62,19 @@ pub fn nll_and_gradient(
     steps: &DemoSteps,
     theta: ArrayView1<f64>,
 ) -> Result<LikelihoodEvaluation> {
-    nll_and_gradient_reusing(mdp, settings, steps, theta, None)
+    let layout = Arc::new(KernelLayout::new(mdp));
+    nll_and_gradient_reusing(mdp, &layout, settings, steps, theta, None)
 }
 
-/// [`nll_and_gradient`], solving into the memory of `spare`, the values of an earlier
-/// evaluation (see [`backward_reusing`]).
+/// [`nll_and_gradient`] for a loop of evaluations: with the kernels' `layout` of the
+/// MDP's transitions, built once (see [`SoftProblem::with_layout`]), solving into the
+/// memory of `spare`, the values of an earlier evaluation (see [`backward_reusing`]).
+///
+/// # Panics
+/// If `layout` was built from other transitions than `mdp`'s.
 pub fn nll_and_gradient_reusing(
     mdp: &Mdp,
+    layout: &Arc<KernelLayout>,
     settings: &SoftSettings,
     steps: &DemoSteps,
     theta: ArrayView1<f64>,
@@ -75,7 +83,7 @@ pub fn nll_and_gradient_reusing(
     steps.check_horizon(settings)?;
     on_pool(settings.parallel, || {
         let reward = mdp.features().reward(theta, mdp.n_actions());
-        let problem = SoftProblem::new(mdp, reward, settings.clone());
+        let problem = SoftProblem::with_layout(mdp, Arc::clone(layout), reward, settings.clone());
         let values = backward_reusing(&problem, spare)?;
         let mut adjoint = Adjoint::new(&problem);
         let nll = match settings.horizon {

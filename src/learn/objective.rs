@@ -13,9 +13,12 @@
 //! evaluation is cached so one backward + forward pass per task serves both. Each task's
 //! value rows are kept between evaluations and the next backward pass writes into them
 //! (see [`backward_reusing`](crate::inference::backward_reusing)); the evaluation holds
-//! them at its peak anyway.
+//! them at its peak anyway. The kernels' layout of the transitions (O(nnz) to build) is
+//! built once, when the objective is, for each distinct set of transitions: tasks whose
+//! MDPs share their transitions (one per goal, see [`goal_tasks`](super::goal_tasks))
+//! share one layout, which does not depend on the terminal states.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use argmin::core::{CostFunction, Error as ArgminError, Gradient};
 use ndarray::{Array1, ArrayView1};
@@ -24,7 +27,7 @@ use rayon::prelude::*;
 use super::demo_steps::DemoSteps;
 use super::likelihood::nll_and_gradient_reusing;
 use crate::error::Result;
-use crate::inference::{SoftSettings, SoftValues};
+use crate::inference::{KernelLayout, SoftSettings, SoftValues};
 use crate::mdp::Mdp;
 
 /// One group of demonstrations with the MDP they were recorded in.
@@ -52,6 +55,8 @@ pub struct ObjectiveValue {
 #[derive(Debug)]
 pub struct Objective {
     tasks: Vec<Task>,
+    /// The kernels' layout of each task's transitions, one per distinct transitions.
+    layouts: Vec<Arc<KernelLayout>>,
     settings: SoftSettings,
     l2: f64,
     n_actions: usize,
@@ -65,8 +70,17 @@ impl Objective {
     /// Build from tasks (at least one, with at least one action in all).
     pub fn new(tasks: Vec<Task>, settings: SoftSettings, l2: f64) -> Self {
         let n_actions = tasks.iter().map(|t| t.steps.n_actions()).sum();
+        let mut layouts: Vec<Arc<KernelLayout>> = Vec::with_capacity(tasks.len());
+        for task in &tasks {
+            let layout = match layouts.iter().find(|layout| layout.is_for(&task.mdp)) {
+                Some(shared) => Arc::clone(shared),
+                None => Arc::new(KernelLayout::new(&task.mdp)),
+            };
+            layouts.push(layout);
+        }
         Self {
             tasks,
+            layouts,
             settings,
             l2,
             n_actions,
@@ -120,9 +134,10 @@ impl Objective {
         let parts = self
             .tasks
             .par_iter()
+            .zip(&self.layouts)
             .zip(spares)
-            .map(|(task, spare)| {
-                nll_and_gradient_reusing(&task.mdp, &per_task, &task.steps, theta, spare)
+            .map(|((task, layout), spare)| {
+                nll_and_gradient_reusing(&task.mdp, layout, &per_task, &task.steps, theta, spare)
             })
             .collect::<Result<Vec<_>>>()?;
         let k = theta.len();
@@ -171,8 +186,40 @@ impl Gradient for Objective {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::learn::{nll_and_gradient, Alignment};
+    use crate::learn::{goal_mdp, nll_and_gradient, Alignment};
     use crate::test_support::{random_demos, random_mdp};
+
+    #[test]
+    fn goal_tasks_share_one_layout_and_evaluate_as_with_their_own() {
+        let mdp = random_mdp(5, 7, 3, 2, 3, false, &[]);
+        let other = random_mdp(6, 7, 3, 2, 3, false, &[1]);
+        let task = |mdp: Mdp, seed: u64| {
+            let demos = random_demos(&mdp, seed, &[4, 2]);
+            let steps = DemoSteps::new(&demos, Some(5), Alignment::Start).unwrap();
+            Task { mdp, steps }
+        };
+        let tasks = vec![
+            task(goal_mdp(&mdp, 2).unwrap(), 11),
+            task(goal_mdp(&mdp, 4).unwrap(), 12),
+            task(other.clone(), 13),
+        ];
+        let settings = SoftSettings::finite(5, 0.9);
+        let objective = Objective::new(tasks.clone(), settings.clone(), 0.1);
+        let layouts = &objective.layouts;
+        assert!(Arc::ptr_eq(&layouts[0], &layouts[1]));
+        assert!(!Arc::ptr_eq(&layouts[0], &layouts[2]));
+        assert!(layouts[0].is_for(&mdp) && layouts[2].is_for(&other));
+        // Each task alone, with a layout of its own, gives the same sums bit for bit.
+        let theta = Array1::from(vec![0.4, -1.0, 0.7]);
+        let value = objective.evaluate(theta.view()).unwrap();
+        let (mut nll, mut gradient) = (0.0, Array1::zeros(3));
+        for task in &tasks {
+            let alone = nll_and_gradient(&task.mdp, &settings, &task.steps, theta.view()).unwrap();
+            nll += alone.nll;
+            gradient += &Array1::from(alone.gradient);
+        }
+        assert_eq!((value.nll, value.nll_gradient), (nll, gradient));
+    }
 
     #[test]
     fn an_evaluation_after_another_is_the_same_as_a_fresh_one() {

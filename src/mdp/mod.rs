@@ -8,17 +8,13 @@
 //! at least one available action. On disk an MDP is an `irl-mdp/1` document (`json`),
 //! whose transitions may live in a SciPy CSR `.npz` file beside it (`npz`, `files`).
 
-mod diagonal_runs;
 mod features;
 mod files;
 mod json;
 mod npy;
 mod npz;
-mod state_matrices;
 mod transitions;
-mod weights;
 
-pub use diagonal_runs::{DiagonalRuns, DiagonalRunsView, Segment, GROUP};
 pub use features::{FeatureTable, Features, Reward};
 pub use files::{read_mdp_file, write_mdp_with_npz};
 pub use json::{read_mdp, write_mdp, write_mdp_with_npz_reference, MDP_FORMAT};
@@ -26,9 +22,9 @@ pub use npz::{
     read_csr_npz, read_transitions_npz, write_csr_npz, write_transitions_npz, NpzCompression,
     NPZ_MEMBERS,
 };
-pub use state_matrices::{StateMatrices, StateMatrixView, MAX_WIDTH};
 pub use transitions::{Entry, Transitions, PROBABILITY_SUM_TOLERANCE};
-pub use weights::{CodedWeights, ProbabilityCodes, Weights};
+
+use std::sync::Arc;
 
 use crate::error::{Error, Result};
 
@@ -72,9 +68,13 @@ impl Grid {
 }
 
 /// A validated tabular MDP.
+///
+/// Its transitions are shared: the copies made by [`with_terminals`](Self::with_terminals)
+/// and [`with_features`](Self::with_features) hold the same ones, and so can share the
+/// kernels' layout of them (see [`KernelLayout`](crate::inference::KernelLayout)).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Mdp {
-    transitions: Transitions,
+    transitions: Arc<Transitions>,
     initial: Vec<f64>,
     terminal: Vec<bool>,
     features: Features,
@@ -94,6 +94,15 @@ pub struct MdpParts {
     pub grid: Option<Grid>,
 }
 
+/// The parts of an MDP other than its transitions.
+struct OtherParts {
+    initial: Option<Vec<f64>>,
+    terminal: Vec<usize>,
+    features: Features,
+    action_names: Option<Vec<String>>,
+    grid: Option<Grid>,
+}
+
 impl Mdp {
     /// Validate the parts and assemble the MDP.
     pub fn new(parts: MdpParts) -> Result<Self> {
@@ -105,6 +114,26 @@ impl Mdp {
             action_names,
             grid,
         } = parts;
+        let others = OtherParts {
+            initial,
+            terminal,
+            features,
+            action_names,
+            grid,
+        };
+        Self::assemble(Arc::new(transitions), others)
+    }
+
+    /// Validate everything but the transitions (validated when they were built) and
+    /// assemble the MDP around them.
+    fn assemble(transitions: Arc<Transitions>, others: OtherParts) -> Result<Self> {
+        let OtherParts {
+            initial,
+            terminal,
+            features,
+            action_names,
+            grid,
+        } = others;
         let (n_states, n_actions) = (transitions.n_states(), transitions.n_actions());
         let mut is_terminal = vec![false; n_states];
         for (i, &s) in terminal.iter().enumerate() {
@@ -199,6 +228,11 @@ impl Mdp {
         &self.transitions
     }
 
+    /// The sparse dynamics as shared with the MDP's copies.
+    pub(crate) fn shared_transitions(&self) -> &Arc<Transitions> {
+        &self.transitions
+    }
+
     /// Initial distribution p0.
     pub fn initial(&self) -> &[f64] {
         &self.initial
@@ -245,28 +279,28 @@ impl Mdp {
 
     /// The same MDP with other terminal states (the listed ones replace the old set) and
     /// another initial distribution (`None`: uniform over the new non-terminal states).
+    /// The transitions are shared, not copied.
     pub fn with_terminals(&self, terminal: &[usize], initial: Option<Vec<f64>>) -> Result<Self> {
-        let terminal_list = terminal.to_vec();
-        Mdp::new(MdpParts {
-            transitions: self.transitions.clone(),
+        let others = OtherParts {
             initial,
-            terminal: terminal_list,
+            terminal: terminal.to_vec(),
             features: self.features.clone(),
             action_names: self.action_names.clone(),
             grid: self.grid,
-        })
+        };
+        Self::assemble(Arc::clone(&self.transitions), others)
     }
 
-    /// The same MDP with other features.
+    /// The same MDP with other features; the transitions are shared, not copied.
     pub fn with_features(&self, features: Features) -> Result<Self> {
-        Mdp::new(MdpParts {
-            transitions: self.transitions.clone(),
+        let others = OtherParts {
             initial: Some(self.initial.clone()),
             terminal: self.terminal_states(),
             features,
             action_names: self.action_names.clone(),
             grid: self.grid,
-        })
+        };
+        Self::assemble(Arc::clone(&self.transitions), others)
     }
 
     /// Terminal states in increasing order.

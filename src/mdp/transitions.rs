@@ -5,33 +5,18 @@
 //! so a backup streams through memory once. An empty row means action `a` is unavailable
 //! in state `s`.
 //!
-//! **Scatter blocks.** The forward pass pushes mass along the rows it has just read, so it
-//! needs no transposed copy. States are cut into blocks of consecutive states; each block
-//! scatters into a private window of successor states [lo, hi), the span of its rows'
-//! successors, and the windows are then summed in block order, so the result does not
-//! depend on the number of threads. Blocks are 1/64 of the states rounded up to a power
-//! of two, between 2¹⁰ and 2¹⁴ states. On a grid a window is its block plus a row or two
-//! of neighbours; when successors are scattered widely (windows totalling more than 8·S)
-//! the blocks are doubled until they fit, so the windows never hold more than 8 numbers
-//! per state.
-//!
-//! **State matrices.** When a state's rows mostly reach the same few successors (grids,
-//! road networks, scenes), the kernels read them instead as one small dense matrix per
-//! state over its successors, kept alongside the rows when it takes fewer bytes (see
-//! [`state_matrices`](super::state_matrices)); runs of states that share a matrix and
-//! the offsets of their successors are taken four at a time (see
-//! [`diagonal_runs`](super::diagonal_runs)).
+//! The kernels of the soft dynamic program read these rows in layouts of their own (state
+//! matrices, probability codes, scatter blocks), which
+//! [`KernelLayout`](crate::inference::KernelLayout) builds from them.
 //!
 //! Memory and time grow with the number of non-zero transitions, never with S².
 
-use super::state_matrices::{StateMatrices, StateMatrixView};
-use super::weights::{CodedWeights, ProbabilityCodes};
 use crate::error::{Error, Result};
 
 /// Tolerance on Σ_s' p(s'|s,a) = 1.
 pub const PROBABILITY_SUM_TOLERANCE: f64 = 1e-9;
 
-/// Sparse transition model in CSR form with its scatter blocks.
+/// Sparse transition model in CSR form.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Transitions {
     n_states: usize,
@@ -41,39 +26,6 @@ pub struct Transitions {
     row_start: Vec<u32>,
     next: Vec<u32>,
     prob: Vec<f64>,
-    /// Per state, the length its A rows share, or 0 when they differ (or exceed 255).
-    uniform_len: Vec<u8>,
-    /// The probabilities as one-byte codes, when there are at most 256 distinct ones.
-    codes: Option<ProbabilityCodes>,
-    /// The rows of each state as a dense matrix over its successors, when that is
-    /// smaller than the rows (see [`state_matrices`](super::state_matrices)).
-    matrices: Option<StateMatrices>,
-    blocks: ScatterBlocks,
-}
-
-/// States cut into blocks of `block_len`, each with the window of successors it reaches.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ScatterBlocks {
-    block_len: usize,
-    /// [lo, hi) of each block's successors (lo = hi for a block with no transitions).
-    windows: Vec<(usize, usize)>,
-}
-
-impl ScatterBlocks {
-    /// States per block (the last block may be shorter).
-    pub fn block_len(&self) -> usize {
-        self.block_len
-    }
-
-    /// The successor window [lo, hi) of each block.
-    pub fn windows(&self) -> &[(usize, usize)] {
-        &self.windows
-    }
-
-    /// Total length of all windows.
-    pub fn window_total(&self) -> usize {
-        self.windows.iter().map(|(lo, hi)| hi - lo).sum()
-    }
 }
 
 /// One transition entry: from `state` under `action` to `next` with probability `p`.
@@ -179,9 +131,7 @@ impl Transitions {
         for row in 0..n_rows {
             row_start[row + 1] += row_start[row];
         }
-        Ok(Self::with_blocks(
-            n_states, n_actions, row_start, next, prob,
-        ))
+        Ok(Self::assemble(n_states, n_actions, row_start, next, prob))
     }
 
     /// Build from compressed sparse rows as SciPy stores them: row `s·A + a` holds
@@ -278,53 +228,23 @@ impl Transitions {
             }
         }
         let (row_start, next, prob) = drop_zeros(row_start, next, prob);
-        Ok(Self::with_blocks(
-            n_states, n_actions, row_start, next, prob,
-        ))
+        Ok(Self::assemble(n_states, n_actions, row_start, next, prob))
     }
 
     /// Assemble validated rows with at most 2^32 − 1 entries.
-    fn with_blocks(
+    fn assemble(
         n_states: usize,
         n_actions: usize,
         row_start: Vec<usize>,
         next: Vec<u32>,
         prob: Vec<f64>,
     ) -> Self {
-        let row_start: Vec<u32> = row_start.into_iter().map(|k| k as u32).collect();
-        let uniform_len = (0..n_states)
-            .map(|s| {
-                let pointers = &row_start[s * n_actions..=(s + 1) * n_actions];
-                let len = pointers[1] - pointers[0];
-                let uniform = pointers.windows(2).all(|w| w[1] - w[0] == len);
-                match u8::try_from(len) {
-                    Ok(len) if uniform => len,
-                    _ => 0,
-                }
-            })
-            .collect();
-        let mut block_len = (n_states / 64).next_power_of_two().clamp(1 << 10, 1 << 14);
-        let blocks = loop {
-            let blocks = scatter_blocks(n_actions, &row_start, &next, block_len);
-            if blocks.window_total() <= 8 * n_states || block_len >= n_states {
-                break blocks;
-            }
-            block_len *= 2;
-        };
-        let codes = ProbabilityCodes::new(&prob);
-        let probability_bytes = if codes.is_some() { 1 } else { 8 };
-        let row_bytes = 4 * row_start.len() + (4 + probability_bytes) * next.len();
-        let matrices = StateMatrices::new(n_actions, &row_start, &next, &prob, row_bytes);
         Self {
             n_states,
             n_actions,
-            row_start,
+            row_start: row_start.into_iter().map(|k| k as u32).collect(),
             next,
-            codes,
-            matrices,
             prob,
-            uniform_len,
-            blocks,
         }
     }
 
@@ -357,59 +277,11 @@ impl Transitions {
         (&self.row_start, &self.next, &self.prob)
     }
 
-    /// Per state, the number of entries each of its A rows has when that number is the
-    /// same for all of them and at most 255, else 0: the kernels run such states without
-    /// looking at their row pointers.
-    #[inline]
-    pub fn uniform_row_len(&self) -> &[u8] {
-        &self.uniform_len
-    }
-
-    /// The probabilities as one-byte codes into a table of their distinct values, when
-    /// there are at most 256 of them (see [`weights`](super::weights)).
-    #[inline]
-    pub fn coded_weights(&self) -> Option<CodedWeights<'_>> {
-        self.codes.as_ref().map(ProbabilityCodes::weights)
-    }
-
-    /// Each state's rows as a dense matrix over its successors, when the MDP has that
-    /// layout (see [`state_matrices`](super::state_matrices)).
-    #[inline]
-    pub fn state_matrices(&self) -> Option<StateMatrixView<'_>> {
-        self.matrices.as_ref().map(StateMatrices::view)
-    }
-
-    /// The same transitions with state matrices whatever they cost (`on`), or without
-    /// them, so that tests can compare the kernels that read the rows with those that
-    /// read the matrices.
-    #[cfg(test)]
-    pub(crate) fn with_state_matrices(mut self, on: bool) -> Self {
-        let (row_start, next, prob) = (&self.row_start, &self.next, &self.prob);
-        self.matrices = on
-            .then(|| StateMatrices::new(self.n_actions, row_start, next, prob, usize::MAX))
-            .flatten();
-        self
-    }
-
-    /// The same transitions with state matrices but no diagonal runs, so that tests can
-    /// compare the diagonal kernels with the per-state ones.
-    #[cfg(test)]
-    pub(crate) fn without_diagonal_runs(mut self) -> Self {
-        let (row_start, next, prob) = (&self.row_start, &self.next, &self.prob);
-        self.matrices = StateMatrices::without_runs(self.n_actions, row_start, next, prob);
-        self
-    }
-
     /// Whether action `a` has any listed transition in state `s`.
     #[inline]
     pub fn available(&self, s: usize, a: usize) -> bool {
         let row = s * self.n_actions + a;
         self.row_start[row + 1] > self.row_start[row]
-    }
-
-    /// The blocks the forward pass scatters by.
-    pub fn scatter_blocks(&self) -> &ScatterBlocks {
-        &self.blocks
     }
 
     /// All entries in row order, for writing.
@@ -424,41 +296,10 @@ impl Transitions {
         })
     }
 
-    /// Bytes held by the rows (row pointers, successors, probabilities), their codes
-    /// and the state matrices.
+    /// Bytes held by the rows: row pointers, successors and probabilities.
     pub fn memory_bytes(&self) -> usize {
-        let codes = self
-            .codes
-            .as_ref()
-            .map_or(0, ProbabilityCodes::memory_bytes);
-        let matrices = self
-            .matrices
-            .as_ref()
-            .map_or(0, StateMatrices::memory_bytes);
-        self.row_start.len() * 4 + self.nnz() * (4 + 8) + self.n_states + codes + matrices
+        self.row_start.len() * 4 + self.nnz() * (4 + 8)
     }
-}
-
-/// The successor window of each block of `block_len` states.
-fn scatter_blocks(
-    n_actions: usize,
-    row_start: &[u32],
-    next: &[u32],
-    block_len: usize,
-) -> ScatterBlocks {
-    let n_states = (row_start.len() - 1) / n_actions;
-    let windows = (0..n_states)
-        .step_by(block_len)
-        .map(|first| {
-            let last = (first + block_len).min(n_states);
-            let entries =
-                &next[row_start[first * n_actions] as usize..row_start[last * n_actions] as usize];
-            let lo = entries.iter().min().map_or(0, |&x| x as usize);
-            let hi = entries.iter().max().map_or(0, |&x| x as usize + 1);
-            (lo, hi)
-        })
-        .collect();
-    ScatterBlocks { block_len, windows }
 }
 
 /// S ≥ 1, A ≥ 1, and every row index s·A + a fits in a `u32`.
@@ -560,55 +401,12 @@ mod tests {
     }
 
     #[test]
-    fn rows_are_sorted_and_blocks_cover_their_successors() {
+    fn rows_are_sorted_and_empty_rows_are_unavailable() {
         let t = two_state();
         assert_eq!(t.successors(0, 0), (&[0u32, 1][..], &[0.25, 0.75][..]));
         assert!(!t.available(1, 1));
         assert_eq!(t.nnz(), 4);
-        let blocks = t.scatter_blocks();
-        assert_eq!(
-            (blocks.block_len(), blocks.windows()),
-            (1024, &[(0, 2)][..])
-        );
-    }
-
-    #[test]
-    fn grid_blocks_reach_one_row_beyond_their_states() {
-        // A 100 × 100 ring-free corridor grid: each state moves one row up or down.
-        let n = 100;
-        let mut row_start = vec![0];
-        let mut next = vec![];
-        for s in 0..n * n {
-            for dy in [-1i64, 1] {
-                let y = (s / n) as i64 + dy;
-                next.push(if (0..n as i64).contains(&y) {
-                    (y as usize * n + s % n) as u32
-                } else {
-                    s as u32
-                });
-                row_start.push(next.len());
-            }
-        }
-        let prob = vec![1.0; next.len()];
-        let t = Transitions::from_csr(n * n, 2, row_start, next, prob).unwrap();
-        let blocks = t.scatter_blocks();
-        assert_eq!(blocks.block_len(), 1024);
-        assert_eq!(blocks.windows()[0], (0, 1024 + n));
-        assert_eq!(blocks.windows()[1], (1024 - n, 2048 + n));
-        assert_eq!(*blocks.windows().last().unwrap(), (9216 - n, n * n));
-    }
-
-    #[test]
-    fn scattered_successors_double_the_blocks_until_the_windows_fit() {
-        // Every state of 16384 jumps to a pseudo-random state: each window spans nearly all.
-        let n = 16384;
-        let next: Vec<u32> = (0..n)
-            .map(|s| ((s * 2_654_435_761usize) % n) as u32)
-            .collect();
-        let t = Transitions::from_csr(n, 1, (0..=n).collect(), next, vec![1.0; n]).unwrap();
-        let blocks = t.scatter_blocks();
-        assert!(blocks.window_total() <= 8 * n);
-        assert!(blocks.block_len() > 1024, "{}", blocks.block_len());
+        assert_eq!(t.memory_bytes(), 5 * 4 + 4 * 12);
     }
 
     #[test]
@@ -731,20 +529,5 @@ mod tests {
             e.contains("indices") && e.contains("at most 4294967295 transitions"),
             "{e}"
         );
-    }
-
-    #[test]
-    fn states_whose_rows_share_a_length_are_marked() {
-        // Rows (0,0): 2 entries, (0,1): 1, (1,0): 1, (1,1): none.
-        assert_eq!(two_state().uniform_row_len(), &[0, 0]);
-        let t = Transitions::from_csr(
-            3,
-            2,
-            vec![0, 1, 2, 4, 6, 6, 6],
-            vec![1, 2, 0, 2, 0, 1],
-            vec![1.0, 1.0, 0.5, 0.5, 0.5, 0.5],
-        )
-        .unwrap();
-        assert_eq!(t.uniform_row_len(), &[1, 2, 0]);
     }
 }

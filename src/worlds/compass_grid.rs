@@ -198,7 +198,10 @@ mod tests {
                 );
                 assert!((d.p - b.p).abs() < 1e-15, "size {size}: {d:?} vs {b:?}");
             }
-            assert_eq!(direct.scatter_blocks(), brute.scatter_blocks());
+            // Row pointers and successors, all that the forward pass's scatter blocks are
+            // computed from, are the same.
+            assert_eq!(direct.csr().0, brute.csr().0, "size {size}");
+            assert_eq!(direct.csr().1, brute.csr().1, "size {size}");
         }
     }
 

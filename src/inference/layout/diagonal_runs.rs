@@ -140,6 +140,7 @@ impl<'a> DiagonalRunsView<'a> {
     }
 
     /// Whether there are no runs.
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.starts.is_empty()
     }

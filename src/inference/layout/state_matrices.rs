@@ -264,13 +264,9 @@ impl StateMatrices {
     }
 
     /// Number of distinct matrices.
-    pub fn n_matrices(&self) -> usize {
+    #[cfg(test)]
+    fn n_matrices(&self) -> usize {
         self.offsets.len() / self.lanes
-    }
-
-    /// The runs of states that share a matrix and successor offsets.
-    pub fn diagonal_runs(&self) -> &DiagonalRuns {
-        &self.diagonals
     }
 
     /// Bytes held.

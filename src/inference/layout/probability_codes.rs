@@ -22,7 +22,9 @@ pub trait Weights: Copy + Send + Sync {
 impl Weights for &[f64] {
     #[inline(always)]
     unsafe fn at(self, k: usize) -> f64 {
-        *self.get_unchecked(k)
+        // SAFETY: k is below the number of entries, the slice's length (the caller's
+        // guarantee).
+        unsafe { *self.get_unchecked(k) }
     }
 
     #[inline(always)]
@@ -96,7 +98,9 @@ pub struct CodedWeights<'a> {
 impl Weights for CodedWeights<'_> {
     #[inline(always)]
     unsafe fn at(self, k: usize) -> f64 {
-        self.table[*self.codes.get_unchecked(k) as usize]
+        // SAFETY: k is below the number of entries, one code each (the caller's
+        // guarantee); the table has a value for every code.
+        self.table[unsafe { *self.codes.get_unchecked(k) } as usize]
     }
 
     #[inline(always)]
@@ -115,6 +119,7 @@ mod tests {
         let coded = ProbabilityCodes::new(&prob).unwrap();
         let weights = coded.weights();
         for (k, &p) in prob.iter().enumerate() {
+            // SAFETY: k is below the 8 entries coded.
             assert_eq!(unsafe { weights.at(k) }.to_bits(), p.to_bits());
         }
         assert_eq!(coded.codes, [0, 1, 1, 2, 3, 1, 4, 0]);
