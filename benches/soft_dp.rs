@@ -7,14 +7,15 @@
 //!   with 4 actions and T = 50 (the case of the 10 ms target); 10 samples each, one run per
 //!   sample, so the group takes a few minutes.
 //!
-//! Run with `cargo bench --bench soft_dp`.
+//! Run with `cargo bench -p irl-benches` (this package is kept apart from `irl` so that
+//! `cargo test` does not build criterion).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode};
-use irl::bench::{demonstration_seed, BenchCase, Workload};
 use irl::demos::Demonstrations;
-use irl::inference::{backward, forward, sample, SoftProblem, SoftSettings};
+use irl::inference::{backward, forward, sample, KernelLayout, SoftProblem, SoftSettings};
 use irl::learn::{nll_and_gradient_reusing, Alignment, DemoSteps};
 use irl::worlds::{gridworld, GridActions, GridFeatures, GridworldParams};
 use irl::Mdp;
@@ -80,38 +81,43 @@ fn bench_worlds(c: &mut Criterion) {
         .sampling_mode(SamplingMode::Flat)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
-    for text in ["100:8:100", "316:8:100", "100:4:50"] {
-        let case: BenchCase = text.parse().expect("a valid case");
-        let workload = Workload::build(&case, 0.2, 0).expect("valid world");
-        let (mdp, settings) = (&workload.mdp, &workload.settings);
-        let problem = workload.problem();
+    for (side, actions, horizon) in [
+        (100, GridActions::Compass, 100),
+        (316, GridActions::Compass, 100),
+        (100, GridActions::Cardinal, 50),
+    ] {
+        // The world of `irl bench`: 5 × 4 region features, a fifth of them rewarded.
+        let params = GridworldParams {
+            size: side,
+            actions,
+            slip: 0.2,
+            features: GridFeatures::Regions {
+                columns: 5,
+                rows: 4,
+            },
+            reward_density: 0.2,
+        };
+        let world = gridworld(&params, 0).expect("valid world");
+        let mdp = &world.mdp;
+        let theta = world.true_weights.theta();
+        let settings = SoftSettings::finite(horizon, 1.0);
+        let layout = Arc::new(KernelLayout::new(mdp));
+        let reward = mdp.features().reward(theta.view(), mdp.n_actions());
+        let problem = SoftProblem::with_layout(mdp, Arc::clone(&layout), reward, settings.clone());
         let values = backward(&problem).expect("solves");
-        let label = format!(
-            "{0}x{0}_A{1}_T{2}",
-            case.side,
-            case.actions.n_actions(),
-            case.horizon
-        );
+        let label = format!("{side}x{side}_A{}_T{horizon}", actions.n_actions());
         group.bench_function(BenchmarkId::new("backward", &label), |b| {
             b.iter(|| backward(&problem).expect("solves"))
         });
         group.bench_function(BenchmarkId::new("forward", &label), |b| {
             b.iter(|| forward(&problem, &values, mdp.initial(), false).expect("runs"))
         });
-        let demos = sample(
-            &problem,
-            &values,
-            100,
-            case.horizon,
-            None,
-            demonstration_seed(0),
-        );
+        let demos = sample(&problem, &values, 100, horizon, None, 1);
         let steps =
-            DemoSteps::new(&demos, Some(case.horizon), Alignment::Start).expect("fits the horizon");
+            DemoSteps::new(&demos, Some(horizon), Alignment::Start).expect("fits the horizon");
         group.bench_function(BenchmarkId::new("likelihood", &label), |b| {
             b.iter(|| {
-                let (layout, theta) = (&workload.layout, workload.theta.view());
-                nll_and_gradient_reusing(mdp, layout, settings, &steps, theta, None)
+                nll_and_gradient_reusing(mdp, &layout, &settings, &steps, theta.view(), None)
                     .expect("evaluates")
             })
         });

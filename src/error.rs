@@ -118,7 +118,8 @@ impl Error {
         }
     }
 
-    pub(crate) fn param(name: &'static str, message: impl Into<String>) -> Self {
+    /// An [`Error::InvalidParameter`] naming the parameter.
+    pub fn param(name: &'static str, message: impl Into<String>) -> Self {
         Error::InvalidParameter {
             name,
             message: message.into(),

@@ -39,15 +39,13 @@
 //! [`learn`] (the likelihood, its exact gradient, fitting, models, forecasts), [`worlds`]
 //! (benchmark worlds with known rewards, expert demonstrations), [`eval`] (held-out
 //! metrics, policy evaluation, expected value difference), [`tracks`] (recorded
-//! positions to grid MDPs), [`plot`] (heatmaps and charts), [`bench`] (timing and memory
-//! of the passes, `irl bench`).
+//! positions to grid MDPs), [`plot`] (heatmaps and charts).
 
 #![deny(unsafe_op_in_unsafe_fn)]
 
 // Links the system OpenBLAS that ndarray-linalg (and ndarray's BLAS path) call.
 extern crate openblas_src;
 
-pub mod bench;
 pub mod demos;
 pub mod error;
 pub mod eval;

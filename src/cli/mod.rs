@@ -10,6 +10,7 @@ mod files;
 mod fit;
 mod forecast;
 mod generate;
+mod memory_limit;
 mod plot;
 mod solve;
 mod solver_args;

@@ -1,7 +1,9 @@
 //! Solver flags shared by `solve`, `fit`, `evaluate` and `forecast`.
 
 use clap::{Args, ValueEnum};
-use irl::inference::{parse_memory_limit, ActionPrior, Backup, MemoryLimit, SoftSettings};
+use irl::inference::{ActionPrior, Backup, MemoryLimit, SoftSettings};
+
+use super::memory_limit::parse_memory_limit;
 
 /// Flags of the soft dynamic program.
 #[derive(Args, Debug, Clone)]

@@ -34,7 +34,7 @@ pub use backward::{backward, backward_reusing, SoftValues};
 pub use forward::{forward, state_action_occupancy, Occupancy};
 pub use kernel::{log_add_exp, SoftProblem};
 pub use layout::KernelLayout;
-pub use memory::{available_memory, format_bytes, parse_memory_limit, MemoryEstimate, MemoryLimit};
+pub use memory::{available_memory, format_bytes, MemoryEstimate, MemoryLimit};
 pub use sample::{draw, sample, sample_policy};
 pub use settings::{ActionPrior, Backup, SoftSettings};
 pub use solution::{q_and_policy, Solution, Timing, SOLUTION_FORMAT};

@@ -69,15 +69,17 @@ impl Grid {
 
 /// A validated tabular MDP.
 ///
-/// Its transitions are shared: the copies made by [`with_terminals`](Self::with_terminals)
-/// and [`with_features`](Self::with_features) hold the same ones, and so can share the
-/// kernels' layout of them (see [`KernelLayout`](crate::inference::KernelLayout)).
+/// Its transitions and features are shared: the copies made by
+/// [`with_terminals`](Self::with_terminals) hold the same ones (and
+/// [`with_features`](Self::with_features) the same transitions), so the MDPs of many goals
+/// cost one copy of each and share the kernels' layout (see
+/// [`KernelLayout`](crate::inference::KernelLayout)).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Mdp {
     transitions: Arc<Transitions>,
     initial: Vec<f64>,
     terminal: Vec<bool>,
-    features: Features,
+    features: Arc<Features>,
     action_names: Option<Vec<String>>,
     grid: Option<Grid>,
 }
@@ -98,7 +100,7 @@ pub struct MdpParts {
 struct OtherParts {
     initial: Option<Vec<f64>>,
     terminal: Vec<usize>,
-    features: Features,
+    features: Arc<Features>,
     action_names: Option<Vec<String>>,
     grid: Option<Grid>,
 }
@@ -117,7 +119,7 @@ impl Mdp {
         let others = OtherParts {
             initial,
             terminal,
-            features,
+            features: Arc::new(features),
             action_names,
             grid,
         };
@@ -284,7 +286,7 @@ impl Mdp {
         let others = OtherParts {
             initial,
             terminal: terminal.to_vec(),
-            features: self.features.clone(),
+            features: Arc::clone(&self.features),
             action_names: self.action_names.clone(),
             grid: self.grid,
         };
@@ -296,7 +298,7 @@ impl Mdp {
         let others = OtherParts {
             initial: Some(self.initial.clone()),
             terminal: self.terminal_states(),
-            features,
+            features: Arc::new(features),
             action_names: self.action_names.clone(),
             grid: self.grid,
         };

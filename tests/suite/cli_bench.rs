@@ -18,8 +18,8 @@ use crate::common;
 
 use common::{irl, path, succeed};
 
-use irl::bench::{BenchCase, Workload};
 use irl::mdp::read_mdp;
+use irl::worlds::{gridworld, GridActions, GridFeatures, GridworldParams};
 use serde_json::Value;
 
 fn text(bytes: &[u8]) -> String {
@@ -251,8 +251,19 @@ fn generate_writes_the_benchmark_world() {
     assert_eq!(mdp.action_names().unwrap()[3], "northwest");
     assert_eq!(mdp.transitions().nnz(), 768);
     assert_eq!(mdp.features().names()[19], "region_x4_y3");
-    let case: BenchCase = "6:8:5".parse().unwrap();
-    let bench_world = Workload::build(&case, 0.2, 4).unwrap();
+    // The bench's world of case 6:8:5 and seed 4, built from its description: a 6 × 6
+    // compass grid, slip 0.2, 5 × 4 region features, a fifth of them rewarded.
+    let params = GridworldParams {
+        size: 6,
+        actions: GridActions::Compass,
+        slip: 0.2,
+        features: GridFeatures::Regions {
+            columns: 5,
+            rows: 4,
+        },
+        reward_density: 0.2,
+    };
+    let bench_world = gridworld(&params, 4).unwrap();
     assert_eq!(mdp, bench_world.mdp);
     let weights: Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("true_weights.json")).unwrap())
@@ -263,5 +274,5 @@ fn generate_writes_the_benchmark_world() {
         .iter()
         .map(|w| w.as_f64().unwrap())
         .collect();
-    assert_eq!(written, bench_world.theta.to_vec());
+    assert_eq!(written, bench_world.true_weights.weights);
 }

@@ -10,8 +10,8 @@
 //!   value of the flag named in its row.
 //! - Format tags: every tag the library exports (`irl::mdp::MDP_FORMAT`,
 //!   `irl::learn::WEIGHTS_FORMAT`, `irl::learn::MODEL_FORMAT`,
-//!   `irl::inference::SOLUTION_FORMAT`, `irl::bench::BENCH_FORMAT`) and the tag
-//!   `irl forecast` writes has a section whose heading names it.
+//!   `irl::inference::SOLUTION_FORMAT`) and the tags `irl forecast` and
+//!   `irl bench --json` write has a section whose heading names it.
 //! - Fields: the commands run on small worlds ([`written`]), and every key of every JSON
 //!   object they write, nested ones included, is named in the section of its format.
 //!
@@ -198,17 +198,21 @@ fn every_command_is_documented_with_exactly_its_flags_and_defaults() {
 fn every_format_tag_has_its_own_section() {
     let document = Document::read();
     let written = Written::produce();
-    let forecast_tag = written.forecast["format"]
-        .as_str()
-        .expect("the forecast names its format")
-        .to_string();
+    let tag_of = |doc: &serde_json::Value, what: &str| {
+        doc["format"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{what} names its format"))
+            .to_string()
+    };
+    let forecast_tag = tag_of(&written.forecast, "the forecast");
+    let bench_tag = tag_of(&written.bench, "the bench's JSON");
     let tags = [
         irl::mdp::MDP_FORMAT,
         irl::learn::WEIGHTS_FORMAT,
         irl::learn::MODEL_FORMAT,
         irl::inference::SOLUTION_FORMAT,
-        irl::bench::BENCH_FORMAT,
         &forecast_tag,
+        &bench_tag,
     ];
     let problems: Vec<String> = tags
         .iter()
@@ -249,6 +253,7 @@ fn every_field_the_commands_write_is_described_in_its_section() {
     let document = Document::read();
     let written = Written::produce();
     let forecast_tag = written.forecast["format"].as_str().unwrap_or_default();
+    let bench_tag = written.bench["format"].as_str().unwrap_or_default();
     let by_tag = |tag: &str| document.section_naming(tag).map(|s| s.heading.clone());
     let cases: [(Option<String>, &Value, &str); 10] = [
         (
@@ -286,11 +291,7 @@ fn every_field_the_commands_write_is_described_in_its_section() {
             &written.forecast,
             "irl forecast's forecast",
         ),
-        (
-            by_tag(irl::bench::BENCH_FORMAT),
-            &written.bench,
-            "irl bench --json",
-        ),
+        (by_tag(bench_tag), &written.bench, "irl bench --json"),
         (
             Some("Held-out metrics (the output of `irl evaluate`)".into()),
             &written.evaluation,

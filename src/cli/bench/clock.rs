@@ -18,7 +18,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::error::Result;
+use irl::Result;
 
 /// Most runs of one measurement.
 pub const MAX_RUNS: usize = 1000;
@@ -234,7 +234,7 @@ mod tests {
         assert_eq!((first.runs, second.runs), (3, 3));
         assert!(first.seconds >= 0.060 && second.seconds >= 0.010);
         assert!(ratio > 1.3 && ratio < 3.5, "{ratio}");
-        let failing = time_pairs(&policy, || Ok(()), || Err(crate::Error::param("x", "bad")));
+        let failing = time_pairs(&policy, || Ok(()), || Err(irl::Error::param("x", "bad")));
         assert!(failing.is_err());
     }
 
@@ -246,7 +246,7 @@ mod tests {
             budget_seconds: 1.0,
         };
         let result: Result<(Timing, ())> =
-            time_runs(&policy, || Err(crate::Error::param("horizon", "bad")));
+            time_runs(&policy, || Err(irl::Error::param("horizon", "bad")));
         assert!(result.unwrap_err().to_string().contains("`horizon`"));
     }
 }

@@ -23,8 +23,8 @@
 //! bytes/s = T · bytes per step / seconds.
 //! ```
 
-use crate::inference::KernelLayout;
-use crate::mdp::Mdp;
+use irl::inference::KernelLayout;
+use irl::mdp::Mdp;
 
 /// Bytes one backward step on `mdp`, whose kernels' layout is `layout`, moves under the
 /// model of the module doc.
@@ -48,7 +48,7 @@ pub fn backward_bytes_per_second(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mdp::{Features, MdpParts, Transitions};
+    use irl::mdp::{Features, MdpParts, Transitions};
 
     #[test]
     fn counts_csr_reward_and_value_bytes() {
@@ -62,7 +62,7 @@ mod tests {
             &[0.5, 0.5, 1.0, 1.0, 1.0],
         )
         .unwrap();
-        let mdp = crate::Mdp::new(MdpParts {
+        let mdp = irl::Mdp::new(MdpParts {
             transitions,
             initial: None,
             terminal: vec![],
@@ -87,10 +87,10 @@ mod tests {
         // × 4 lanes. The 28 states between the end columns of each row are a diagonal
         // run (30 runs), so only the 60 states of the end columns read their slots (the
         // layout's tests check the widths, runs and matrices).
-        let mdp = crate::worlds::gridworld_mdp(&crate::worlds::GridworldParams {
+        let mdp = irl::worlds::gridworld_mdp(&irl::worlds::GridworldParams {
             size: 30,
-            actions: crate::worlds::GridActions::Cardinal,
-            ..crate::worlds::GridworldParams::default()
+            actions: irl::worlds::GridActions::Cardinal,
+            ..irl::worlds::GridworldParams::default()
         })
         .unwrap();
         assert_eq!(

@@ -9,12 +9,13 @@ use rayon::{ThreadPool, ThreadPoolBuilder};
 
 use super::clock::{time_pairs, time_runs, RunPolicy};
 use super::memory::{peak_resident_bytes, reset_peak_resident};
+use super::params::BenchParams;
+use super::report::{BenchReport, CaseReport, FitReport, ScalingReport, BENCH_FORMAT};
 use super::traffic::{backward_bytes_per_second, backward_bytes_per_step};
 use super::workload::{demonstration_seed, BenchCase, Workload, REGION_COLUMNS, REGION_ROWS};
-use super::{BenchParams, BenchReport, CaseReport, FitReport, ScalingReport, BENCH_FORMAT};
-use crate::error::{Error, Result};
-use crate::inference::{backward, backward_reusing, forward, sample, MemoryEstimate};
-use crate::learn::{nll_and_gradient_reusing, Alignment, DemoSteps, FitParams, Task};
+use irl::inference::{backward, backward_reusing, forward, sample, MemoryEstimate};
+use irl::learn::{nll_and_gradient_reusing, Alignment, DemoSteps, FitParams, Task};
+use irl::{Error, Result};
 
 /// Receives one line of progress at a time.
 pub type Progress = Arc<dyn Fn(&str) + Send + Sync>;
@@ -243,7 +244,7 @@ fn measure_fit(case: &BenchCase, params: &BenchParams, progress: &Progress) -> R
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::worlds::GridActions;
+    use irl::worlds::GridActions;
     use std::sync::Mutex;
 
     #[test]

@@ -1,11 +1,11 @@
 //! The benchmark's worlds: gridworlds with region features and a seeded true reward.
 //!
-//! A case (N, A, T) is the N×N [`gridworld`](crate::worlds::gridworld()) with action set A
+//! A case (N, A, T) is the N×N [`gridworld`](irl::worlds::gridworld()) with action set A
 //! (4, 5 or 8 compass actions) and the given slip, carrying [`REGION_COLUMNS`] ×
 //! [`REGION_ROWS`] = 20 region indicators, and the gridworld's sparse positive true
 //! weights θ* (reward density [`REWARD_DENSITY`]) drawn from the seed. It is solved with
 //! horizon T, γ = 1, α = 1, no action prior and the variational backup, on rayon's pool.
-//! The MDP is built without the [`World`](crate::worlds::World) wrapper, which would keep
+//! The MDP is built without the [`World`](irl::worlds::World) wrapper, which would keep
 //! a second copy of the feature table (160 MB at 10^6 states).
 
 use std::fmt;
@@ -14,12 +14,12 @@ use std::sync::Arc;
 
 use ndarray::Array1;
 
-use crate::error::{Error, Result};
-use crate::inference::{KernelLayout, SoftProblem, SoftSettings};
-use crate::mdp::Mdp;
-use crate::worlds::{
+use irl::inference::{KernelLayout, SoftProblem, SoftSettings};
+use irl::mdp::Mdp;
+use irl::worlds::{
     gridworld_mdp, gridworld_true_weights, GridActions, GridFeatures, GridworldParams,
 };
+use irl::{Error, Result};
 
 /// Columns of the region partition.
 pub const REGION_COLUMNS: usize = 5;
@@ -184,7 +184,7 @@ mod tests {
         // 4 corners × 16 + 16 edge cells × 20 + 16 interior cells × 24.
         assert_eq!(workload.mdp.transitions().nnz(), 64 + 320 + 384);
         assert_eq!(workload.settings.horizon, Some(7));
-        let world = crate::worlds::gridworld(&grid_params(&case, 0.2), 3).unwrap();
+        let world = irl::worlds::gridworld(&grid_params(&case, 0.2), 3).unwrap();
         assert_eq!(workload.theta.to_vec(), world.true_weights.weights);
         assert_eq!(workload.theta.iter().filter(|w| **w > 0.0).count(), 4);
         let problem = workload.problem();

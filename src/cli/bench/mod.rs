@@ -1,5 +1,42 @@
 //! `irl bench`: time the soft dynamic program, the likelihood and a fit on gridworlds;
 //! a Markdown table on stdout, progress on stderr, optionally JSON (`irl-bench/1`).
+//!
+//! **Cases.** Each case is an N×N gridworld with an action set and a horizon T (see
+//! [`workload`] for the world: 20 region features, seeded true weights θ*, γ = 1, α = 1).
+//! For each case, with the whole case inside one peak-memory window ([`memory`]):
+//! - build the world (timed once);
+//! - the backward pass V_T … V_0 for θ*;
+//! - the forward pass from p0, without keeping the occupancy rows;
+//! - one fit iteration: one [`nll_and_gradient`](irl::learn::nll_and_gradient) at θ* on
+//!   the demonstrations (reward, backward pass and adjoint forward pass), which are `demos`
+//!   trajectories of T actions sampled from the soft-optimal policy for θ*, from p0;
+//! - the achieved traffic of the backward pass, T·[`backward_bytes_per_step`]/seconds.
+//!
+//! Times are medians over repeated runs: at least `repeats`, and more until a
+//! measurement has run `min_time` seconds ([`clock`]). Repeated backward passes and fit
+//! iterations run as a fit's loop does: each writes its value rows into the memory of the
+//! run before ([`backward_reusing`](irl::inference::backward_reusing)), so the times
+//! leave out the page faults on first touch of fresh memory that a single cold solve
+//! also pays (about half a second of one thread at 10⁶ states, T = 100).
+//!
+//! **Thread scaling.** The backward pass of one case on a rayon pool of one thread and on
+//! a pool of as many threads as rayon's global pool, run alternately and writing into the
+//! same value rows; the speed-up is the median of the pairs' ratios
+//! ([`clock::time_pairs`]).
+//!
+//! **Fit.** A full fit as `irl fit` runs it by default (L-BFGS with memory 10, λ = 0.01,
+//! per-action gradient tolerance 1e-6, relative objective tolerance 1e-10, at most 200
+//! iterations, from θ = 0) with standard errors off, on `demos` expert demonstrations of
+//! one case; its wall time covers everything after the demonstrations are drawn.
+
+mod clock;
+mod memory;
+mod params;
+mod report;
+mod run;
+mod table;
+mod traffic;
+mod workload;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -9,10 +46,13 @@ use std::time::Duration;
 use anyhow::{bail, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use irl::bench::{markdown, run_bench, BenchCase, BenchParams, Progress};
 use irl::worlds::GridActions;
 
 use super::files::save;
+use params::BenchParams;
+use run::{run_bench, Progress};
+use table::markdown;
+use workload::BenchCase;
 
 #[derive(Args)]
 pub struct BenchArgs {

@@ -8,8 +8,8 @@
 use std::fmt::Write;
 
 use super::clock::{Timing, MAX_RUNS};
+use super::report::{BenchReport, CaseReport, FitReport, ScalingReport};
 use super::workload::{REGION_COLUMNS, REGION_ROWS, REWARD_DENSITY};
-use super::{BenchReport, CaseReport, FitReport, ScalingReport};
 
 /// Render the whole report.
 pub fn markdown(report: &BenchReport) -> String {

@@ -1,57 +1,10 @@
-//! Benchmarks of the soft dynamic program and the likelihood on gridworlds (`irl bench`).
-//!
-//! **Cases.** Each case is an N×N gridworld with an action set and a horizon T (see
-//! [`workload`] for the world: 20 region features, seeded true weights θ*, γ = 1, α = 1).
-//! For each case, with the whole case inside one peak-memory window ([`memory`]):
-//! - build the world (timed once);
-//! - the backward pass V_T … V_0 for θ*;
-//! - the forward pass from p0, without keeping the occupancy rows;
-//! - one fit iteration: one [`nll_and_gradient`](crate::learn::nll_and_gradient) at θ* on
-//!   the demonstrations (reward, backward pass and adjoint forward pass), which are `demos`
-//!   trajectories of T actions sampled from the soft-optimal policy for θ*, from p0;
-//! - the achieved traffic of the backward pass, T·[`backward_bytes_per_step`]/seconds.
-//!
-//! Times are medians over repeated runs: at least `repeats`, and more until a
-//! measurement has run `min_time` seconds ([`clock`]). Repeated backward passes and fit
-//! iterations run as a fit's loop does: each writes its value rows into the memory of the
-//! run before ([`backward_reusing`](crate::inference::backward_reusing)), so the times
-//! leave out the page faults on first touch of fresh memory that a single cold solve
-//! also pays (about half a second of one thread at 10⁶ states, T = 100).
-//!
-//! **Thread scaling.** The backward pass of one case on a rayon pool of one thread and on
-//! a pool of as many threads as rayon's global pool, run alternately and writing into the
-//! same value rows; the speed-up is the median of the pairs' ratios
-//! ([`clock::time_pairs`]).
-//!
-//! **Fit.** A full fit as `irl fit` runs it by default (L-BFGS with memory 10, λ = 0.01,
-//! per-action gradient tolerance 1e-6, relative objective tolerance 1e-10, at most 200
-//! iterations, from θ = 0) with standard errors off, on `demos` expert demonstrations of
-//! one case; its wall time covers everything after the demonstrations are drawn.
+//! What `irl bench` measures: the cases, the repeats, the thread-scaling case and the fit,
+//! each checked against its range.
 
-mod clock;
-mod memory;
-mod run;
-mod table;
-mod traffic;
-mod workload;
+use irl::worlds::{GridActions, MAX_GRID_SIZE};
+use irl::{Error, Result};
 
-pub use clock::{median, time_pairs, time_runs, RunPolicy, Timing, MAX_RUNS};
-pub use memory::{peak_resident_bytes, reset_peak_resident};
-pub use run::{run_bench, Progress};
-pub use table::markdown;
-pub use traffic::{backward_bytes_per_second, backward_bytes_per_step};
-pub use workload::{
-    demonstration_seed, grid_params, BenchCase, Workload, REGION_COLUMNS, REGION_ROWS,
-    REWARD_DENSITY,
-};
-
-use serde::Serialize;
-
-use crate::error::{Error, Result};
-use crate::worlds::{GridActions, MAX_GRID_SIZE};
-
-/// The format tag of `irl bench --json` documents.
-pub const BENCH_FORMAT: &str = "irl-bench/1";
+use super::workload::{BenchCase, REGION_COLUMNS, REGION_ROWS};
 
 /// What to measure.
 #[derive(Debug, Clone, PartialEq)]
@@ -176,84 +129,6 @@ fn check_side(name: &'static str, side: usize) -> Result<()> {
             ),
         ))
     }
-}
-
-/// Everything `irl bench` measured.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct BenchReport {
-    pub format: &'static str,
-    /// Threads of rayon's global pool.
-    pub threads: usize,
-    /// Hardware threads the system reports.
-    pub available_threads: usize,
-    /// Whether the code was compiled with optimisations (no debug assertions).
-    pub optimised: bool,
-    pub slip: f64,
-    pub features: usize,
-    pub demos: usize,
-    pub seed: u64,
-    pub repeats: usize,
-    pub min_time: f64,
-    pub time_budget: f64,
-    pub cases: Vec<CaseReport>,
-    pub scaling: Option<ScalingReport>,
-    pub fit: Option<FitReport>,
-}
-
-/// The measurements of one case.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CaseReport {
-    pub side: usize,
-    pub states: usize,
-    pub actions: usize,
-    /// Stored (non-zero) transitions.
-    pub transitions: usize,
-    pub horizon: usize,
-    pub build_seconds: f64,
-    pub backward: Timing,
-    pub forward: Timing,
-    /// One NLL + gradient evaluation (one fit iteration).
-    pub likelihood: Timing,
-    /// Peak resident memory while the case ran; `None` where unknown.
-    pub peak_resident_bytes: Option<u64>,
-    pub backward_bytes_per_step: u64,
-    pub backward_bytes_per_second: f64,
-}
-
-/// Thread scaling of the backward pass.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ScalingReport {
-    pub side: usize,
-    pub states: usize,
-    pub actions: usize,
-    pub horizon: usize,
-    pub threads: usize,
-    pub one_thread: Timing,
-    pub all_threads: Timing,
-    /// The median over interleaved pairs of runs of one-thread time / all-threads time.
-    pub speedup: f64,
-}
-
-/// A full fit.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FitReport {
-    pub side: usize,
-    pub states: usize,
-    pub actions: usize,
-    pub features: usize,
-    pub horizon: usize,
-    pub demos: usize,
-    /// Demonstrated actions.
-    pub demonstrated_actions: usize,
-    pub seconds: f64,
-    pub iterations: usize,
-    /// Likelihood evaluations, line searches included.
-    pub evaluations: usize,
-    pub converged: bool,
-    pub stop_reason: String,
-    pub nll_per_action: f64,
-    pub l2: f64,
-    pub peak_resident_bytes: Option<u64>,
 }
 
 #[cfg(test)]
