@@ -53,6 +53,33 @@ use crate::mdp::Mdp;
 /// Solve the soft dynamic program for r = θ·f from the MDP's initial distribution.
 ///
 /// `arrays` also computes Q_t, π_t (T·S·A numbers each) and the occupancy rows.
+///
+/// # Example
+///
+/// State 0 either leaves for the terminal state 1 (action 0) or stays (action 1), with
+/// reward θ for every step spent there (one feature, 1 in state 0); hidden lines build
+/// this MDP.
+/// Over T = 2 decisions, by hand, V_0(0) = θ + ln(1 + 2e^θ) and
+/// π_0(leave | 0) = 1 / (1 + 2e^θ):
+///
+/// ```
+/// use irl::inference::{solve, SoftSettings};
+/// # use irl::mdp::{FeatureTable, Features, Transitions};
+/// # use irl::{Mdp, MdpParts};
+/// # use ndarray::array;
+/// # let transitions = Transitions::from_arrays(2, 2, &[0, 0], &[0, 1], &[1, 0], &[1.0, 1.0])?;
+/// # let table = FeatureTable::State(array![[1.0], [0.0]]);
+/// # let features = Features::new(vec!["here".into()], table)?;
+/// # let parts = MdpParts { transitions, initial: Some(vec![1.0, 0.0]), terminal: vec![1],
+/// #     features, action_names: None, grid: None };
+/// # let mdp = Mdp::new(parts)?;
+/// let theta = -1.0_f64;
+/// let solution = solve(&mdp, array![theta].view(), &SoftSettings::finite(2, 1.0), true)?;
+/// assert!((solution.log_partition - (theta + (1.0 + 2.0 * theta.exp()).ln())).abs() < 1e-12);
+/// let (_q, pi) = solution.q_and_policy.expect("asked for");
+/// assert!((pi[[0, 0, 0]] - 1.0 / (1.0 + 2.0 * theta.exp())).abs() < 1e-12);
+/// # Ok::<(), irl::Error>(())
+/// ```
 pub fn solve(
     mdp: &Mdp,
     theta: ArrayView1<f64>,

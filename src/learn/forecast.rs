@@ -40,6 +40,35 @@ pub struct Forecast {
 
 /// Forecast from `start` for `steps` steps, towards `goal` or, without one, mixed over
 /// the training `goals` by their counts (or in the MDP as it is when there are none).
+///
+/// # Example
+///
+/// State 0 either leaves for the terminal state 1 (action 0) or stays (action 1), with
+/// reward θ for every step spent there (one feature, 1 in state 0); hidden lines build
+/// this MDP.
+/// From state 0 over two steps, with p = π_0(stay | 0) = 2e^θ / (1 + 2e^θ) and
+/// π_1(stay | 0) = 1/2: state 0 is visited 1 + p + p/2 times on average and the walker
+/// has left with probability 1 − p/2:
+///
+/// ```
+/// use irl::inference::SoftSettings;
+/// use irl::learn::forecast;
+/// # use irl::mdp::{FeatureTable, Features, Transitions};
+/// # use irl::{Mdp, MdpParts};
+/// # use ndarray::array;
+/// # let transitions = Transitions::from_arrays(2, 2, &[0, 0], &[0, 1], &[1, 0], &[1.0, 1.0])?;
+/// # let table = FeatureTable::State(array![[1.0], [0.0]]);
+/// # let features = Features::new(vec!["here".into()], table)?;
+/// # let parts = MdpParts { transitions, initial: Some(vec![1.0, 0.0]), terminal: vec![1],
+/// #     features, action_names: None, grid: None };
+/// # let mdp = Mdp::new(parts)?;
+/// let theta = -1.0_f64;
+/// let f = forecast(&mdp, &SoftSettings::finite(2, 1.0), array![theta].view(), 0, None, 2, &[])?;
+/// let p = 2.0 * theta.exp() / (1.0 + 2.0 * theta.exp());
+/// assert!((f.visits[0] - (1.0 + p + p / 2.0)).abs() < 1e-12);
+/// assert!((f.arrived - (1.0 - p / 2.0)).abs() < 1e-12);
+/// # Ok::<(), irl::Error>(())
+/// ```
 pub fn forecast(
     mdp: &Mdp,
     settings: &SoftSettings,

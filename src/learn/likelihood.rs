@@ -56,6 +56,42 @@ pub struct LikelihoodEvaluation {
 }
 
 /// Evaluate the NLL of `steps` and its gradient at `theta`.
+///
+/// # Example
+///
+/// State 0 either leaves for the terminal state 1 (action 0) or stays (action 1), with
+/// reward θ for every step spent there (one feature, 1 in state 0); hidden lines build
+/// this MDP.
+/// A demonstration that stays once and then leaves has, by hand,
+/// NLL = −ln π_0(stay | 0) − ln π_1(leave | 0) = ln(1 + 2e^θ) − ln(2e^θ) + ln 2; its
+/// gradient matches central differences:
+///
+/// ```
+/// use irl::demos::{Demonstrations, Trajectory};
+/// use irl::inference::SoftSettings;
+/// use irl::learn::{nll_and_gradient, Alignment, DemoSteps};
+/// # use irl::mdp::{FeatureTable, Features, Transitions};
+/// # use irl::{Mdp, MdpParts};
+/// # use ndarray::array;
+/// # let transitions = Transitions::from_arrays(2, 2, &[0, 0], &[0, 1], &[1, 0], &[1.0, 1.0])?;
+/// # let table = FeatureTable::State(array![[1.0], [0.0]]);
+/// # let features = Features::new(vec!["here".into()], table)?;
+/// # let parts = MdpParts { transitions, initial: Some(vec![1.0, 0.0]), terminal: vec![1],
+/// #     features, action_names: None, grid: None };
+/// # let mdp = Mdp::new(parts)?;
+/// let stays_then_leaves = Trajectory { id: "a".into(), states: vec![0, 0, 1], actions: vec![1, 0] };
+/// let demos = Demonstrations::new(vec![stays_then_leaves]);
+/// let settings = SoftSettings::finite(2, 1.0);
+/// let steps = DemoSteps::new(&demos, settings.horizon, Alignment::Start)?;
+/// let at = |theta: f64| nll_and_gradient(&mdp, &settings, &steps, array![theta].view());
+/// let (theta, h) = (-1.0_f64, 1e-6);
+/// let e = theta.exp();
+/// let by_hand = (1.0 + 2.0 * e).ln() - (2.0 * e).ln() + 2.0_f64.ln();
+/// assert!((at(theta)?.nll - by_hand).abs() < 1e-12);
+/// let central = (at(theta + h)?.nll - at(theta - h)?.nll) / (2.0 * h);
+/// assert!((at(theta)?.gradient[0] - central).abs() < 1e-7);
+/// # Ok::<(), irl::Error>(())
+/// ```
 pub fn nll_and_gradient(
     mdp: &Mdp,
     settings: &SoftSettings,
