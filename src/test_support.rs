@@ -185,3 +185,17 @@ pub fn folder_entries(dir: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// The MDP rebuilt from copies of its parts: equal to it, but holding transitions of its
+/// own rather than sharing them.
+pub fn separately_held_copy(mdp: &Mdp) -> Mdp {
+    Mdp::new(MdpParts {
+        transitions: mdp.transitions().clone(),
+        initial: None,
+        terminal: vec![],
+        features: mdp.features().clone(),
+        action_names: None,
+        grid: None,
+    })
+    .unwrap()
+}

@@ -632,15 +632,7 @@ mod tests {
     #[should_panic(expected = "built from other transitions")]
     fn a_layout_of_other_transitions_is_refused_even_when_they_are_equal() {
         let mdp = crate::test_support::random_mdp(3, 6, 2, 2, 1, false, &[]);
-        let copy = Mdp::new(crate::mdp::MdpParts {
-            transitions: mdp.transitions().clone(),
-            initial: None,
-            terminal: vec![],
-            features: mdp.features().clone(),
-            action_names: None,
-            grid: None,
-        })
-        .unwrap();
+        let copy = crate::test_support::separately_held_copy(&mdp);
         let layout = Arc::new(KernelLayout::new(&mdp));
         let reward = Reward::per_state(vec![0.0; 6], 2);
         SoftProblem::with_layout(&copy, layout, reward, SoftSettings::finite(3, 1.0));

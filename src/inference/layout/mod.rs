@@ -267,15 +267,7 @@ mod tests {
                 assert!(layout.is_for(&task));
             }
             // An MDP with equal but separately stored transitions is refused.
-            let copy = Mdp::new(crate::mdp::MdpParts {
-                transitions: mdp.transitions().clone(),
-                initial: None,
-                terminal: vec![],
-                features: mdp.features().clone(),
-                action_names: None,
-                grid: None,
-            })
-            .unwrap();
+            let copy = crate::test_support::separately_held_copy(&mdp);
             assert_eq!(copy.transitions(), mdp.transitions());
             assert!(!layout.is_for(&copy));
         }
