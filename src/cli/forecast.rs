@@ -46,11 +46,12 @@ pub fn run(args: ForecastArgs) -> Result<()> {
         .as_deref()
         .map(|g| parse_cell(g, &mdp))
         .transpose()?;
-    let f = model.forecast(&mdp, start, goal, args.steps)?;
+    let goal_states = goal.map(|g| irl::learn::goal_of(&mdp, &model.goals, g, model.goal_rule));
+    let f = model.forecast(&mdp, start, goal_states.as_ref(), args.steps)?;
     let doc = serde_json::json!({
         "format": FORECAST_FORMAT,
         "start": f.start,
-        "goal": f.goal,
+        "goal": goal,
         "steps": f.steps,
         "mixed_goals": goal.is_none() && model.is_goal_conditioned(),
         "arrived": f.arrived,

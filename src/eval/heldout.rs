@@ -23,7 +23,8 @@ use crate::inference::{
     backward, state_action_occupancy, KernelLayout, SoftProblem, SoftSettings, SoftValues,
 };
 use crate::learn::{
-    goal_mdp, group_by_goal, nll_and_gradient_reusing, Alignment, DemoSteps, FittedModel,
+    goal_mdp, group_by_goal, nll_and_gradient_reusing, Alignment, DemoSteps, FittedModel, Goal,
+    GoalRule,
 };
 use crate::mdp::{Mdp, Reward};
 use rayon::prelude::*;
@@ -149,13 +150,15 @@ pub fn evaluate_by_goal(
     alignment: Alignment,
     theta: ArrayView1<f64>,
     demos: &Demonstrations,
+    goals: &[Goal],
+    rule: GoalRule,
 ) -> Result<HeldOutMetrics> {
-    let groups = group_by_goal(demos);
+    let groups = group_by_goal(mdp, demos, goals, rule);
     let layout = Arc::new(KernelLayout::new(mdp));
     let parts = groups
         .par_iter()
         .map(|group| {
-            let task_mdp = goal_mdp(mdp, group.goal)?;
+            let task_mdp = goal_mdp(mdp, &group.goal)?;
             let steps = DemoSteps::new(&group.demos, settings.horizon, alignment)?;
             let fitted =
                 nll_and_gradient_reusing(&task_mdp, &layout, settings, &steps, theta, None)?;
@@ -209,7 +212,15 @@ pub fn evaluate_model(
                 "a true reward cannot be compared with a goal-conditioned model",
             ));
         }
-        evaluate_by_goal(mdp, &model.settings, model.alignment, model.theta(), demos)
+        evaluate_by_goal(
+            mdp,
+            &model.settings,
+            model.alignment,
+            model.theta(),
+            demos,
+            &model.goals,
+            model.goal_rule,
+        )
     } else {
         evaluate(
             mdp,

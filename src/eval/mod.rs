@@ -14,20 +14,32 @@
 //! Policies are S×A matrices π(a|s); rows of terminal states are ignored (V = 0 there).
 
 mod baselines;
+mod displacement;
 mod evd;
+mod forecasting;
 mod heldout;
 mod optimal_policy;
 mod policy_evaluation;
+mod walkers;
 
 pub use baselines::{empirical_move_nll, uniform_walk_nll};
+pub use displacement::{ade_fde, constant_velocity, median_step, min_ade_fde, straight_walk};
 pub use evd::{
     expected_value_difference, reward_correlation, EvdSettings, ExpectedValueDifference, ValueGap,
+};
+pub use forecasting::{
+    evaluate_forecasts, policies_for, step_nlls, DisplacementScores, ForecastReport,
+    ForecastSettings, HeldOutTrack, StepNlls,
 };
 pub use heldout::{evaluate, evaluate_by_goal, evaluate_model, score, HeldOutMetrics};
 pub use optimal_policy::{
     greedy_policy, hard_value_iteration, soft_optimal_policy, HardSolution, ValueIterationSettings,
 };
 pub use policy_evaluation::{evaluate_policy, PolicyEvaluationSettings, DENSE_STATE_LIMIT};
+pub use walkers::{
+    constant_velocity_log_probability, fit_constant_velocity, fit_goal_directed,
+    goal_directed_log_probability, mean_nll, ScoredStep, MAX_BETA,
+};
 
 use crate::error::{Error, Result};
 use crate::mdp::{Mdp, Reward};

@@ -23,7 +23,7 @@ use argmin::solver::quasinewton::LBFGS;
 use ndarray::Array1;
 
 use super::demo_steps::{Alignment, DemoSteps};
-use super::goals::{goal_counts, goal_tasks, group_by_goal, GoalCount};
+use super::goals::{goal_tasks, group_by_goal, training_goals, Goal, GoalRule};
 use super::model::{FittedModel, IterationRecord, TrainingHistory};
 use super::objective::{Objective, Task};
 use super::recorder::Recorder;
@@ -58,6 +58,8 @@ pub struct FitParams {
     /// Treat each demonstration's last state as its goal: one task per distinct goal, in
     /// the MDP with that goal terminal, all sharing θ.
     pub goal_conditioned: bool,
+    /// Which goal a demonstration heads for (goal-conditioned fits).
+    pub goal_rule: GoalRule,
     /// λ of the Gaussian prior λ‖θ‖².
     pub l2: f64,
     pub optimizer: Optimizer,
@@ -78,6 +80,7 @@ impl Default for FitParams {
             settings: SoftSettings::default(),
             alignment: Alignment::Start,
             goal_conditioned: false,
+            goal_rule: GoalRule::LastCell,
             l2: DEFAULT_L2,
             optimizer: Optimizer::Lbfgs { memory: 10 },
             max_iterations: 200,
@@ -144,12 +147,13 @@ impl FitParams {
 
     /// The tasks a fit of `demos` on `mdp` solves, and for a goal-conditioned fit the
     /// goals with their demonstration counts (empty otherwise).
-    pub fn tasks(&self, mdp: &Mdp, demos: &Demonstrations) -> Result<(Vec<Task>, Vec<GoalCount>)> {
+    pub fn tasks(&self, mdp: &Mdp, demos: &Demonstrations) -> Result<(Vec<Task>, Vec<Goal>)> {
         let horizon = self.settings.horizon;
         if self.goal_conditioned {
-            let groups = group_by_goal(demos);
+            let goals = training_goals(mdp, demos, self.goal_rule)?;
+            let groups = group_by_goal(mdp, demos, &goals, self.goal_rule);
             let tasks = goal_tasks(mdp, &groups, horizon, self.alignment)?;
-            Ok((tasks, goal_counts(&groups)))
+            Ok((tasks, groups.into_iter().map(|g| g.goal).collect()))
         } else {
             let steps = DemoSteps::new(demos, horizon, self.alignment)?;
             let task = Task {
@@ -158,6 +162,30 @@ impl FitParams {
             };
             Ok((vec![task], Vec::new()))
         }
+    }
+
+    /// The starting θ of a fit: `initial` when given, else zeros, except that a
+    /// stationary, undiscounted fit (no horizon, γ = 1) starts with the weight of a
+    /// feature named `step_cost` at −(ln A + 1), A the most actions a state has. With
+    /// r ≡ 0 the soft values of such a problem are infinite (every path of every length
+    /// counts); with each step costing ln A + 1 the soft value iteration contracts,
+    /// since Σ_a exp(r) ≤ A·e^{−ln A − 1} = 1/e < 1.
+    pub fn starting_point(&self, mdp: &Mdp) -> Array1<f64> {
+        if let Some(theta) = &self.initial {
+            return theta.clone();
+        }
+        let mut theta = Array1::zeros(mdp.features().dim());
+        if self.settings.horizon.is_none() && self.settings.discount >= 1.0 {
+            let most = (0..mdp.n_states())
+                .map(|s| mdp.n_available(s))
+                .max()
+                .unwrap_or(1)
+                .max(1);
+            if let Some(k) = mdp.features().names().iter().position(|n| n == "step_cost") {
+                theta[k] = -((most as f64).ln() + 1.0);
+            }
+        }
+        theta
     }
 
     /// Fit θ to `demos` (validated against `mdp`).
@@ -174,8 +202,13 @@ impl FitParams {
     ) -> Result<FittedModel> {
         self.check(mdp)?;
         let (tasks, goals) = self.tasks(mdp, demos)?;
-        let mut model = self.fit_tasks(tasks, on_iteration)?;
+        let params = FitParams {
+            initial: Some(self.starting_point(mdp)),
+            ..self.clone()
+        };
+        let mut model = params.fit_tasks(tasks, on_iteration)?;
         model.goals = goals;
+        model.goal_rule = self.goal_rule;
         Ok(model)
     }
 
@@ -264,6 +297,7 @@ impl FitParams {
             settings: self.settings.clone(),
             alignment: self.alignment,
             goals: Vec::new(),
+            goal_rule: self.goal_rule,
             training: TrainingHistory {
                 iterations,
                 converged,

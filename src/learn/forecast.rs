@@ -19,7 +19,7 @@ use std::sync::Arc;
 use ndarray::ArrayView1;
 use rayon::prelude::*;
 
-use super::goals::{goal_mdp, GoalCount};
+use super::goals::{goal_mdp, Goal};
 use crate::error::{Error, Result};
 use crate::inference::{
     backward, on_pool, Carry, KernelLayout, Propagator, SoftProblem, SoftSettings, Totals,
@@ -30,7 +30,7 @@ use crate::mdp::Mdp;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Forecast {
     pub start: usize,
-    pub goal: Option<usize>,
+    pub goal: Option<Goal>,
     pub steps: usize,
     /// Expected steps spent in each state (arrivals at terminal states counted once).
     pub visits: Vec<f64>,
@@ -74,12 +74,13 @@ pub fn forecast(
     settings: &SoftSettings,
     theta: ArrayView1<f64>,
     start: usize,
-    goal: Option<usize>,
+    goal: Option<&Goal>,
     steps: usize,
-    goals: &[GoalCount],
+    goals: &[Goal],
 ) -> Result<Forecast> {
-    for (name, state) in [("start", Some(start)), ("goal", goal)] {
-        if let Some(s) = state.filter(|&s| s >= mdp.n_states()) {
+    let goal_states = goal.iter().flat_map(|g| g.states.iter().copied());
+    for (name, state) in std::iter::once(("start", start)).chain(goal_states.map(|s| ("goal", s))) {
+        if let Some(s) = Some(state).filter(|&s| s >= mdp.n_states()) {
             return Err(Error::param(
                 name,
                 format!("state {s} is out of range 0..{}", mdp.n_states()),
@@ -102,7 +103,7 @@ pub fn forecast(
         (Some(g), _) => single(&goal_mdp(mdp, g)?)?,
         (None, true) => single(mdp)?,
         (None, false) => {
-            let used: Vec<&GoalCount> = goals.iter().filter(|g| g.state != start).collect();
+            let used: Vec<&Goal> = goals.iter().filter(|g| !g.contains(start)).collect();
             let total: f64 = used.iter().map(|g| g.count as f64).sum();
             if total == 0.0 {
                 return Err(Error::param(
@@ -112,7 +113,7 @@ pub fn forecast(
             }
             let parts = used
                 .par_iter()
-                .map(|g| Ok((g.count as f64 / total, single(&goal_mdp(mdp, g.state)?)?)))
+                .map(|g| Ok((g.count as f64 / total, single(&goal_mdp(mdp, g)?)?)))
                 .collect::<Result<Vec<_>>>()?;
             let mut visits = vec![0.0; mdp.n_states()];
             let mut arrived = 0.0;
@@ -125,7 +126,7 @@ pub fn forecast(
     };
     Ok(Forecast {
         start,
-        goal,
+        goal: goal.cloned(),
         steps,
         visits,
         arrived,
@@ -215,19 +216,33 @@ mod tests {
         let settings = SoftSettings::finite(6, 1.0);
         let theta = array![-30.0];
         // A step costs 30: from 2 towards goal 4 the walker goes right twice, surely.
-        let f = forecast(&mdp, &settings, theta.view(), 2, Some(4), 6, &[]).unwrap();
+        let f = forecast(
+            &mdp,
+            &settings,
+            theta.view(),
+            2,
+            Some(&Goal::state(4, 0)),
+            6,
+            &[],
+        )
+        .unwrap();
         let expected = [0.0, 0.0, 1.0, 1.0, 1.0];
         for (v, e) in f.visits.iter().zip(expected) {
             assert!((v - e).abs() < 1e-9, "{:?}", f.visits);
         }
         assert!((f.arrived - 1.0).abs() < 1e-9);
-        let goals = [
-            GoalCount { state: 0, count: 1 },
-            GoalCount { state: 4, count: 3 },
-            GoalCount { state: 2, count: 5 },
-        ];
+        let goals = [Goal::state(0, 1), Goal::state(4, 3), Goal::state(2, 5)];
         let mix = forecast(&mdp, &settings, theta.view(), 2, None, 6, &goals).unwrap();
-        let left = forecast(&mdp, &settings, theta.view(), 2, Some(0), 6, &[]).unwrap();
+        let left = forecast(
+            &mdp,
+            &settings,
+            theta.view(),
+            2,
+            Some(&Goal::state(0, 0)),
+            6,
+            &[],
+        )
+        .unwrap();
         for s in 0..5 {
             let want = 0.25 * left.visits[s] + 0.75 * f.visits[s];
             assert!((mix.visits[s] - want).abs() < 1e-12);

@@ -1,10 +1,23 @@
-//! Goal-conditioned demonstrations: each demonstration's last state is its goal.
+//! Goal-conditioned demonstrations: each demonstration heads for a goal, a set of states.
 //!
-//! A walker heading for a goal g is modelled in the MDP where g is terminal (absorbing,
-//! V = 0): reaching it ends the episode. Demonstrations are grouped by goal, each group
-//! becomes a [`Task`] with its own MDP, and one θ is shared by all tasks. A demonstration
-//! that passes through its goal before it ends is cut at its first arrival there (in the
-//! goal's MDP no action can be taken at the goal).
+//! A walker heading for a goal G is modelled in the MDP where the states of G are
+//! terminal (absorbing, V = 0): arriving in G ends the episode. Demonstrations are
+//! grouped by goal, each group becomes a [`Task`] with its own MDP, and one θ is shared by
+//! all tasks. A demonstration that passes through its goal before it ends is cut at its
+//! first arrival there (in the goal's MDP no action can be taken in the goal).
+//!
+//! Which goal a demonstration heads for ([`GoalRule`]):
+//! - `LastCell`: the states of the cell of its last state (for an MDP without a lattice,
+//!   or without a grid, that is the last state itself);
+//! - `Clustered { radius }` (an MDP with a grid): the demonstrations' last cells are
+//!   clustered by the leader rule: taken by decreasing count (then by cell index), a cell
+//!   further than `radius` from every seed so far becomes a seed. Each seed's region is the
+//!   cells within `radius` of it that are nearer to it than to any other seed (ties to the
+//!   earlier seed); the goal is the states of those cells. Distances are between cell
+//!   centres, in the grid's metres (cells without a position in metres).
+//!
+//! A demonstration that ends outside every training goal (a held-out one, say) heads for
+//! [`goal_around`] its last cell: the cells within `radius` of it, or the cell itself.
 
 use std::collections::BTreeMap;
 
@@ -13,69 +26,283 @@ use serde::{Deserialize, Serialize};
 use super::demo_steps::{Alignment, DemoSteps};
 use super::objective::Task;
 use crate::demos::{Demonstrations, Trajectory};
-use crate::error::Result;
-use crate::mdp::Mdp;
+use crate::error::{Error, Result};
+use crate::mdp::{Grid, Mdp};
 
-/// A goal state and how many demonstrations ended there.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GoalCount {
-    pub state: usize,
+/// A goal: the states that end a walk there, and how many demonstrations ended there.
+/// Documents may give a goal of one state as `"state": s` instead of `"states": [s]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "GoalDocument")]
+pub struct Goal {
+    /// Terminal states, increasing.
+    pub states: Vec<usize>,
     pub count: usize,
+    /// The goal's centre in metres (its seed cell's centre), for goals on a grid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub centre: Option<[f64; 2]>,
+}
+
+/// A goal as documents give it.
+#[derive(Deserialize)]
+struct GoalDocument {
+    #[serde(default)]
+    state: Option<usize>,
+    #[serde(default)]
+    states: Option<Vec<usize>>,
+    count: usize,
+    #[serde(default)]
+    centre: Option<[f64; 2]>,
+}
+
+impl TryFrom<GoalDocument> for Goal {
+    type Error = String;
+
+    fn try_from(doc: GoalDocument) -> std::result::Result<Self, String> {
+        let mut states = match (doc.state, doc.states) {
+            (Some(s), None) => vec![s],
+            (None, Some(states)) if !states.is_empty() => states,
+            _ => return Err("a goal needs either \"state\" or a non-empty \"states\"".into()),
+        };
+        states.sort_unstable();
+        states.dedup();
+        Ok(Goal {
+            states,
+            count: doc.count,
+            centre: doc.centre,
+        })
+    }
+}
+
+impl Goal {
+    /// A goal of one state.
+    pub fn state(state: usize, count: usize) -> Self {
+        Self {
+            states: vec![state],
+            count,
+            centre: None,
+        }
+    }
+
+    /// Whether `state` is in the goal.
+    pub fn contains(&self, state: usize) -> bool {
+        self.states.binary_search(&state).is_ok()
+    }
+}
+
+/// How a demonstration's goal follows from where it ends.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GoalRule {
+    /// The states of the last state's cell.
+    #[default]
+    LastCell,
+    /// The region of the clustered last cells (metres).
+    Clustered { radius: f64 },
+}
+
+impl GoalRule {
+    /// Check the radius.
+    pub fn check(&self) -> Result<()> {
+        match *self {
+            GoalRule::Clustered { radius } if !(radius.is_finite() && radius >= 0.0) => {
+                Err(Error::param(
+                    "goal_radius",
+                    format!("{radius} is not a non-negative number"),
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn radius(&self) -> f64 {
+        match *self {
+            GoalRule::LastCell => 0.0,
+            GoalRule::Clustered { radius } => radius,
+        }
+    }
 }
 
 /// Demonstrations that share a goal.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GoalGroup {
-    pub goal: usize,
+    pub goal: Goal,
     pub demos: Demonstrations,
 }
 
-/// Group demonstrations by their last state, cutting each at its first arrival there.
-/// Groups come in increasing goal order; trajectories keep their file order.
-pub fn group_by_goal(demos: &Demonstrations) -> Vec<GoalGroup> {
-    let mut groups: BTreeMap<usize, Vec<Trajectory>> = BTreeMap::new();
+/// The states of the cells `cells` of `mdp` (all its displacements on a lattice).
+fn states_of_cells(grid: Option<Grid>, cells: impl IntoIterator<Item = usize>) -> Vec<usize> {
+    let per_cell = grid.map_or(1, |g| g.states_per_cell());
+    let mut states: Vec<usize> = cells
+        .into_iter()
+        .flat_map(|c| c * per_cell..(c + 1) * per_cell)
+        .collect();
+    states.sort_unstable();
+    states.dedup();
+    states
+}
+
+fn cell_of(grid: Option<Grid>, state: usize) -> usize {
+    grid.map_or(state, |g| g.cell_of(state))
+}
+
+fn distance(grid: Grid, a: usize, b: usize) -> f64 {
+    let (p, q) = (grid.cell_centre(a), grid.cell_centre(b));
+    (p.0 - q.0).hypot(p.1 - q.1)
+}
+
+/// The goal around the cell of `state`: the cells within `rule`'s radius of it.
+pub fn goal_around(mdp: &Mdp, state: usize, rule: GoalRule) -> Goal {
+    let grid = mdp.grid();
+    let cell = cell_of(grid, state);
+    let (cells, centre) = match (grid, rule.radius()) {
+        (Some(g), r) if r > 0.0 => {
+            let near: Vec<usize> = (0..g.n_cells())
+                .filter(|&c| distance(g, c, cell) <= r)
+                .collect();
+            (near, Some(g.cell_centre(cell)))
+        }
+        (g, _) => (vec![cell], g.map(|g| g.cell_centre(cell))),
+    };
+    Goal {
+        states: states_of_cells(grid, cells),
+        count: 0,
+        centre: centre.map(|(x, y)| [x, y]),
+    }
+}
+
+/// The training goals of `demos` under `rule`, each with the number of demonstrations
+/// that end in it (see the module documentation).
+pub fn training_goals(mdp: &Mdp, demos: &Demonstrations, rule: GoalRule) -> Result<Vec<Goal>> {
+    rule.check()?;
+    let grid = mdp.grid();
+    let mut ends: BTreeMap<usize, usize> = BTreeMap::new();
+    for t in &demos.trajectories {
+        let last = *t.states.last().expect("a trajectory has a state");
+        *ends.entry(cell_of(grid, last)).or_default() += 1;
+    }
+    let (GoalRule::Clustered { radius }, Some(g)) = (rule, grid) else {
+        return Ok(ends
+            .into_iter()
+            .map(|(cell, count)| Goal {
+                states: states_of_cells(grid, [cell]),
+                count,
+                centre: grid.map(|g| {
+                    let (x, y) = g.cell_centre(cell);
+                    [x, y]
+                }),
+            })
+            .collect());
+    };
+    let mut order: Vec<(usize, usize)> = ends.iter().map(|(&c, &n)| (c, n)).collect();
+    order.sort_by_key(|&(c, n)| (std::cmp::Reverse(n), c));
+    let mut seeds: Vec<usize> = Vec::new();
+    for &(cell, _) in &order {
+        if seeds.iter().all(|&s| distance(g, s, cell) > radius) {
+            seeds.push(cell);
+        }
+    }
+    let nearest_seed = |cell: usize| -> Option<usize> {
+        seeds
+            .iter()
+            .enumerate()
+            .map(|(i, &s)| (i, distance(g, s, cell)))
+            .filter(|&(_, d)| d <= radius)
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(i, _)| i)
+    };
+    let mut cells: Vec<Vec<usize>> = vec![Vec::new(); seeds.len()];
+    for cell in 0..g.n_cells() {
+        if let Some(i) = nearest_seed(cell) {
+            cells[i].push(cell);
+        }
+    }
+    let mut counts = vec![0; seeds.len()];
+    for (&cell, &n) in &ends {
+        counts[nearest_seed(cell).expect("every end cell is near a seed")] += n;
+    }
+    Ok(seeds
+        .iter()
+        .zip(cells)
+        .zip(counts)
+        .map(|((&seed, cells), count)| {
+            let (x, y) = g.cell_centre(seed);
+            Goal {
+                states: states_of_cells(grid, cells),
+                count,
+                centre: Some([x, y]),
+            }
+        })
+        .collect())
+}
+
+/// The goal among `goals` that contains `state`, or else the one [`goal_around`] it.
+pub fn goal_of(mdp: &Mdp, goals: &[Goal], state: usize, rule: GoalRule) -> Goal {
+    goals
+        .iter()
+        .find(|g| g.contains(state))
+        .cloned()
+        .unwrap_or_else(|| goal_around(mdp, state, rule))
+}
+
+/// Group demonstrations by the goal their last state lies in ([`goal_of`]), cutting each
+/// at its first arrival there; trajectories keep their file order, groups come in the
+/// order of `goals` and then of the goals made for demonstrations outside them. A
+/// demonstration that starts in its goal is left out (it has no step to score).
+pub fn group_by_goal(
+    mdp: &Mdp,
+    demos: &Demonstrations,
+    goals: &[Goal],
+    rule: GoalRule,
+) -> Vec<GoalGroup> {
+    let mut groups: Vec<GoalGroup> = goals
+        .iter()
+        .map(|g| GoalGroup {
+            goal: Goal {
+                count: 0,
+                ..g.clone()
+            },
+            demos: Demonstrations::new(Vec::new()),
+        })
+        .collect();
     for traj in &demos.trajectories {
-        let goal = *traj.states.last().expect("a trajectory has a state");
+        let last = *traj.states.last().expect("a trajectory has a state");
+        let goal = goal_of(mdp, goals, last, rule);
         let arrival = traj
             .states
             .iter()
-            .position(|&s| s == goal)
-            .expect("goal is visited");
+            .position(|&s| goal.contains(s))
+            .expect("the last state is in its goal");
+        if arrival == 0 {
+            continue;
+        }
         let cut = Trajectory {
             id: traj.id.clone(),
             states: traj.states[..=arrival].to_vec(),
             actions: traj.actions[..arrival].to_vec(),
         };
-        if !cut.is_empty() {
-            groups.entry(goal).or_default().push(cut);
-        }
+        let i = match groups.iter().position(|g| g.goal.states == goal.states) {
+            Some(i) => i,
+            None => {
+                groups.push(GoalGroup {
+                    goal,
+                    demos: Demonstrations::new(Vec::new()),
+                });
+                groups.len() - 1
+            }
+        };
+        groups[i].goal.count += 1;
+        groups[i].demos.trajectories.push(cut);
     }
+    groups.retain(|g| !g.demos.is_empty());
     groups
-        .into_iter()
-        .map(|(goal, t)| GoalGroup {
-            goal,
-            demos: Demonstrations::new(t),
-        })
-        .collect()
 }
 
-/// How many demonstrations end at each goal.
-pub fn goal_counts(groups: &[GoalGroup]) -> Vec<GoalCount> {
-    groups
-        .iter()
-        .map(|g| GoalCount {
-            state: g.goal,
-            count: g.demos.len(),
-        })
-        .collect()
-}
-
-/// The MDP with `goal` made terminal (besides the MDP's own terminal states).
-pub fn goal_mdp(mdp: &Mdp, goal: usize) -> Result<Mdp> {
+/// The MDP with the states of `goal` made terminal (besides the MDP's own terminal states).
+pub fn goal_mdp(mdp: &Mdp, goal: &Goal) -> Result<Mdp> {
     let mut terminal = mdp.terminal_states();
-    if !terminal.contains(&goal) {
-        terminal.push(goal);
-    }
+    terminal.extend(goal.states.iter().copied());
+    terminal.sort_unstable();
+    terminal.dedup();
     mdp.with_terminals(&terminal, None)
 }
 
@@ -90,49 +317,9 @@ pub(crate) fn goal_tasks(
         .iter()
         .map(|g| {
             Ok(Task {
-                mdp: goal_mdp(mdp, g.goal)?,
+                mdp: goal_mdp(mdp, &g.goal)?,
                 steps: DemoSteps::new(&g.demos, horizon, alignment)?,
             })
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn groups_by_last_state_and_cuts_at_first_arrival() {
-        let demos = Demonstrations::new(vec![
-            Trajectory {
-                id: "a".into(),
-                states: vec![0, 2, 1, 2],
-                actions: vec![1, 0, 1],
-            },
-            Trajectory {
-                id: "b".into(),
-                states: vec![1, 0],
-                actions: vec![0],
-            },
-            Trajectory {
-                id: "c".into(),
-                states: vec![3, 2],
-                actions: vec![1],
-            },
-        ]);
-        let groups = group_by_goal(&demos);
-        assert_eq!(
-            groups.iter().map(|g| g.goal).collect::<Vec<_>>(),
-            vec![0, 2]
-        );
-        assert_eq!(groups[1].demos.trajectories[0].states, vec![0, 2]);
-        assert_eq!(groups[1].demos.trajectories[0].actions, vec![1]);
-        assert_eq!(
-            goal_counts(&groups),
-            vec![
-                GoalCount { state: 0, count: 1 },
-                GoalCount { state: 2, count: 2 }
-            ]
-        );
-    }
 }

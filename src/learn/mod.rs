@@ -19,6 +19,7 @@ mod goals;
 mod likelihood;
 mod model;
 mod objective;
+mod predict;
 mod recorder;
 mod stopping;
 mod uncertainty;
@@ -27,10 +28,13 @@ mod weights;
 pub use demo_steps::{Alignment, DemoSteps};
 pub use fit::{FitParams, Optimizer, DEFAULT_L2};
 pub use forecast::{forecast, Forecast};
-pub use goals::{goal_counts, goal_mdp, group_by_goal, GoalCount, GoalGroup};
+pub use goals::{
+    goal_around, goal_mdp, goal_of, group_by_goal, training_goals, Goal, GoalGroup, GoalRule,
+};
 pub use likelihood::{nll_and_gradient, nll_and_gradient_reusing, LikelihoodEvaluation};
 pub use model::{FittedModel, IterationRecord, TrainingHistory};
 pub use objective::{Objective, ObjectiveValue, Task};
+pub use predict::{GoalPolicies, Occupancy};
 pub use uncertainty::{observed_information, standard_errors};
 
 pub use weights::{read_weights, write_weights, Weights, WEIGHTS_FORMAT};

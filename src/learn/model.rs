@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::demo_steps::Alignment;
 use super::fit::Optimizer;
 use super::forecast::{forecast, Forecast};
-use super::goals::GoalCount;
+use super::goals::{Goal, GoalRule};
 use super::weights::check_feature_names;
 use super::MODEL_FORMAT;
 use crate::error::{Error, Result};
@@ -60,7 +60,9 @@ pub struct FittedModel {
     pub training: TrainingHistory,
     /// Goal-conditioned models: the training goals and how many demonstrations ended at
     /// each (empty for a model fitted without goals).
-    pub goals: Vec<GoalCount>,
+    pub goals: Vec<Goal>,
+    /// How a demonstration's goal follows from where it ends (goal-conditioned models).
+    pub goal_rule: GoalRule,
     /// How demonstrations map onto the decisions of a finite horizon.
     pub alignment: Alignment,
 }
@@ -109,7 +111,7 @@ impl FittedModel {
         &self,
         mdp: &Mdp,
         start: usize,
-        goal: Option<usize>,
+        goal: Option<&Goal>,
         steps: usize,
     ) -> Result<Forecast> {
         self.check_mdp(mdp)?;
@@ -168,7 +170,9 @@ struct ModelDocument {
     #[serde(default)]
     goal_conditioned: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    goals: Vec<GoalCount>,
+    goals: Vec<Goal>,
+    #[serde(default)]
+    goal_rule: GoalRule,
 }
 
 impl FittedModel {
@@ -207,6 +211,7 @@ impl FittedModel {
             },
             goal_conditioned: self.is_goal_conditioned(),
             goals: self.goals.clone(),
+            goal_rule: self.goal_rule,
         };
         crate::json::to_writer(writer, &doc)
     }
@@ -276,6 +281,7 @@ impl FittedModel {
                 seconds: t.seconds,
             },
             goals: doc.goals,
+            goal_rule: doc.goal_rule,
             alignment: doc.solver.alignment,
         })
     }
@@ -372,7 +378,7 @@ mod tests {
         let mdp = leave_or_stay();
         let mut model = fitted(&mdp);
         model.alignment = Alignment::OwnHorizon;
-        model.goals = vec![GoalCount { state: 1, count: 2 }];
+        model.goals = vec![Goal::state(1, 2)];
         let mut file = Vec::new();
         model.write(&mut file).unwrap();
         let read = FittedModel::read(file.as_slice()).unwrap();

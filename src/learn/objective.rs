@@ -26,7 +26,7 @@ use rayon::prelude::*;
 
 use super::demo_steps::DemoSteps;
 use super::likelihood::nll_and_gradient_reusing;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::inference::{KernelLayout, SoftSettings, SoftValues};
 use crate::mdp::Mdp;
 
@@ -169,8 +169,14 @@ impl CostFunction for Objective {
     type Param = Array1<f64>;
     type Output = f64;
 
+    /// A θ whose soft values do not converge (an undiscounted problem whose steps cost
+    /// too little) costs +∞, so that a line search backs off from it.
     fn cost(&self, theta: &Self::Param) -> std::result::Result<f64, ArgminError> {
-        Ok(self.evaluate(theta.view())?.cost)
+        match self.evaluate(theta.view()) {
+            Ok(value) => Ok(value.cost),
+            Err(Error::NotConverged { .. }) => Ok(f64::INFINITY),
+            Err(e) => Err(e.into()),
+        }
     }
 }
 

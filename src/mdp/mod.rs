@@ -11,6 +11,7 @@
 mod features;
 mod files;
 mod json;
+mod lattice;
 mod npy;
 mod npz;
 mod transitions;
@@ -18,6 +19,7 @@ mod transitions;
 pub use features::{FeatureTable, Features, Reward};
 pub use files::{read_mdp_file, write_mdp_with_npz};
 pub use json::{read_mdp, write_mdp, write_mdp_with_npz_reference, MDP_FORMAT};
+pub use lattice::{Lattice, LATTICE_ACTIONS, MAX_LATTICE_DISPLACEMENT, STOP_ACTION};
 pub use npz::{
     read_csr_npz, read_transitions_npz, write_csr_npz, write_transitions_npz, NpzCompression,
     NPZ_MEMBERS,
@@ -36,6 +38,9 @@ pub struct Grid {
     /// Where the cells lie in metres, when the grid was laid over recorded positions.
     #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
     pub geometry: Option<GridGeometry>,
+    /// A kinematic lattice: each cell holds one state per last displacement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lattice: Option<Lattice>,
 }
 
 /// Position of a grid in metres: cell (x, y) covers
@@ -54,7 +59,33 @@ impl Grid {
             width,
             height,
             geometry: None,
+            lattice: None,
         }
+    }
+
+    /// Number of cells, width × height.
+    pub fn n_cells(&self) -> usize {
+        self.width * self.height
+    }
+
+    /// States per cell: the lattice's displacements, or 1.
+    pub fn states_per_cell(&self) -> usize {
+        self.lattice.map_or(1, |l| l.n_displacements())
+    }
+
+    /// The cell (y·width + x) of a state.
+    pub fn cell_of(&self, state: usize) -> usize {
+        state / self.states_per_cell()
+    }
+
+    /// The centre of a cell in metres (in cells when the grid has no position).
+    pub fn cell_centre(&self, cell: usize) -> (f64, f64) {
+        let g = self.geometry_or_cells();
+        let (x, y) = (cell % self.width, cell / self.width);
+        (
+            g.origin_x + (x as f64 + 0.5) * g.cell,
+            g.origin_y + (y as f64 + 0.5) * g.cell,
+        )
     }
 
     /// The geometry, or unit cells with the origin at 0 when there is none.
@@ -195,11 +226,26 @@ impl Mdp {
             }
         }
         if let Some(g) = grid {
-            if g.width.checked_mul(g.height) != Some(n_states) {
+            if let Some(m) = g
+                .lattice
+                .map(|l| l.max_displacement)
+                .filter(|m| !(1..=MAX_LATTICE_DISPLACEMENT).contains(m))
+            {
+                return Err(Error::mdp(
+                    "grid.lattice.max_displacement",
+                    format!("{m} is outside 1..={MAX_LATTICE_DISPLACEMENT}"),
+                ));
+            }
+            let per_cell = g.states_per_cell();
+            if g.width
+                .checked_mul(g.height)
+                .and_then(|c| c.checked_mul(per_cell))
+                != Some(n_states)
+            {
                 return Err(Error::mdp(
                     "grid",
                     format!(
-                        "{}×{} cells do not match n_states = {n_states}",
+                        "{}×{} cells × {per_cell} states per cell do not match n_states = {n_states}",
                         g.width, g.height
                     ),
                 ));

@@ -99,6 +99,15 @@ impl GridMoves {
         Self { deltas, names }
     }
 
+    /// Moves of your own: (dx, dy, name) in action order.
+    pub fn from_list(moves: Vec<(i64, i64, String)>) -> Self {
+        let (deltas, names) = moves
+            .into_iter()
+            .map(|(dx, dy, name)| ((dx, dy), name))
+            .unzip();
+        Self { deltas, names }
+    }
+
     /// Number of actions.
     pub fn len(&self) -> usize {
         self.deltas.len()

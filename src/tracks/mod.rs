@@ -29,8 +29,12 @@
 
 mod discretize;
 mod grid_features;
+mod lattice_mdp;
+mod map_match;
 mod reader;
+mod resample;
 mod scene;
+mod timed;
 
 pub use discretize::{
     discretize, discretize_in_scene, grid_mdp, line_cells, Connectivity, DiscretizeParams,
@@ -39,5 +43,13 @@ pub use discretize::{
 pub use grid_features::{
     euclidean_distance_transform, grid_features, visited_cells, GridFeatureParams,
 };
+pub use lattice_mdp::{
+    lattice_grid, lattice_mdp, lattice_memory, lattice_step, KINEMATIC_FEATURES,
+};
+pub use map_match::{map_match, match_positions, MatchedPiece};
 pub use reader::{read_tracks, read_tracks_file, Track, TrackPoint, TRACK_COLUMNS};
+pub use resample::{resample, TimeStep, MAX_SAMPLES_PER_TRACK};
 pub use scene::{Cell, Scene, MAX_CELLS};
+pub use timed::{
+    discretize_timed, timed_moves, TimedDiscretized, TimedParams, TimedPositions, TimedReport,
+};

@@ -106,6 +106,7 @@ impl Scene {
                 origin_y: self.origin_y,
                 cell: self.cell,
             }),
+            lattice: None,
         }
     }
 

@@ -97,12 +97,11 @@ fn run_scenes(args: &DemoArgs, params: &StudyParams, dir: &Path) -> Result<()> {
         write_figures(&study, dir)?;
         let report = StudyReport::of(&study);
         if !args.quiet {
-            eprintln!(
-                "demo: {name}: held-out NLL per step {:.4} (uniform walk {:.4}, move frequency {:.4}), {:.1} s",
-                report.held_out.nll_per_action,
-                report.uniform_walk_nll_per_action,
-                report.empirical_move_nll_per_action,
-                report.seconds
+            eprintln!("demo: {name}: {:.1} s", report.seconds);
+            eprint!(
+                "{}{}",
+                report::nll_table(std::slice::from_ref(&report)),
+                report::displacement_table(std::slice::from_ref(&report))
             );
         }
         reports.push(report);

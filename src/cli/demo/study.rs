@@ -1,27 +1,31 @@
 //! One scene of recorded tracks, end to end: the study `irl demo` runs.
 //!
-//! 1. Discretise the tracks on a grid over the scene ([`irl::tracks`]).
-//! 2. Split the trajectories into training and held-out sets by a seeded shuffle.
-//! 3. Build grid features from the training trajectories only (the cells they never
-//!    visit count as obstacles).
-//! 4. Fit θ goal-conditioned: each trajectory's last cell is its absorbing goal, one soft
-//!    dynamic program per goal, one shared θ, finite horizon T = the longest trajectory.
-//! 5. Score the held-out trajectories (each in its own goal's MDP) and two baselines
-//!    that know nothing of goals: a uniform random walk over legal moves and smoothed
-//!    per-cell move frequencies of the training trajectories.
-//! 6. Draw the reward map, a forecast for one held-out trajectory, and the training curve.
+//! 1. Resample the tracks every 0.4 s and map-match them onto a kinematic lattice over the
+//!    scene (state = cell and last displacement; [`irl::tracks::discretize_timed`]).
+//! 2. Split the demonstrations into training and held-out sets by a seeded shuffle.
+//! 3. Build the cell features from the training demonstrations only (the cells they
+//!    never visit count as obstacles), and the lattice's kinematic features.
+//! 4. Fit θ goal-conditioned and stationary: the training demonstrations' end cells are
+//!    clustered into destinations, each an absorbing goal of its own soft dynamic
+//!    program, all sharing θ; no horizon.
+//! 5. Score the held-out demonstrations: step NLLs of the model (goal known, and goal
+//!    inferred online) and of the walker baselines on the same steps, and forecasts
+//!    (observe 8, predict 12) against constant velocity and a straight walk.
 
 use std::time::Instant;
 
 use anyhow::Result;
 use irl::demos::{split_demos, Demonstrations};
-use irl::eval::{empirical_move_nll, evaluate_model, uniform_walk_nll, HeldOutMetrics};
+use irl::eval::{
+    evaluate_forecasts, policies_for, step_nlls, ForecastReport, ForecastSettings, HeldOutTrack,
+    StepNlls,
+};
 use irl::inference::SoftSettings;
-use irl::learn::{FitParams, FittedModel, IterationRecord};
+use irl::learn::{FitParams, FittedModel, GoalPolicies, GoalRule, IterationRecord};
 use irl::mdp::Mdp;
 use irl::tracks::{
-    discretize, grid_features, visited_cells, Connectivity, DiscretizeParams, DiscretizeReport,
-    GridFeatureParams, Scene, Track,
+    discretize_timed, grid_features, GridFeatureParams, Scene, TimeStep, TimedParams,
+    TimedPositions, TimedReport, Track,
 };
 
 /// Settings of a scene study.
@@ -29,10 +33,17 @@ use irl::tracks::{
 pub struct StudyParams {
     /// Cell side in metres.
     pub cell: f64,
-    pub connectivity: Connectivity,
+    /// Seconds a step.
+    pub time_step: f64,
+    /// Frames per second of the recordings.
+    pub fps: f64,
+    /// Largest displacement of a step, cells per axis.
+    pub max_displacement: usize,
     /// Side of the region features, in cells.
     pub region_size: usize,
-    /// Share of trajectories held out.
+    /// Radius of the destination clusters, metres.
+    pub goal_radius: f64,
+    /// Share of demonstrations held out.
     pub held_out_fraction: f64,
     pub seed: u64,
     /// λ of the Gaussian prior.
@@ -40,23 +51,25 @@ pub struct StudyParams {
     pub max_iterations: u64,
     pub gradient_tolerance: f64,
     pub objective_tolerance: f64,
-    /// Pseudo-count κ of the move-frequency baseline.
-    pub baseline_smoothing: f64,
+    pub forecast: ForecastSettings,
 }
 
 impl Default for StudyParams {
     fn default() -> Self {
         Self {
-            cell: 0.75,
-            connectivity: Connectivity::Eight,
-            region_size: 4,
+            cell: 0.5,
+            time_step: 0.4,
+            fps: 25.0,
+            max_displacement: 2,
+            region_size: 6,
+            goal_radius: 1.5,
             held_out_fraction: 0.2,
             seed: 0,
             l2: 0.1,
             max_iterations: 100,
             gradient_tolerance: 2e-4,
             objective_tolerance: 1e-7,
-            baseline_smoothing: 1.0,
+            forecast: ForecastSettings::default(),
         }
     }
 }
@@ -67,15 +80,16 @@ pub struct SceneStudy {
     pub name: String,
     pub params: StudyParams,
     pub scene: Scene,
-    pub discretization: DiscretizeReport,
-    /// The grid MDP with features from the training trajectories.
+    pub discretization: TimedReport,
+    /// The lattice MDP with features from the training demonstrations.
     pub mdp: Mdp,
     pub train: Demonstrations,
     pub held_out: Demonstrations,
+    pub held_out_positions: Vec<TimedPositions>,
     pub model: FittedModel,
-    pub held_out_metrics: HeldOutMetrics,
-    pub uniform_walk_nll: f64,
-    pub empirical_move_nll: f64,
+    pub policies: GoalPolicies,
+    pub nlls: StepNlls,
+    pub forecasts: ForecastReport,
     pub seconds: f64,
 }
 
@@ -87,27 +101,33 @@ pub fn study_scene(
     on_iteration: impl FnMut(&IterationRecord) + Send + 'static,
 ) -> Result<SceneStudy> {
     let clock = Instant::now();
-    let d = discretize(
-        tracks,
-        &DiscretizeParams {
-            cell: params.cell,
-            connectivity: params.connectivity,
-            stay: false,
-        },
-    )?;
+    let scene = Scene::covering(tracks, params.cell)?;
+    let timed = TimedParams {
+        time_step: TimeStep::new(params.time_step, params.fps)?,
+        max_displacement: params.max_displacement,
+        lattice: true,
+    };
+    let d = discretize_timed(tracks, &scene, &timed)?;
     let split = split_demos(&d.demos, params.held_out_fraction, params.seed)?;
-    let visited = visited_cells(&split.train, d.scene.n_cells())?;
-    let features = grid_features(
-        &d.scene,
+    let visited = d.visited_cells(&split.train)?;
+    let cell_features = grid_features(
+        &scene,
         &visited,
         &GridFeatureParams {
             region_size: params.region_size,
         },
     )?;
-    let mdp = d.mdp.with_features(features)?;
+    let mdp = d.mdp(&cell_features)?;
     let fit = FitParams {
-        settings: SoftSettings::finite(d.demos.max_len(), 1.0),
+        settings: SoftSettings {
+            max_iterations: 20_000,
+            tolerance: 1e-10,
+            ..SoftSettings::infinite(1.0)
+        },
         goal_conditioned: true,
+        goal_rule: GoalRule::Clustered {
+            radius: params.goal_radius,
+        },
         l2: params.l2,
         max_iterations: params.max_iterations,
         gradient_tolerance: params.gradient_tolerance,
@@ -115,24 +135,45 @@ pub fn study_scene(
         ..FitParams::default()
     };
     let model = fit.fit_observed(&mdp, &split.train, on_iteration)?;
-    let held_out_metrics = evaluate_model(&mdp, &model, &split.held_out, None)?;
+    let policies = policies_for(&mdp, &model, &split.held_out)?;
+    let nlls = step_nlls(&mdp, &model, &policies, &split.train, &split.held_out)?;
+    let held_out_positions = d.positions_of(&split.held_out);
+    let train_positions: Vec<Vec<(f64, f64)>> = d
+        .positions_of(&split.train)
+        .into_iter()
+        .map(|p| p.points)
+        .collect();
+    let held: Vec<HeldOutTrack> = split
+        .held_out
+        .trajectories
+        .iter()
+        .zip(&held_out_positions)
+        .map(|(t, p)| HeldOutTrack {
+            states: &t.states,
+            positions: &p.points,
+        })
+        .collect();
+    let forecasts = evaluate_forecasts(
+        &mdp,
+        &model,
+        &policies,
+        &held,
+        &train_positions,
+        params.forecast,
+    )?;
     Ok(SceneStudy {
         name: name.into(),
         params: params.clone(),
-        scene: d.scene,
+        scene,
         discretization: d.report,
-        uniform_walk_nll: uniform_walk_nll(&mdp, &split.held_out),
-        empirical_move_nll: empirical_move_nll(
-            &mdp,
-            &split.train,
-            &split.held_out,
-            params.baseline_smoothing,
-        ),
         mdp,
         train: split.train,
         held_out: split.held_out,
+        held_out_positions,
         model,
-        held_out_metrics,
+        policies,
+        nlls,
+        forecasts,
         seconds: clock.elapsed().as_secs_f64(),
     })
 }

@@ -93,6 +93,7 @@ impl SoftGrid {
             width: self.width,
             height: self.height,
             geometry,
+            lattice: None,
         };
         grid_mdp(
             grid,

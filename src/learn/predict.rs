@@ -1,0 +1,237 @@
+//! Prediction with inferred destinations: goal posteriors, occupancies and samples.
+//!
+//! A goal-conditioned model fitted without a horizon has one stationary soft-optimal
+//! policy π_g per goal g, that of the MDP with g's states terminal. Given the observed
+//! steps (s_0, a_0, …, s_{k−1}, a_{k−1}) and the current state s_k of a walker, the
+//! posterior over the goals is
+//!
+//!   P(g | prefix) ∝ P(g) · Π_t π_g(a_t | s_t),
+//!
+//! with P(g) the goals' training frequencies. A goal whose states the prefix has already
+//! passed through (s_t ∈ g for t ≤ k: the walker would have stopped there) has likelihood 0.
+//! The forecast of the next steps is the posterior mixture: the per-step distribution over
+//! states D_t = Σ_g P(g | prefix)·D_t^g, where D^g starts at s_k and moves by π_g; mass that
+//! arrives in g stays there (the walker has arrived). Samples draw g from the posterior,
+//! then each action from π_g. The predictive probability of the next action is
+//! Σ_g P(g | prefix)·π_g(a | s), which scores a model that does not know the goal.
+//!
+//! Each goal's policy is S × A numbers; the policies are solved in parallel.
+
+use std::sync::Arc;
+
+use rand::Rng;
+use rayon::prelude::*;
+
+use super::goals::{goal_mdp, Goal};
+use super::model::FittedModel;
+use crate::error::{Error, Result};
+use crate::inference::{backward, draw, q_and_policy, KernelLayout, SoftProblem};
+use crate::mdp::Mdp;
+
+/// The stationary policies of a model's goals on an MDP.
+#[derive(Debug, Clone)]
+pub struct GoalPolicies {
+    goals: Vec<Goal>,
+    prior: Vec<f64>,
+    /// π_g(a|s) at row s·A + a, per goal.
+    policies: Vec<Vec<f64>>,
+    mdp: Mdp,
+}
+
+/// A distribution over states, as (state, probability) pairs.
+pub type Occupancy = Vec<(usize, f64)>;
+
+impl GoalPolicies {
+    /// Solve the policy of each of `goals` (weighted by their counts) for `model` on `mdp`.
+    pub fn new(model: &FittedModel, mdp: &Mdp, goals: &[Goal]) -> Result<Self> {
+        model.check_mdp(mdp)?;
+        if model.settings.horizon.is_some() {
+            return Err(Error::param(
+                "model",
+                "destination inference needs a stationary model (fitted without a horizon)",
+            ));
+        }
+        if goals.is_empty() {
+            return Err(Error::param("goals", "there are no goals to infer"));
+        }
+        let layout = Arc::new(KernelLayout::new(mdp));
+        let policies = goals
+            .par_iter()
+            .map(|g| {
+                let task = goal_mdp(mdp, g)?;
+                let reward = task.features().reward(model.theta(), task.n_actions());
+                let problem = SoftProblem::with_layout(
+                    &task,
+                    Arc::clone(&layout),
+                    reward,
+                    model.settings.clone(),
+                );
+                let values = backward(&problem)?;
+                let (_, pi) = q_and_policy(&problem, &values);
+                Ok(pi.into_raw_vec_and_offset().0)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let total: f64 = goals.iter().map(|g| g.count as f64).sum();
+        let prior = if total > 0.0 {
+            goals.iter().map(|g| g.count as f64 / total).collect()
+        } else {
+            vec![1.0 / goals.len() as f64; goals.len()]
+        };
+        Ok(Self {
+            prior,
+            goals: goals.to_vec(),
+            policies,
+            mdp: mdp.clone(),
+        })
+    }
+
+    /// The goals.
+    pub fn goals(&self) -> &[Goal] {
+        &self.goals
+    }
+
+    /// π_g(a | s) for goal index `g`.
+    pub fn probability(&self, g: usize, s: usize, a: usize) -> f64 {
+        self.policies[g][s * self.mdp.n_actions() + a]
+    }
+
+    /// P(g | prefix) for the observed `states` (one more than `actions`).
+    pub fn posterior(&self, states: &[usize], actions: &[usize]) -> Vec<f64> {
+        let mut log_w: Vec<f64> = self.prior.iter().map(|p| p.ln()).collect();
+        for (g, lw) in log_w.iter_mut().enumerate() {
+            if states.iter().any(|&s| self.goals[g].contains(s)) {
+                *lw = f64::NEG_INFINITY;
+                continue;
+            }
+            for (&s, &a) in states.iter().zip(actions) {
+                *lw += self.probability(g, s, a).ln();
+            }
+        }
+        normalise_log(&log_w).unwrap_or_else(|| {
+            // No goal explains the prefix (every likelihood is 0): fall back to the prior
+            // over the goals not yet passed.
+            let current = states.last().copied();
+            let w: Vec<f64> = (0..self.goals.len())
+                .map(|g| {
+                    if current.is_some_and(|s| self.goals[g].contains(s)) {
+                        0.0
+                    } else {
+                        self.prior[g]
+                    }
+                })
+                .collect();
+            let total: f64 = w.iter().sum();
+            if total > 0.0 {
+                w.iter().map(|x| x / total).collect()
+            } else {
+                self.prior.clone()
+            }
+        })
+    }
+
+    /// Σ_g weights_g · π_g(a | s); in a goal's own states the walker has arrived, and
+    /// that goal contributes nothing.
+    pub fn mixture_probability(&self, weights: &[f64], s: usize, a: usize) -> f64 {
+        weights
+            .iter()
+            .enumerate()
+            .filter(|&(g, &w)| w > 0.0 && !self.goals[g].contains(s))
+            .map(|(g, &w)| w * self.probability(g, s, a))
+            .sum::<f64>()
+            / weights
+                .iter()
+                .enumerate()
+                .filter(|&(g, _)| !self.goals[g].contains(s))
+                .map(|(_, &w)| w)
+                .sum::<f64>()
+    }
+
+    /// The per-step state distributions D_1 … D_steps from `start` under the mixture
+    /// `weights` over the goals.
+    pub fn occupancy(&self, weights: &[f64], start: usize, steps: usize) -> Vec<Occupancy> {
+        let n = self.mdp.n_states();
+        let mut total = vec![vec![0.0; n]; steps];
+        let mut touched: Vec<Vec<usize>> = vec![Vec::new(); steps];
+        for (g, &w) in weights.iter().enumerate() {
+            if w == 0.0 {
+                continue;
+            }
+            let mut d: Vec<(usize, f64)> = vec![(start, w)];
+            for t in 0..steps {
+                let mut next: std::collections::HashMap<usize, f64> = Default::default();
+                for &(s, p) in &d {
+                    if self.goals[g].contains(s) {
+                        *next.entry(s).or_default() += p;
+                        continue;
+                    }
+                    for a in 0..self.mdp.n_actions() {
+                        let pa = self.probability(g, s, a);
+                        if pa == 0.0 {
+                            continue;
+                        }
+                        let (succ, prob) = self.mdp.transitions().successors(s, a);
+                        for (&s2, &q) in succ.iter().zip(prob) {
+                            *next.entry(s2 as usize).or_default() += p * pa * q;
+                        }
+                    }
+                }
+                d = next.into_iter().collect();
+                for &(s, p) in &d {
+                    if total[t][s] == 0.0 {
+                        touched[t].push(s);
+                    }
+                    total[t][s] += p;
+                }
+            }
+        }
+        total
+            .iter()
+            .zip(touched)
+            .map(|(row, mut states)| {
+                states.sort_unstable();
+                states.into_iter().map(|s| (s, row[s])).collect()
+            })
+            .collect()
+    }
+
+    /// `k` sampled continuations of `steps` states each from `start`: a goal drawn from
+    /// `weights`, then actions from its policy; a walker that arrives stays.
+    pub fn sample(
+        &self,
+        weights: &[f64],
+        start: usize,
+        steps: usize,
+        k: usize,
+        rng: &mut impl Rng,
+    ) -> Vec<Vec<usize>> {
+        let n_actions = self.mdp.n_actions();
+        (0..k)
+            .map(|_| {
+                let g = draw(rng, weights.iter().copied());
+                let mut s = start;
+                let mut path = Vec::with_capacity(steps);
+                for _ in 0..steps {
+                    if !self.goals[g].contains(s) {
+                        let row = &self.policies[g][s * n_actions..(s + 1) * n_actions];
+                        let a = draw(rng, row.iter().copied());
+                        let (succ, prob) = self.mdp.transitions().successors(s, a);
+                        s = succ[draw(rng, prob.iter().copied())] as usize;
+                    }
+                    path.push(s);
+                }
+                path
+            })
+            .collect()
+    }
+}
+
+/// exp(x − logsumexp x), or `None` when every x is −∞.
+fn normalise_log(log_w: &[f64]) -> Option<Vec<f64>> {
+    let max = log_w.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if max == f64::NEG_INFINITY || max.is_nan() {
+        return None;
+    }
+    let w: Vec<f64> = log_w.iter().map(|x| (x - max).exp()).collect();
+    let total: f64 = w.iter().sum();
+    Some(w.iter().map(|x| x / total).collect())
+}
