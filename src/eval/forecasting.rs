@@ -10,11 +10,11 @@
 //! (see [`displacement`](super::displacement) for the errors):
 //! - `model`: the posterior mixture over the training goals ([`GoalPolicies`]); its
 //!   expected position, and K samples for minADE_K / minFDE_K;
-//! - `model_true_goal`: the same with the track's own goal known;
+//! - `model_true_goal`: the same with the track's destination known: its last cell;
 //! - `constant_velocity` from the last two observed positions;
 //! - `straight_walk` to the track's last position at the training tracks' median speed.
 //!
-//! **Whole tracks.** Given its true goal and its first two positions, the model's expected
+//! **Whole tracks.** Given its destination (its last cell) and its first two positions, the model's expected
 //! position at every later step of the track against the straight walk from the second
 //! position to the last at the median speed: ADE over all those steps.
 //!
@@ -40,7 +40,10 @@ use super::walkers::{
 };
 use crate::demos::Demonstrations;
 use crate::error::{Error, Result};
-use crate::learn::{goal_of, group_by_goal, FittedModel, Goal, GoalGroup, GoalPolicies};
+use crate::learn::{
+    goal_around, group_by_goal, FittedModel, Goal, GoalGroup, GoalPolicies, GoalRule,
+};
+use rayon::prelude::*;
 use crate::mdp::Mdp;
 use crate::tracks::match_positions;
 
@@ -288,12 +291,121 @@ impl Sums {
     }
 }
 
+/// What one held-out track adds to a forecast evaluation.
+#[derive(Default)]
+struct TrackPart {
+    sums: BTreeMap<&'static str, Sums>,
+    windows: usize,
+    unmatched: usize,
+    short: usize,
+    used: usize,
+    whole_model: f64,
+    whole_walk: f64,
+    whole_n: usize,
+}
+
+impl TrackPart {
+    fn merge(&mut self, other: TrackPart) {
+        for (name, s) in other.sums {
+            let mine = self.sums.entry(name).or_default();
+            mine.ade += s.ade;
+            mine.fde += s.fde;
+            mine.min_ade += s.min_ade;
+            mine.min_fde += s.min_fde;
+            mine.n += s.n;
+        }
+        self.windows += other.windows;
+        self.unmatched += other.unmatched;
+        self.short += other.short;
+        self.used += other.used;
+        self.whole_model += other.whole_model;
+        self.whole_walk += other.whole_walk;
+        self.whole_n += other.whole_n;
+    }
+}
+
+/// The windows and the whole-track forecast of one held-out track.
+fn forecast_track(
+    mdp: &Mdp,
+    policies: &GoalPolicies,
+    track: &HeldOutTrack,
+    speed: f64,
+    settings: ForecastSettings,
+    rng: &mut ChaCha8Rng,
+) -> Result<TrackPart> {
+    let (o, h) = (settings.observe, settings.predict);
+    let mut part = TrackPart::default();
+    let n = track.positions.len();
+    let last_state = *track.states.last().expect("a state");
+    let goal = goal_around(mdp, last_state, GoalRule::LastCell);
+    let g = policies
+        .goals()
+        .iter()
+        .position(|x| x.states == goal.states)
+        .ok_or_else(|| Error::param("policies", "a held-out track's destination is missing"))?;
+    let mut known = vec![0.0; policies.goals().len()];
+    known[g] = 1.0;
+    let end = track.positions[n - 1];
+    if let Some(piece) = match_positions(mdp, &track.positions[..2]) {
+        let s = *piece.states.last().expect("a state");
+        if n > 2 && !goal.contains(s) {
+            let off = offset(mdp, s, track.positions[1]);
+            let forecast = expected_positions(mdp, policies, &known, s, n - 2, off);
+            let walk = straight_walk(track.positions[1], end, speed, n - 2);
+            part.whole_model += ade_fde(&forecast, &track.positions[2..]).0;
+            part.whole_walk += ade_fde(&walk, &track.positions[2..]).0;
+            part.whole_n += 1;
+        }
+    }
+    if n < o + h {
+        part.short += 1;
+        return Ok(part);
+    }
+    part.used += 1;
+    for t0 in 0..=n - o - h {
+        part.windows += 1;
+        let observed = &track.positions[t0..t0 + o];
+        let truth = &track.positions[t0 + o..t0 + o + h];
+        let last = observed[o - 1];
+        let cv = constant_velocity(observed[o - 2], last, h);
+        part.sums
+            .entry("constant_velocity")
+            .or_default()
+            .add(ade_fde(&cv, truth), None);
+        let walk = straight_walk(last, end, speed, h);
+        part.sums
+            .entry("straight_walk")
+            .or_default()
+            .add(ade_fde(&walk, truth), None);
+        let Some(piece) = match_positions(mdp, observed) else {
+            part.unmatched += 1;
+            continue;
+        };
+        let s = *piece.states.last().expect("a state");
+        let off = offset(mdp, s, last);
+        let inferred = policies.posterior(&piece.states, &piece.actions);
+        for (name, weights) in [("model", &inferred), ("model_true_goal", &known)] {
+            let expected = expected_positions(mdp, policies, weights, s, h, off);
+            let samples: Vec<Vec<(f64, f64)>> = policies
+                .sample(weights, s, h, settings.samples, rng)
+                .iter()
+                .map(|path| positions_of(mdp, path, off))
+                .collect();
+            part.sums
+                .entry(name)
+                .or_default()
+                .add(ade_fde(&expected, truth), Some(min_ade_fde(&samples, truth)));
+        }
+    }
+    Ok(part)
+}
+
 /// Score forecasts of held-out `tracks` (see the module documentation). `policies` holds
-/// the training goals followed by any goals of held-out tracks outside them (count 0);
-/// `train_positions` give the median speed.
+/// the training goals and the tracks' last cells ([`policies_for`]); `train_positions`
+/// give the median speed. Tracks are forecast in parallel, each with its own random
+/// stream (seed + track index).
 pub fn evaluate_forecasts(
     mdp: &Mdp,
-    model: &FittedModel,
     policies: &GoalPolicies,
     tracks: &[HeldOutTrack],
     train_positions: &[Vec<(f64, f64)>],
@@ -307,73 +419,28 @@ pub fn evaluate_forecasts(
         ));
     }
     let speed = median_step(train_positions);
-    let mut rng = ChaCha8Rng::seed_from_u64(settings.seed);
-    let mut sums: BTreeMap<&str, Sums> = BTreeMap::new();
-    let (mut windows, mut unmatched, mut short, mut used) = (0, 0, 0, 0);
-    let (mut whole_model, mut whole_walk, mut whole_n) = (0.0, 0.0, 0usize);
-    let n_goals = policies.goals().len();
-    for track in tracks {
-        let n = track.positions.len();
-        let last_state = *track.states.last().expect("a state");
-        let goal = goal_of(mdp, &model.goals, last_state, model.goal_rule);
-        let g = policies
-            .goals()
-            .iter()
-            .position(|x| x.states == goal.states)
-            .ok_or_else(|| Error::param("policies", "a held-out track's goal is missing"))?;
-        let mut known = vec![0.0; n_goals];
-        known[g] = 1.0;
-        let end = track.positions[n - 1];
-        if let Some(piece) = match_positions(mdp, &track.positions[..2]) {
-            let s = *piece.states.last().expect("a state");
-            if n > 2 && !goal.contains(s) {
-                let off = offset(mdp, s, track.positions[1]);
-                let forecast = expected_positions(mdp, policies, &known, s, n - 2, off);
-                let walk = straight_walk(track.positions[1], end, speed, n - 2);
-                whole_model += ade_fde(&forecast, &track.positions[2..]).0;
-                whole_walk += ade_fde(&walk, &track.positions[2..]).0;
-                whole_n += 1;
-            }
-        }
-        if n < o + h {
-            short += 1;
-            continue;
-        }
-        used += 1;
-        for t0 in 0..=n - o - h {
-            windows += 1;
-            let observed = &track.positions[t0..t0 + o];
-            let truth = &track.positions[t0 + o..t0 + o + h];
-            let last = observed[o - 1];
-            let cv = constant_velocity(observed[o - 2], last, h);
-            sums.entry("constant_velocity")
-                .or_default()
-                .add(ade_fde(&cv, truth), None);
-            let walk = straight_walk(last, end, speed, h);
-            sums.entry("straight_walk")
-                .or_default()
-                .add(ade_fde(&walk, truth), None);
-            let Some(piece) = match_positions(mdp, observed) else {
-                unmatched += 1;
-                continue;
-            };
-            let s = *piece.states.last().expect("a state");
-            let off = offset(mdp, s, last);
-            let inferred = policies.posterior(&piece.states, &piece.actions);
-            for (name, weights) in [("model", &inferred), ("model_true_goal", &known)] {
-                let expected = expected_positions(mdp, policies, weights, s, h, off);
-                let samples: Vec<Vec<(f64, f64)>> = policies
-                    .sample(weights, s, h, settings.samples, &mut rng)
-                    .iter()
-                    .map(|path| positions_of(mdp, path, off))
-                    .collect();
-                sums.entry(name).or_default().add(
-                    ade_fde(&expected, truth),
-                    Some(min_ade_fde(&samples, truth)),
-                );
-            }
-        }
+    let parts = tracks
+        .par_iter()
+        .enumerate()
+        .map(|(i, track)| {
+            let mut rng = ChaCha8Rng::seed_from_u64(settings.seed.wrapping_add(i as u64));
+            forecast_track(mdp, policies, track, speed, settings, &mut rng)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut total = TrackPart::default();
+    for part in parts {
+        total.merge(part);
     }
+    let TrackPart {
+        sums,
+        windows,
+        unmatched,
+        short,
+        used,
+        whole_model,
+        whole_walk,
+        whole_n,
+    } = total;
     let methods = sums
         .iter()
         .map(|(&name, s)| (name.to_string(), s.scores(name.starts_with("model"))))
@@ -393,7 +460,8 @@ pub fn evaluate_forecasts(
 }
 
 /// The goal policies that scoring `demos` needs: the model's training goals, then the
-/// goals of demonstrations that end outside them (count 0: never inferred, only known).
+/// last cells of the demonstrations as goals of their own (count 0: never inferred, only
+/// given as the known destination).
 pub fn policies_for(
     mdp: &Mdp,
     model: &FittedModel,
@@ -402,7 +470,7 @@ pub fn policies_for(
     let mut goals = model.goals.clone();
     for t in &demos.trajectories {
         let last = *t.states.last().expect("a trajectory has a state");
-        let goal = goal_of(mdp, &model.goals, last, model.goal_rule);
+        let goal = goal_around(mdp, last, GoalRule::LastCell);
         if !goals.iter().any(|g| g.states == goal.states) {
             goals.push(Goal { count: 0, ..goal });
         }

@@ -157,7 +157,7 @@ fn backward_here(problem: &SoftProblem, spare: Option<SoftValues>) -> Result<Sof
                 iterations: horizon,
             }
         }
-        None => fixed_point(problem, sweep)?,
+        None => fixed_point(problem, spare, sweep)?,
     };
     let flat = values.values.as_slice().expect("standard layout");
     if let Some(s) = (!all_finite(flat))
@@ -202,10 +202,25 @@ fn all_finite(values: &[f64]) -> bool {
     lanes.iter().sum::<f64>() + rest == 0.0
 }
 
-fn fixed_point(problem: &SoftProblem, sweep: impl FnMut(&[f64], &mut [f64])) -> Result<SoftValues> {
+/// The infinite-horizon values, iterated from a spare's values (an earlier evaluation's)
+/// when there is one.
+fn fixed_point(
+    problem: &SoftProblem,
+    spare: Option<SoftValues>,
+    sweep: impl FnMut(&[f64], &mut [f64]),
+) -> Result<SoftValues> {
     let settings = &problem.settings;
     let n_states = problem.mdp.n_states();
-    match iterate_to_fixed_point(n_states, settings.tolerance, settings.max_iterations, sweep) {
+    let start = spare
+        .filter(|s| s.horizon.is_none())
+        .map(|s| s.values.into_raw_vec_and_offset().0);
+    match iterate_to_fixed_point(
+        n_states,
+        start,
+        settings.tolerance,
+        settings.max_iterations,
+        sweep,
+    ) {
         Ok((v, iterations)) => Ok(SoftValues {
             values: Array2::from_shape_vec((1, n_states), v).expect("shape"),
             horizon: None,

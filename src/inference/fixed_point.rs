@@ -12,14 +12,21 @@ pub enum Unconverged {
     NonFinite { change: f64 },
 }
 
-/// Iterate `sweep(v, next)` on `n` values; returns the fixed point and the iterations.
+/// Iterate `sweep(v, next)` on `n` values from `start` (zeros when `None` or of another
+/// length); returns the fixed point and the iterations. A start near the fixed point (the
+/// values of a nearby reward, say) saves iterations and, for a contraction, changes the
+/// result by no more than the tolerance does.
 pub fn iterate_to_fixed_point(
     n: usize,
+    start: Option<Vec<f64>>,
     tolerance: f64,
     max_iterations: usize,
     mut sweep: impl FnMut(&[f64], &mut [f64]),
 ) -> Result<(Vec<f64>, usize), Unconverged> {
-    let mut v = vec![0.0; n];
+    let mut v = match start {
+        Some(v) if v.len() == n && v.iter().all(|x| x.is_finite()) => v,
+        _ => vec![0.0; n],
+    };
     let mut next = vec![0.0; n];
     let mut change = f64::INFINITY;
     for iteration in 1..=max_iterations {
@@ -50,11 +57,11 @@ mod tests {
     fn contraction_converges_to_its_fixed_point_and_divergence_is_reported() {
         // v ← 1 + v/2 has the fixed point 2.
         let (v, iterations) =
-            iterate_to_fixed_point(1, 1e-12, 1000, |v, next| next[0] = 1.0 + v[0] / 2.0).unwrap();
+            iterate_to_fixed_point(1, None, 1e-12, 1000, |v, next| next[0] = 1.0 + v[0] / 2.0).unwrap();
         assert!((v[0] - 2.0).abs() < 1e-11 && iterations > 30);
-        let capped = iterate_to_fixed_point(1, 1e-12, 10, |v, next| next[0] = 1.0 + v[0]);
+        let capped = iterate_to_fixed_point(1, None, 1e-12, 10, |v, next| next[0] = 1.0 + v[0]);
         assert_eq!(capped, Err(Unconverged::Cap { last_change: 1.0 }));
-        let blown = iterate_to_fixed_point(1, 1e-12, 10, |_, next| next[0] = f64::INFINITY);
+        let blown = iterate_to_fixed_point(1, None, 1e-12, 10, |_, next| next[0] = f64::INFINITY);
         assert!(matches!(blown, Err(Unconverged::NonFinite { .. })));
     }
 }

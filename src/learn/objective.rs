@@ -165,16 +165,20 @@ impl Objective {
     }
 }
 
+/// The cost of a θ whose soft values diverge.
+pub const DIVERGENT_COST: f64 = 1e10;
+
 impl CostFunction for Objective {
     type Param = Array1<f64>;
     type Output = f64;
 
     /// A θ whose soft values do not converge (an undiscounted problem whose steps cost
-    /// too little) costs +∞, so that a line search backs off from it.
+    /// too little) costs [`DIVERGENT_COST`], so that a line search backs off from it
+    /// (a finite number keeps the line search's interpolation finite).
     fn cost(&self, theta: &Self::Param) -> std::result::Result<f64, ArgminError> {
         match self.evaluate(theta.view()) {
             Ok(value) => Ok(value.cost),
-            Err(Error::NotConverged { .. }) => Ok(f64::INFINITY),
+            Err(Error::NotConverged { .. }) => Ok(DIVERGENT_COST),
             Err(e) => Err(e.into()),
         }
     }
@@ -184,8 +188,13 @@ impl Gradient for Objective {
     type Param = Array1<f64>;
     type Gradient = Array1<f64>;
 
+    /// Where the cost is [`DIVERGENT_COST`] the gradient is taken as 0.
     fn gradient(&self, theta: &Self::Param) -> std::result::Result<Array1<f64>, ArgminError> {
-        Ok(self.evaluate(theta.view())?.gradient)
+        match self.evaluate(theta.view()) {
+            Ok(value) => Ok(value.gradient),
+            Err(Error::NotConverged { .. }) => Ok(Array1::zeros(theta.len())),
+            Err(e) => Err(e.into()),
+        }
     }
 }
 

@@ -38,6 +38,9 @@ pub struct GoalPolicies {
     mdp: Mdp,
 }
 
+/// The smallest mass a forecast follows into a state.
+pub const NEGLIGIBLE_MASS: f64 = 1e-9;
+
 /// A distribution over states, as (state, probability) pairs.
 pub type Occupancy = Vec<(usize, f64)>;
 
@@ -147,51 +150,67 @@ impl GoalPolicies {
     }
 
     /// The per-step state distributions D_1 … D_steps from `start` under the mixture
-    /// `weights` over the goals.
+    /// `weights` over the goals. Mass below [`NEGLIGIBLE_MASS`] in a state is dropped as it
+    /// spreads (each step's distribution then sums to 1 minus what was dropped).
     pub fn occupancy(&self, weights: &[f64], start: usize, steps: usize) -> Vec<Occupancy> {
         let n = self.mdp.n_states();
-        let mut total = vec![vec![0.0; n]; steps];
-        let mut touched: Vec<Vec<usize>> = vec![Vec::new(); steps];
+        let n_actions = self.mdp.n_actions();
+        let mut total = vec![0.0; n];
+        let mut next = vec![0.0; n];
+        let mut out: Vec<Occupancy> = vec![Vec::new(); steps];
         for (g, &w) in weights.iter().enumerate() {
             if w == 0.0 {
                 continue;
             }
             let mut d: Vec<(usize, f64)> = vec![(start, w)];
-            for t in 0..steps {
-                let mut next: std::collections::HashMap<usize, f64> = Default::default();
+            for row in out.iter_mut() {
+                let mut touched = Vec::new();
                 for &(s, p) in &d {
                     if self.goals[g].contains(s) {
-                        *next.entry(s).or_default() += p;
+                        if next[s] == 0.0 {
+                            touched.push(s);
+                        }
+                        next[s] += p;
                         continue;
                     }
-                    for a in 0..self.mdp.n_actions() {
-                        let pa = self.probability(g, s, a);
-                        if pa == 0.0 {
+                    let pi = &self.policies[g][s * n_actions..(s + 1) * n_actions];
+                    for (a, &pa) in pi.iter().enumerate() {
+                        if pa * p < NEGLIGIBLE_MASS {
                             continue;
                         }
                         let (succ, prob) = self.mdp.transitions().successors(s, a);
                         for (&s2, &q) in succ.iter().zip(prob) {
-                            *next.entry(s2 as usize).or_default() += p * pa * q;
+                            let s2 = s2 as usize;
+                            if next[s2] == 0.0 {
+                                touched.push(s2);
+                            }
+                            next[s2] += p * pa * q;
                         }
                     }
                 }
-                d = next.into_iter().collect();
-                for &(s, p) in &d {
-                    if total[t][s] == 0.0 {
-                        touched[t].push(s);
-                    }
-                    total[t][s] += p;
+                d.clear();
+                for &s in &touched {
+                    d.push((s, next[s]));
+                    next[s] = 0.0;
                 }
+                row.extend(d.iter().copied());
             }
         }
-        total
-            .iter()
-            .zip(touched)
-            .map(|(row, mut states)| {
-                states.sort_unstable();
-                states.into_iter().map(|s| (s, row[s])).collect()
-            })
-            .collect()
+        for row in &mut out {
+            for &(s, p) in row.iter() {
+                total[s] += p;
+            }
+            let mut merged: Vec<(usize, f64)> = Vec::with_capacity(row.len());
+            for &(s, _) in row.iter() {
+                if total[s] != 0.0 {
+                    merged.push((s, total[s]));
+                    total[s] = 0.0;
+                }
+            }
+            merged.sort_unstable_by_key(|&(s, _)| s);
+            *row = merged;
+        }
+        out
     }
 
     /// `k` sampled continuations of `steps` states each from `start`: a goal drawn from

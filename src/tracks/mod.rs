@@ -51,5 +51,5 @@ pub use reader::{read_tracks, read_tracks_file, Track, TrackPoint, TRACK_COLUMNS
 pub use resample::{resample, TimeStep, MAX_SAMPLES_PER_TRACK};
 pub use scene::{Cell, Scene, MAX_CELLS};
 pub use timed::{
-    discretize_timed, timed_moves, TimedDiscretized, TimedParams, TimedPositions, TimedReport,
+    discretize_timed, timed_moves, write_positions, TimedDiscretized, TimedParams, TimedPositions, TimedReport,
 };

@@ -292,3 +292,24 @@ impl TimedDiscretized {
             .collect()
     }
 }
+
+/// Write positions as a track CSV (`track,frame,x,y`, one row per state), readable by
+/// [`read_tracks`](super::read_tracks).
+pub fn write_positions(positions: &[TimedPositions], writer: impl std::io::Write) -> Result<()> {
+    let mut csv = csv::Writer::from_writer(writer);
+    let io = |e: csv::Error| Error::Io(std::io::Error::other(e.to_string()));
+    csv.write_record(["track", "frame", "x", "y"]).map_err(io)?;
+    for p in positions {
+        for (frame, (x, y)) in p.frames.iter().zip(&p.points) {
+            csv.write_record([
+                p.id.clone(),
+                frame.to_string(),
+                x.to_string(),
+                y.to_string(),
+            ])
+            .map_err(io)?;
+        }
+    }
+    csv.flush().map_err(|e| Error::Io(e))?;
+    Ok(())
+}

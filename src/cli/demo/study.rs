@@ -66,7 +66,7 @@ impl Default for StudyParams {
             held_out_fraction: 0.2,
             seed: 0,
             l2: 0.1,
-            max_iterations: 100,
+            max_iterations: 50,
             gradient_tolerance: 2e-4,
             objective_tolerance: 1e-7,
             forecast: ForecastSettings::default(),
@@ -132,11 +132,15 @@ pub fn study_scene(
         max_iterations: params.max_iterations,
         gradient_tolerance: params.gradient_tolerance,
         objective_tolerance: params.objective_tolerance,
+        max_features_for_standard_errors: 0,
         ..FitParams::default()
     };
     let model = fit.fit_observed(&mdp, &split.train, on_iteration)?;
+    eprintln!("TIMING fit {:.1}", clock.elapsed().as_secs_f64());
     let policies = policies_for(&mdp, &model, &split.held_out)?;
+    eprintln!("TIMING policies {:.1}", clock.elapsed().as_secs_f64());
     let nlls = step_nlls(&mdp, &model, &policies, &split.train, &split.held_out)?;
+    eprintln!("TIMING nlls {:.1}", clock.elapsed().as_secs_f64());
     let held_out_positions = d.positions_of(&split.held_out);
     let train_positions: Vec<Vec<(f64, f64)>> = d
         .positions_of(&split.train)
@@ -155,7 +159,6 @@ pub fn study_scene(
         .collect();
     let forecasts = evaluate_forecasts(
         &mdp,
-        &model,
         &policies,
         &held,
         &train_positions,
