@@ -5,6 +5,7 @@ mod bench;
 mod cells;
 mod demo;
 mod discretize;
+mod discretize_grid;
 mod evaluate;
 mod files;
 mod fit;
