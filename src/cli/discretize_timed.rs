@@ -81,7 +81,7 @@ pub fn run(tracks: &[Track], args: &TimedArgs) -> Result<()> {
         "heldout_trajectories": held_out.as_ref().map(Demonstrations::len),
         "features": mdp.features().names(),
     });
-    write_folder(args.out, |dir| {
+    write_folder(args.out, &super::discretize::TIMED_OUTPUTS, |dir| {
         save(&dir.join("mdp.json"), |w| write_mdp(&mdp, w))?;
         write_demos(&dir.join("demos.csv"), &train)?;
         save(&dir.join("tracks.csv"), |w| {

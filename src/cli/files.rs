@@ -89,23 +89,83 @@ fn staging_place(out: &Path) -> Result<(&Path, String)> {
     Ok((parent, name))
 }
 
-/// Write a set of files into the folder `out` all or nothing: `write` fills a hidden
-/// temporary folder beside `out` (removed in any case when done); only when it succeeds
-/// are the files moved into `out` (created if needed; other files in it are left alone).
-pub fn write_folder(out: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+/// Write the folder `out` all or nothing, replacing it as a whole: `write` fills a
+/// hidden folder beside `out` (removed in any case when it fails); only when it succeeds
+/// does that folder take the place of `out`, so no file of an earlier run stays behind.
+/// An existing `out` is first moved aside, then removed; if the new folder cannot be put
+/// in its place, it is moved back. `outputs` names every file the command may write: an
+/// `out` that holds anything else is refused before `write` runs, so that no file of
+/// the user's is removed with the folder.
+pub fn write_folder(
+    out: &Path,
+    outputs: &[&str],
+    write: impl FnOnce(&Path) -> Result<()>,
+) -> Result<()> {
     let (parent, name) = staging_place(out)?;
-    let staging = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".partial")
+    if out.is_dir() {
+        let foreign = foreign_entries(out, outputs)?;
+        if !foreign.is_empty() {
+            anyhow::bail!(
+                "--out {} holds {}, which this command does not write; the folder is replaced \
+                 as a whole, so choose a new or empty folder",
+                out.display(),
+                foreign.join(", ")
+            );
+        }
+    }
+    let staging = folder_builder(&format!(".{name}."), ".partial")
         .tempdir_in(parent)
         .with_context(|| format!("could not create a folder in {}", parent.display()))?;
     write(staging.path())?;
-    fs::create_dir_all(out).with_context(|| format!("could not create {}", out.display()))?;
-    for entry in fs::read_dir(staging.path())? {
-        let entry = entry?;
-        let target = out.join(entry.file_name());
-        fs::rename(entry.path(), &target)
-            .with_context(|| format!("could not write {}", target.display()))?;
+    if !out.exists() {
+        fs::rename(staging.path(), out)
+            .with_context(|| format!("could not create {}", out.display()))?;
+        let _ = staging.keep();
+        return Ok(());
     }
+    let aside = folder_builder(&format!(".{name}."), ".old")
+        .tempdir_in(parent)
+        .with_context(|| format!("could not create a folder in {}", parent.display()))?;
+    fs::rename(out, aside.path())
+        .with_context(|| format!("could not replace {}", out.display()))?;
+    if let Err(e) = fs::rename(staging.path(), out) {
+        // From here the old folder must survive whatever happens: it is never removed.
+        let aside = aside.keep();
+        fs::rename(&aside, out).with_context(|| {
+            format!(
+                "could not replace {}, nor move it back from {}",
+                out.display(),
+                aside.display()
+            )
+        })?;
+        return Err(e).with_context(|| format!("could not replace {}", out.display()));
+    }
+    let _ = staging.keep();
     Ok(())
+}
+
+/// The names of the entries of the folder `out` that are not among `outputs`, sorted.
+fn foreign_entries(out: &Path, outputs: &[&str]) -> Result<Vec<String>> {
+    let mut foreign = Vec::new();
+    for entry in fs::read_dir(out).with_context(|| format!("could not read {}", out.display()))? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        if !outputs.contains(&name.as_str()) {
+            foreign.push(name);
+        }
+    }
+    foreign.sort();
+    Ok(foreign)
+}
+
+/// A builder of hidden folders with the permissions of a folder made by `mkdir` (the
+/// umask's), not the owner-only ones of a temporary folder: it becomes the output.
+fn folder_builder<'a>(prefix: &'a str, suffix: &'a str) -> tempfile::Builder<'a, 'a> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(prefix).suffix(suffix);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(0o777));
+    }
+    builder
 }

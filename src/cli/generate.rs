@@ -19,6 +19,14 @@ use irl::worlds::{
 
 use super::files::{save, write_folder};
 
+/// The files `irl generate` writes into its folder.
+const OUTPUTS: [&str; 4] = [
+    "mdp.json",
+    "transitions.npz",
+    "true_weights.json",
+    "demos.csv",
+];
+
 #[derive(Args)]
 pub struct GenerateArgs {
     #[command(subcommand)]
@@ -265,7 +273,7 @@ fn write_world(world: &World, expert: &ExpertArgs) -> Result<()> {
     )?;
     let out = &expert.out;
     let npz = expert.npz || world.mdp.transitions().nnz() > NPZ_ABOVE_ENTRIES;
-    write_folder(out, |dir| {
+    write_folder(out, &OUTPUTS, |dir| {
         let mdp_path = dir.join("mdp.json");
         if npz {
             write_mdp_with_npz(

@@ -5,6 +5,8 @@ mod bench;
 mod cells;
 mod demo;
 mod discretize;
+mod discretize_timed;
+mod discretize_grid;
 mod evaluate;
 mod files;
 mod fit;

@@ -25,6 +25,14 @@
 //! in the same cell as their predecessor are collapsed, or, with `stay`, recorded as the
 //! `stay` action. A track that never leaves its first cell (fewer than 2 distinct cells)
 //! is dropped and counted. Trajectory ids are the track ids.
+//!
+//! **Positions outside the scene** (only on a given scene: a covering scene has none)
+//! are skipped and counted. A track with such positions is cut into its runs of
+//! consecutive positions inside; each run is a piece with the id `track#k` (k = 1, 2, …
+//! in order) that becomes a demonstration when it leaves its first cell, and no gap is
+//! filled across the skipped positions.
+
+use std::collections::{HashMap, HashSet};
 
 use super::reader::Track;
 use super::scene::{Cell, Scene};
@@ -126,6 +134,14 @@ impl GridMoves {
     /// The displacement (dx, dy) of an action.
     pub fn delta(&self, action: usize) -> (i64, i64) {
         self.deltas[action]
+    }
+
+    /// The connectivity and `stay` whose moves have these names, in this order, if any.
+    pub fn matching(names: &[String]) -> Option<(Connectivity, bool)> {
+        [Connectivity::Four, Connectivity::Eight]
+            .into_iter()
+            .flat_map(|c| [(c, false), (c, true)])
+            .find(|&(c, stay)| GridMoves::new(c, stay).names() == names)
     }
 
     /// The action with displacement (dx, dy), if there is one.
@@ -246,12 +262,20 @@ impl DiscretizeParams {
 pub struct DiscretizeReport {
     /// Tracks given.
     pub tracks_in: usize,
-    /// Tracks that became demonstrations.
+    /// Tracks that gave at least one demonstration.
     pub tracks_kept: usize,
-    /// Tracks dropped because they never left their first cell.
+    /// Tracks, or pieces of cut tracks, dropped because they never left their first cell.
     pub dropped_short: usize,
-    /// Ids of the dropped tracks.
+    /// Ids of the dropped tracks and pieces.
     pub dropped_ids: Vec<String>,
+    /// Positions outside the scene, skipped.
+    pub positions_outside: usize,
+    /// Tracks with positions outside the scene, cut into the pieces inside it.
+    pub tracks_outside: usize,
+    /// Ids of those tracks.
+    pub outside_ids: Vec<String>,
+    /// The first few positions outside, as `track 12, frame 340: (31.2, 4)`.
+    pub outside_examples: Vec<String>,
     /// Pairs of consecutive positions in the kept tracks.
     pub position_steps: usize,
     /// Of those, pairs in the same cell (collapsed, or `stay` actions).
@@ -263,6 +287,9 @@ pub struct DiscretizeReport {
     /// Actions in the demonstrations.
     pub demo_actions: usize,
 }
+
+/// How many positions outside the scene [`DiscretizeReport::outside_examples`] lists.
+pub const OUTSIDE_EXAMPLES: usize = 5;
 
 impl DiscretizeReport {
     /// Fraction of position steps that needed filling (0 when there is none).
@@ -290,113 +317,232 @@ pub fn discretize(tracks: &[Track], params: &DiscretizeParams) -> Result<Discret
     discretize_in_scene(tracks, &scene, params.connectivity, params.stay)
 }
 
-/// Discretise tracks on a given scene (for instance held-out tracks on the training
-/// scene). A position outside the scene is an error naming the track and frame; so is a
-/// set of tracks of which none leaves its first cell.
+/// Discretise tracks on a given scene (for instance new tracks on the scene of an
+/// earlier MDP). Positions outside the scene are skipped and counted: a track is cut
+/// into the runs of positions inside it, each a piece of its own (see the module
+/// documentation). No piece that leaves its first cell is an error.
 pub fn discretize_in_scene(
     tracks: &[Track],
     scene: &Scene,
     connectivity: Connectivity,
     stay: bool,
 ) -> Result<Discretized> {
-    let moves = GridMoves::new(connectivity, stay);
-    let stay_action = moves.action(0, 0);
-    let mut report = DiscretizeReport {
-        tracks_in: tracks.len(),
-        ..DiscretizeReport::default()
-    };
-    let mut trajectories = Vec::new();
-    for track in tracks {
-        let cells = track_cells(track, scene)?;
-        if cells.iter().all(|&c| c == cells[0]) {
-            report.dropped_short += 1;
-            report.dropped_ids.push(track.id.clone());
-            continue;
-        }
-        let mut states = vec![scene.state(cells[0])];
-        let mut actions = Vec::new();
-        for pair in cells.windows(2) {
-            let (from, to) = (pair[0], pair[1]);
-            report.position_steps += 1;
-            if from == to {
-                report.repeated_cell_steps += 1;
-                if let Some(a) = stay_action {
-                    states.push(scene.state(to));
-                    actions.push(a);
-                }
-                continue;
-            }
-            let line = line_cells(from, to, connectivity);
-            if line.len() > 2 {
-                report.filled_gaps += 1;
-                report.inserted_cells += line.len() - 2;
-            }
-            for step in line.windows(2) {
-                let dx = step[1].x as i64 - step[0].x as i64;
-                let dy = step[1].y as i64 - step[0].y as i64;
-                let a = moves
-                    .action(dx, dy)
-                    .expect("line_cells yields unit moves of its connectivity");
-                states.push(scene.state(step[1]));
-                actions.push(a);
-            }
-        }
-        report.demo_actions += actions.len();
-        trajectories.push(Trajectory {
-            id: track.id.clone(),
-            states,
-            actions,
-        });
-    }
-    report.tracks_kept = trajectories.len();
-    if trajectories.is_empty() {
-        return Err(Error::InvalidTracks {
-            place: "all tracks".into(),
-            message: format!(
-                "none of the {} tracks leaves its first cell of {} m; use smaller cells",
-                tracks.len(),
-                scene.cell
-            ),
-        });
-    }
-    let mut initial = vec![0.0; scene.n_cells()];
-    for t in &trajectories {
-        initial[t.states[0]] += 1.0 / trajectories.len() as f64;
-    }
+    let (demos, report) = trace(tracks, scene, connectivity, stay)?;
     let mdp = grid_mdp(
         scene.grid(),
-        &moves,
+        &GridMoves::new(connectivity, stay),
         Features::one_hot(scene.n_cells()),
-        Some(initial),
+        Some(empirical_initial(&demos, scene.n_cells())),
     )?;
     Ok(Discretized {
         mdp,
-        demos: Demonstrations::new(trajectories),
+        demos,
         scene: *scene,
         report,
     })
 }
 
-/// The cell of every position of a track; a position outside the scene is an error.
-fn track_cells(track: &Track, scene: &Scene) -> Result<Vec<Cell>> {
-    track
-        .points
-        .iter()
-        .map(|p| {
-            scene.cell_at(p.x, p.y).ok_or_else(|| Error::InvalidTracks {
-                place: format!("track {}, frame {}", track.id, p.frame),
-                message: format!(
-                    "position ({}, {}) lies outside the scene x {}..{}, y {}..{}",
-                    p.x,
-                    p.y,
-                    scene.origin_x,
-                    scene.origin_x + scene.width as f64 * scene.cell,
-                    scene.origin_y,
-                    scene.origin_y + scene.height as f64 * scene.cell
-                ),
-            })
-        })
-        .collect()
+/// The demonstrations of `tracks` on `scene` under the moves of `connectivity` (and
+/// `stay`), with the report of what was done to them.
+///
+/// Positions outside the scene are skipped: the runs of consecutive positions inside
+/// it are the pieces of a track, and no path is filled across a skipped stretch. An
+/// uncut track keeps its id; the pieces of a cut track are numbered in order, `12#1`,
+/// `12#2`, … (the next free number where another track already has such an id), and a
+/// piece that never leaves its first cell is dropped like a short track.
+pub(super) fn trace(
+    tracks: &[Track],
+    scene: &Scene,
+    connectivity: Connectivity,
+    stay: bool,
+) -> Result<(Demonstrations, DiscretizeReport)> {
+    let moves = GridMoves::new(connectivity, stay);
+    let mut report = DiscretizeReport {
+        tracks_in: tracks.len(),
+        ..DiscretizeReport::default()
+    };
+    let mut ids = PieceIds::new(tracks);
+    let mut trajectories = Vec::new();
+    for track in tracks {
+        let (pieces, cut) = inside_pieces(track, scene, &mut report);
+        let mut kept = false;
+        for cells in pieces {
+            let id = if cut {
+                ids.next_piece(&track.id)
+            } else {
+                track.id.clone()
+            };
+            if cells.iter().all(|&c| c == cells[0]) {
+                report.dropped_short += 1;
+                report.dropped_ids.push(id);
+                continue;
+            }
+            trajectories.push(path(id, &cells, scene, &moves, connectivity, &mut report));
+            kept = true;
+        }
+        report.tracks_kept += usize::from(kept);
+    }
+    if trajectories.is_empty() {
+        return Err(nothing_kept(tracks, scene, &report));
+    }
+    Ok((Demonstrations::new(trajectories), report))
+}
+
+/// The runs of consecutive positions of `track` that lie in the scene, as cells, and
+/// whether any position lies outside; those are counted in `report`.
+fn inside_pieces(
+    track: &Track,
+    scene: &Scene,
+    report: &mut DiscretizeReport,
+) -> (Vec<Vec<Cell>>, bool) {
+    let mut pieces = Vec::new();
+    let mut current = Vec::new();
+    let mut outside = 0;
+    for p in &track.points {
+        match scene.cell_at(p.x, p.y) {
+            Some(cell) => current.push(cell),
+            None => {
+                outside += 1;
+                if report.outside_examples.len() < OUTSIDE_EXAMPLES {
+                    report.outside_examples.push(format!(
+                        "track {}, frame {}: ({}, {})",
+                        track.id, p.frame, p.x, p.y
+                    ));
+                }
+                if !current.is_empty() {
+                    pieces.push(std::mem::take(&mut current));
+                }
+            }
+        }
+    }
+    if !current.is_empty() {
+        pieces.push(current);
+    }
+    if outside > 0 {
+        report.positions_outside += outside;
+        report.tracks_outside += 1;
+        report.outside_ids.push(track.id.clone());
+    }
+    (pieces, outside > 0)
+}
+
+/// Unique ids for the pieces of cut tracks: `id#k` with the next k that no track and no
+/// earlier piece has.
+struct PieceIds<'a> {
+    tracks: &'a [Track],
+    taken: Option<HashSet<String>>,
+    last: HashMap<String, usize>,
+}
+
+impl<'a> PieceIds<'a> {
+    fn new(tracks: &'a [Track]) -> Self {
+        Self {
+            tracks,
+            taken: None,
+            last: HashMap::new(),
+        }
+    }
+
+    fn next_piece(&mut self, id: &str) -> String {
+        let tracks = self.tracks;
+        let taken = self
+            .taken
+            .get_or_insert_with(|| tracks.iter().map(|t| t.id.clone()).collect());
+        let k = self.last.entry(id.to_string()).or_insert(0);
+        loop {
+            *k += 1;
+            let candidate = format!("{id}#{k}");
+            if taken.insert(candidate.clone()) {
+                return candidate;
+            }
+        }
+    }
+}
+
+/// The demonstration of one piece: its cells with every gap filled along a line, and
+/// repeated cells collapsed or kept as `stay`.
+fn path(
+    id: String,
+    cells: &[Cell],
+    scene: &Scene,
+    moves: &GridMoves,
+    connectivity: Connectivity,
+    report: &mut DiscretizeReport,
+) -> Trajectory {
+    let stay_action = moves.action(0, 0);
+    let mut states = vec![scene.state(cells[0])];
+    let mut actions = Vec::new();
+    for pair in cells.windows(2) {
+        let (from, to) = (pair[0], pair[1]);
+        report.position_steps += 1;
+        if from == to {
+            report.repeated_cell_steps += 1;
+            if let Some(a) = stay_action {
+                states.push(scene.state(to));
+                actions.push(a);
+            }
+            continue;
+        }
+        let line = line_cells(from, to, connectivity);
+        if line.len() > 2 {
+            report.filled_gaps += 1;
+            report.inserted_cells += line.len() - 2;
+        }
+        for step in line.windows(2) {
+            let dx = step[1].x as i64 - step[0].x as i64;
+            let dy = step[1].y as i64 - step[0].y as i64;
+            let a = moves
+                .action(dx, dy)
+                .expect("line_cells yields unit moves of its connectivity");
+            states.push(scene.state(step[1]));
+            actions.push(a);
+        }
+    }
+    report.demo_actions += actions.len();
+    Trajectory {
+        id,
+        states,
+        actions,
+    }
+}
+
+/// The error when no track or piece leaves its first cell.
+fn nothing_kept(tracks: &[Track], scene: &Scene, report: &DiscretizeReport) -> Error {
+    let positions: usize = tracks.iter().map(|t| t.points.len()).sum();
+    let message = if positions > 0 && report.positions_outside == positions {
+        format!(
+            "all {positions} positions lie outside the grid x {}..{}, y {}..{} (the first: {})",
+            scene.origin_x,
+            scene.origin_x + scene.width as f64 * scene.cell,
+            scene.origin_y,
+            scene.origin_y + scene.height as f64 * scene.cell,
+            report.outside_examples.join("; ")
+        )
+    } else {
+        format!(
+            "none of the {} tracks leaves its first cell of {} m{}; use smaller cells",
+            tracks.len(),
+            scene.cell,
+            if report.positions_outside > 0 {
+                " inside the grid"
+            } else {
+                ""
+            }
+        )
+    };
+    Error::InvalidTracks {
+        place: "all tracks".into(),
+        message,
+    }
+}
+
+/// p0: the empirical distribution of the demonstrations' first states.
+pub(super) fn empirical_initial(demos: &Demonstrations, n_states: usize) -> Vec<f64> {
+    let mut initial = vec![0.0; n_states];
+    for t in &demos.trajectories {
+        initial[t.states[0]] += 1.0 / demos.len() as f64;
+    }
+    initial
 }
 
 #[cfg(test)]
@@ -536,12 +682,52 @@ mod tests {
     }
 
     #[test]
-    fn positions_outside_the_scene_are_named() {
-        let t = track("p9", &[(0.5, 0.5), (6.5, 0.5)]);
-        let e = discretize_in_scene(&[t], &scene(), Connectivity::Eight, false)
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("track p9, frame 10"), "{e}");
+    fn positions_outside_the_scene_cut_their_track() {
+        // Cells (0,0), (2,0), then x = 6.5 east of the 6 m scene, then (5,3), (5,1):
+        // two pieces, no line filled across the skipped position.
+        let t = track(
+            "p9",
+            &[(0.5, 0.5), (2.5, 0.5), (6.5, 0.5), (5.5, 3.5), (5.5, 1.5)],
+        );
+        let kept = track("k", &[(0.5, 0.5), (0.5, 1.5)]);
+        let d = discretize_in_scene(&[t, kept], &scene(), Connectivity::Eight, false).unwrap();
+        let got: Vec<(&str, &[usize], &[usize])> = d
+            .demos
+            .trajectories
+            .iter()
+            .map(|t| (t.id.as_str(), &t.states[..], &t.actions[..]))
+            .collect();
+        // east, east; south, south; north.
+        assert_eq!(
+            got,
+            [
+                ("p9#1", &[0, 1, 2][..], &[0, 0][..]),
+                ("p9#2", &[23, 17, 11][..], &[3, 3][..]),
+                ("k", &[0, 6][..], &[2][..]),
+            ]
+        );
+        let r = &d.report;
+        assert_eq!((r.tracks_in, r.tracks_kept, r.dropped_short), (2, 2, 0));
+        assert_eq!((r.positions_outside, r.tracks_outside), (1, 1));
+        assert_eq!(r.outside_examples, ["track p9, frame 20: (6.5, 0.5)"]);
+        // Two of the three position steps are filled gaps, one cell each.
+        assert_eq!(
+            (r.position_steps, r.filled_gaps, r.inserted_cells),
+            (3, 2, 2)
+        );
+        d.demos.validate(&d.mdp).unwrap();
+        // At most OUTSIDE_EXAMPLES positions are listed; all are counted.
+        let far: Vec<(f64, f64)> = (0..9).map(|i| (-1.0 - i as f64, 0.5)).collect();
+        let d = discretize_in_scene(
+            &[track("far", &far), track("k", &[(0.5, 0.5), (0.5, 1.5)])],
+            &scene(),
+            Connectivity::Eight,
+            false,
+        )
+        .unwrap();
+        assert_eq!(d.report.positions_outside, 9);
+        assert_eq!(d.report.outside_examples.len(), OUTSIDE_EXAMPLES);
+        assert_eq!(d.report.tracks_kept, 1);
     }
 
     #[test]

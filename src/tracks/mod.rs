@@ -9,6 +9,12 @@
 //! the cells that the training demonstrations visited ([`visited_cells`]), to be put on
 //! the MDP with [`Mdp::with_features`](crate::Mdp::with_features).
 //!
+//! Before a grid is built its size can be checked: [`Extent`] keeps the rows of the
+//! extreme positions, [`Scene::covering_extent`] refuses more than [`MAX_CELLS`] cells
+//! and [`check_grid_memory`] a grid MDP with features over a memory limit, both naming
+//! those rows. [`discretize_on_grid`] puts new tracks on the grid of an existing MDP,
+//! keeping its features, and cuts tracks at the positions outside it.
+//!
 //! ```
 //! use irl::tracks::{discretize, grid_features, read_tracks, visited_cells};
 //! use irl::tracks::{DiscretizeParams, GridFeatureParams};
@@ -28,9 +34,12 @@
 //! ```
 
 mod discretize;
+mod extent;
 mod grid_features;
 mod lattice_mdp;
 mod map_match;
+mod grid_memory;
+mod on_grid;
 mod reader;
 mod resample;
 mod scene;
@@ -38,8 +47,9 @@ mod timed;
 
 pub use discretize::{
     discretize, discretize_in_scene, grid_mdp, line_cells, Connectivity, DiscretizeParams,
-    DiscretizeReport, Discretized, GridMoves,
+    DiscretizeReport, Discretized, GridMoves, OUTSIDE_EXAMPLES,
 };
+pub use extent::{Extent, Extreme};
 pub use grid_features::{
     euclidean_distance_transform, grid_features, visited_cells, GridFeatureParams,
 };
@@ -47,6 +57,8 @@ pub use lattice_mdp::{
     lattice_grid, lattice_mdp, lattice_memory, lattice_step, KINEMATIC_FEATURES,
 };
 pub use map_match::{map_match, match_positions, MatchedPiece};
+pub use grid_memory::{check_grid_memory, GridMemory};
+pub use on_grid::{discretize_on_grid, grid_moves_of};
 pub use reader::{read_tracks, read_tracks_file, Track, TrackPoint, TRACK_COLUMNS};
 pub use resample::{resample, TimeStep, MAX_SAMPLES_PER_TRACK};
 pub use scene::{Cell, Scene, MAX_CELLS};

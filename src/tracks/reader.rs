@@ -3,7 +3,8 @@
 //! Format: a header that contains the columns `track`, `frame`, `x` and `y` in any order
 //! (other columns are ignored; surrounding spaces are trimmed), then one row per annotated
 //! position. `track` is any non-empty identifier, `frame` an integer frame number, and
-//! `x`, `y` are finite positions in metres. The rows of one track are consecutive, its
+//! `x`, `y` are finite positions in metres. The rows of one track are consecutive (a track
+//! whose id appears again after other tracks' rows is an error naming both places), its
 //! frames strictly increase, and it has at least two positions. The spacing of frames is
 //! not checked: a skipped annotation (two frame steps at once) is accepted as one step.
 //!
@@ -50,10 +51,10 @@ pub fn read_tracks(reader: impl Read, source: &str) -> Result<Vec<Track>> {
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(true)
         .trim(csv::Trim::All)
-        .from_reader(reader);
+        .from_reader(LineBreaks::new(reader));
     let header = csv
         .headers()
-        .map_err(|e| from_csv_error(e, source, &place))?
+        .map_err(|e| from_csv_error(e, source, &place, 1))?
         .clone();
     if header.iter().all(str::is_empty) {
         return Err(invalid(
@@ -83,11 +84,26 @@ pub fn read_tracks(reader: impl Read, source: &str) -> Result<Vec<Track>> {
     let [track_col, frame_col, x_col, y_col] = column;
 
     let mut tracks: Vec<Track> = Vec::new();
-    let mut first_line_of: HashMap<String, u64> = HashMap::new();
+    // The first and the last line of each track's rows, parallel to `tracks`.
+    let mut lines: Vec<(u64, u64)> = Vec::new();
+    let mut index_of: HashMap<String, usize> = HashMap::new();
     let mut last_line = 1;
-    for record in csv.records() {
-        let record = record.map_err(|e| from_csv_error(e, source, &place))?;
-        let line = record.position().map_or(last_line + 1, |p| p.line());
+    let mut record = csv::StringRecord::new();
+    loop {
+        match csv.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                let line = e
+                    .position()
+                    .map_or(last_line + 1, |p| csv.get_ref().line_of(p));
+                return Err(from_csv_error(e, source, &place, line));
+            }
+        }
+        let line = record
+            .position()
+            .map_or(last_line + 1, |p| csv.get_ref().line_of(p));
+        last_line = line;
         let id = &record[track_col];
         if id.is_empty() {
             return Err(invalid(line, "the track id is empty".into()));
@@ -117,8 +133,8 @@ pub fn read_tracks(reader: impl Read, source: &str) -> Result<Vec<Track>> {
             x: coordinate("x", x_col)?,
             y: coordinate("y", y_col)?,
         };
-        match tracks.last_mut() {
-            Some(current) if current.id == id => {
+        match (tracks.last_mut(), lines.last_mut()) {
+            (Some(current), Some(current_lines)) if current.id == id => {
                 let previous = current.points[current.points.len() - 1].frame;
                 if frame <= previous {
                     return Err(invalid(
@@ -129,38 +145,49 @@ pub fn read_tracks(reader: impl Read, source: &str) -> Result<Vec<Track>> {
                     ));
                 }
                 current.points.push(point);
+                current_lines.1 = line;
             }
-            current => {
-                if let Some(finished) = current {
-                    check_not_single(finished, last_line, &invalid)?;
-                }
-                if let Some(first) = first_line_of.get(id) {
+            _ => {
+                if let Some(&k) = index_of.get(id) {
+                    let (first, last) = lines[k];
+                    let seen = if first == last {
+                        format!("line {first}")
+                    } else {
+                        format!("lines {first}..{last}")
+                    };
                     return Err(invalid(
                         line,
                         format!(
-                            "track {id} resumes here after other tracks (it began on line {first}); a track's rows must be consecutive"
+                            "track {id} appears again after other tracks' rows (first seen at {seen}); \
+                             rows of a track must be consecutive — sort the file by track, then frame"
                         ),
                     ));
                 }
-                first_line_of.insert(id.to_string(), line);
+                index_of.insert(id.to_string(), tracks.len());
                 tracks.push(Track {
                     id: id.to_string(),
                     points: vec![point],
                 });
+                lines.push((line, line));
             }
         }
-        last_line = line;
     }
-    match tracks.last() {
-        None => Err(invalid(
+    if tracks.is_empty() {
+        return Err(invalid(
             2,
             "the header is followed by no positions; expected at least one track".into(),
-        )),
-        Some(last) => {
-            check_not_single(last, last_line, &invalid)?;
-            Ok(tracks)
-        }
+        ));
     }
+    if let Some(k) = tracks.iter().position(|t| t.points.len() < 2) {
+        return Err(invalid(
+            lines[k].0,
+            format!(
+                "track {} has a single position; a track needs at least two",
+                tracks[k].id
+            ),
+        ));
+    }
+    Ok(tracks)
 }
 
 /// Read a track file; errors name the file.
@@ -168,25 +195,9 @@ pub fn read_tracks_file(path: &Path) -> Result<Vec<Track>> {
     read_tracks(open(path)?, &path.display().to_string())
 }
 
-fn check_not_single(
-    track: &Track,
-    line: u64,
-    invalid: &impl Fn(u64, String) -> Error,
-) -> Result<()> {
-    if track.points.len() < 2 {
-        return Err(invalid(
-            line,
-            format!(
-                "track {} has a single position; a track needs at least two",
-                track.id
-            ),
-        ));
-    }
-    Ok(())
-}
-
-fn from_csv_error(e: csv::Error, source: &str, place: &impl Fn(u64) -> String) -> Error {
-    let line = e.position().map_or(1, csv::Position::line);
+/// The error of the CSV reader at `line` (where the reader's position gives none, the
+/// caller's guess).
+fn from_csv_error(e: csv::Error, source: &str, place: &impl Fn(u64) -> String, line: u64) -> Error {
     let message = match e.into_kind() {
         csv::ErrorKind::Io(io_error) => {
             return Error::Io {
@@ -203,6 +214,78 @@ fn from_csv_error(e: csv::Error, source: &str, place: &impl Fn(u64) -> String) -
     Error::InvalidTracks {
         place: place(line),
         message,
+    }
+}
+
+/// A reader that notes where its input's line breaks are, to give every record its
+/// line. The CSV reader's position of a record is where it began to read it: after the
+/// `\r` of a `\r\n` that ended the previous record, or before the empty lines it skips,
+/// so its line can be one or more too small. [`line_of`](Self::line_of) skips those line
+/// breaks and counts lines itself.
+struct LineBreaks<R> {
+    inner: R,
+    /// Bytes read so far.
+    offset: u64,
+    /// The byte before the current one (the `\r` of a `\r\n` may end the previous read).
+    previous: u8,
+    /// Offset of every `\n`, with [`AFTER_CR`] set when a `\r` precedes it.
+    breaks: Vec<u64>,
+}
+
+/// The flag of a `\n` offset whose line ends with `\r\n`.
+const AFTER_CR: u64 = 1 << 63;
+
+impl<R: Read> LineBreaks<R> {
+    fn new(inner: R) -> Self {
+        Self {
+            inner,
+            offset: 0,
+            previous: 0,
+            breaks: Vec::new(),
+        }
+    }
+
+    /// The index in `breaks` of the `\n` at `byte`, and whether a `\r` precedes it.
+    fn break_at(&self, byte: u64) -> Option<bool> {
+        self.breaks
+            .binary_search_by_key(&byte, |b| b & !AFTER_CR)
+            .ok()
+            .map(|i| self.breaks[i] & AFTER_CR != 0)
+    }
+
+    /// The line (from 1) of the first byte of the record the CSV reader placed at
+    /// `position`: line breaks at the start are skipped.
+    fn line_of(&self, position: &csv::Position) -> u64 {
+        let mut byte = position.byte();
+        loop {
+            if self.break_at(byte).is_some() {
+                byte += 1;
+            } else if self.break_at(byte + 1) == Some(true) {
+                byte += 2;
+            } else {
+                break;
+            }
+        }
+        1 + self.breaks.partition_point(|b| b & !AFTER_CR < byte) as u64
+    }
+}
+
+impl<R: Read> Read for LineBreaks<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for (i, &b) in buf[..n].iter().enumerate() {
+            if b == b'\n' {
+                let at = self.offset + i as u64;
+                self.breaks.push(if self.previous == b'\r' {
+                    at | AFTER_CR
+                } else {
+                    at
+                });
+            }
+            self.previous = b;
+        }
+        self.offset += n as u64;
+        Ok(n)
     }
 }
 
@@ -285,6 +368,37 @@ mod tests {
     }
 
     #[test]
+    fn lines_after_empty_lines_and_crlf_are_counted_right() {
+        // The CSV reader skips empty lines and places a record after a \r\n at the \n;
+        // every row keeps its own line.
+        let (place, _) = error("track,frame,x,y\na,1,0,0\n\na,2,abc,0\n");
+        assert_eq!(place, "t.csv, line 4");
+        let (place, _) = error("track,frame,x,y\r\na,1,0,0\r\n\r\n\r\na,2,0,0\r\na,3,0,x\r\n");
+        assert_eq!(place, "t.csv, line 6");
+        let (place, _) = error("track,frame,x,y\na,1,0,0\n\n\na,2,0\n");
+        assert_eq!(place, "t.csv, line 5");
+        let (place, _) = error("track,frame,x,y\r\na,1,0,0\r\na,2,0,0\r\na,3,0,x\r\n");
+        assert_eq!(place, "t.csv, line 4");
+        // Read one byte at a time, so that a \r\n falls across two reads.
+        struct Trickle<'a>(&'a [u8]);
+        impl Read for Trickle<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let Some((&b, rest)) = self.0.split_first() else {
+                    return Ok(0);
+                };
+                buf[0] = b;
+                self.0 = rest;
+                Ok(1)
+            }
+        }
+        let text = "track,frame,x,y\r\na,1,0,0\r\n\r\na,2,abc,0\r\n";
+        match read_tracks(Trickle(text.as_bytes()), "t.csv").unwrap_err() {
+            Error::InvalidTracks { place, .. } => assert_eq!(place, "t.csv, line 4"),
+            other => panic!("unexpected error {other}"),
+        }
+    }
+
+    #[test]
     fn frames_must_increase_within_a_track() {
         let (place, message) = error("track,frame,x,y\n1,10,0,0\n1,20,0,0\n1,20,1,0\n");
         assert_eq!(place, "t.csv, line 4");
@@ -306,7 +420,36 @@ mod tests {
         let (place, message) =
             error("track,frame,x,y\n1,1,0,0\n1,2,0,0\n2,1,0,0\n2,2,0,0\n1,3,0,0\n");
         assert_eq!(place, "t.csv, line 6");
-        assert!(message.contains("began on line 2"), "{message}");
+        assert_eq!(
+            message,
+            "track 1 appears again after other tracks' rows (first seen at lines 2..3); \
+             rows of a track must be consecutive — sort the file by track, then frame"
+        );
+    }
+
+    #[test]
+    fn a_reappearing_track_is_named_before_any_single_position() {
+        // a on lines 2..5, b on line 6 only, a again on line 7: the reappearance is the
+        // error, not b's single position.
+        let (place, message) = error(
+            "track,frame,x,y\na,1,0,0\na,2,0,0\na,3,0,0\na,4,0,0\nb,1,0,0\na,5,0,0\nb,2,0,0\n",
+        );
+        assert_eq!(place, "t.csv, line 7");
+        assert!(
+            message.starts_with(
+                "track a appears again after other tracks' rows (first seen at lines 2..5)"
+            ),
+            "{message}"
+        );
+        // a single row before the others: "line", and no single-position error for it.
+        let (place, message) = error("track,frame,x,y\na,1,0,0\nb,1,0,0\nb,2,0,0\na,2,0,0\n");
+        assert_eq!(place, "t.csv, line 5");
+        assert!(message.contains("(first seen at line 2)"), "{message}");
+        // Blank lines are skipped but counted: a's rows are on lines 2 and 4.
+        let (place, message) =
+            error("track,frame,x,y\na,1,0,0\n\na,2,0,0\nb,1,0,0\nb,2,0,0\na,3,0,0\n");
+        assert_eq!(place, "t.csv, line 7");
+        assert!(message.contains("(first seen at lines 2..4)"), "{message}");
     }
 
     #[test]

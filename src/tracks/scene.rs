@@ -12,9 +12,10 @@
 //! put an extreme position outside. With c = 0.5 m this gives the UCY sizes of the
 //! dataset's README (zara01 28×32, zara02 30×32, students03 36×36).
 
+use super::extent::Extent;
 use super::reader::Track;
 use crate::error::{Error, Result};
-use crate::mdp::{Grid, GridGeometry};
+use crate::mdp::{Grid, GridGeometry, Mdp};
 
 /// Largest number of cells a scene may have.
 pub const MAX_CELLS: usize = 10_000_000;
@@ -69,26 +70,46 @@ impl Scene {
     /// The smallest centred scene of `cell`-metre cells that covers every position of
     /// `tracks`, by the margin rule of the module documentation.
     pub fn covering(tracks: &[Track], cell: f64) -> Result<Self> {
+        Self::covering_extent(&Extent::of(tracks)?, cell)
+    }
+
+    /// The scene of [`covering`](Self::covering) for positions with this extent. More
+    /// than [`MAX_CELLS`] cells is an error that names the extent, the grid and the rows
+    /// of the extreme positions.
+    pub fn covering_extent(extent: &Extent, cell: f64) -> Result<Self> {
         check_cell_size(cell)?;
-        let mut points = tracks.iter().flat_map(|t| &t.points).peekable();
-        if points.peek().is_none() {
-            return Err(Error::param("tracks", "there are no positions to cover"));
+        let (origin_x, width) = centred_axis(extent.min_x.value, extent.max_x.value, cell);
+        let (origin_y, height) = centred_axis(extent.min_y.value, extent.max_y.value, cell);
+        if width * height > MAX_CELLS as f64 {
+            return Err(extent.too_large(
+                cell,
+                (width, height),
+                &format!("more than the {MAX_CELLS} cells a scene may have"),
+            ));
         }
-        let (mut min_x, mut max_x, mut min_y, mut max_y) = (
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-        );
-        for p in points {
-            min_x = min_x.min(p.x);
-            max_x = max_x.max(p.x);
-            min_y = min_y.min(p.y);
-            max_y = max_y.max(p.y);
-        }
-        let (origin_x, width) = centred_axis(min_x, max_x, cell)?;
-        let (origin_y, height) = centred_axis(min_y, max_y, cell)?;
-        Self::new(origin_x, origin_y, cell, width, height)
+        Self::new(origin_x, origin_y, cell, width as usize, height as usize)
+    }
+
+    /// The scene of an MDP's grid, which must have its position in metres.
+    pub fn of_mdp(mdp: &Mdp) -> Result<Self> {
+        let grid = mdp.grid().ok_or_else(|| {
+            Error::mdp(
+                "grid",
+                "the MDP has no grid; tracks can only be placed on a grid in metres",
+            )
+        })?;
+        let g = grid.geometry.ok_or_else(|| {
+            Error::mdp(
+                "grid",
+                format!(
+                    "the {}×{} grid has no position in metres (origin_x, origin_y, cell); \
+                     tracks can only be placed on a grid in metres",
+                    grid.width, grid.height
+                ),
+            )
+        })?;
+        Self::new(g.origin_x, g.origin_y, g.cell, grid.width, grid.height)
+            .map_err(|e| Error::mdp("grid", e.to_string()))
     }
 
     /// Number of cells (states).
@@ -158,22 +179,17 @@ fn check_cell_size(cell: f64) -> Result<()> {
     }
 }
 
-/// Origin and number of cells along one axis: ⌊E/c⌋ + 1 cells centred on [min, max].
-fn centred_axis(min: f64, max: f64, cell: f64) -> Result<(f64, usize)> {
+/// Origin and number of cells along one axis: ⌊E/c⌋ + 1 cells centred on [min, max],
+/// one more when the margin would vanish. The count is a float, so that an absurd
+/// extent (or +∞ cells) can be reported before anything is converted or allocated.
+fn centred_axis(min: f64, max: f64, cell: f64) -> (f64, f64) {
     let extent = max - min;
-    let whole = (extent / cell).floor();
-    if whole.is_nan() || whole >= MAX_CELLS as f64 {
-        return Err(Error::param(
-            "cell",
-            format!("an extent of {extent} m needs more than {MAX_CELLS} cells of {cell} m"),
-        ));
+    let mut n = (extent / cell).floor() + 1.0;
+    if (n * cell - extent) / 2.0 < 1e-6 * cell {
+        n += 1.0;
     }
-    let mut n = whole as usize + 1;
-    if (n as f64 * cell - extent) / 2.0 < 1e-6 * cell {
-        n += 1;
-    }
-    let margin = (n as f64 * cell - extent) / 2.0;
-    Ok((min - margin, n))
+    let margin = (n * cell - extent) / 2.0;
+    (min - margin, n)
 }
 
 #[cfg(test)]
@@ -235,10 +251,58 @@ mod tests {
         assert!(Scene::new(0.0, 0.0, 0.0, 2, 2).is_err());
         assert!(Scene::new(0.0, 0.0, 1.0, 0, 2).is_err());
         assert!(Scene::new(f64::NAN, 0.0, 1.0, 2, 2).is_err());
-        let e = Scene::covering(&[track(&[(0.0, 0.0), (100.0, 100.0)])], 1e-4)
+        assert!(Scene::covering(&[], 0.5).is_err());
+    }
+
+    #[test]
+    fn a_scene_over_the_cell_bound_names_the_extreme_rows() {
+        // x extent 3000 m on 0.05 m cells: 60001 columns (margin 0.025 m), y extent 20 m:
+        // 401 rows; 60001 · 401 ≈ 2.4·10⁷ > 10⁷.
+        let e = Scene::covering(&[track(&[(0.0, 0.0), (3000.0, 20.0)])], 0.05)
             .unwrap_err()
             .to_string();
-        assert!(e.contains("larger cell size"), "{e}");
-        assert!(Scene::covering(&[], 0.5).is_err());
+        assert!(
+            e.contains("grid of 60001 × 401 cells, more than the 10000000 cells")
+                && e.contains("x = 3000 at track t, frame 1")
+                && e.contains("larger cell size"),
+            "{e}"
+        );
+        // So large that the count is not finite: still an error, not a conversion.
+        let e = Scene::covering(&[track(&[(-1e300, 0.0), (1e300, 0.0)])], 1e-300)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("x -1e300..1e300 m")
+                && e.contains("cells of 1e-300 m is a grid of inf × 1 cells"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn the_scene_of_an_mdp_needs_a_grid_in_metres() {
+        use crate::mdp::{Features, MdpParts, Transitions};
+        let mdp = |grid: Option<Grid>| {
+            Mdp::new(MdpParts {
+                transitions: Transitions::from_arrays(2, 1, &[0, 1], &[0, 0], &[1, 0], &[1.0, 1.0])
+                    .unwrap(),
+                initial: None,
+                terminal: vec![],
+                features: Features::one_hot(2),
+                action_names: None,
+                grid,
+            })
+            .unwrap()
+        };
+        let scene = Scene::new(-1.0, 2.0, 0.5, 2, 1).unwrap();
+        assert_eq!(Scene::of_mdp(&mdp(Some(scene.grid()))).unwrap(), scene);
+        let e = Scene::of_mdp(&mdp(Some(Grid::new(2, 1))))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("at grid") && e.contains("no position in metres"),
+            "{e}"
+        );
+        let e = Scene::of_mdp(&mdp(None)).unwrap_err().to_string();
+        assert!(e.contains("has no grid"), "{e}");
     }
 }

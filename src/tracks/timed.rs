@@ -297,7 +297,10 @@ impl TimedDiscretized {
 /// [`read_tracks`](super::read_tracks).
 pub fn write_positions(positions: &[TimedPositions], writer: impl std::io::Write) -> Result<()> {
     let mut csv = csv::Writer::from_writer(writer);
-    let io = |e: csv::Error| Error::Io(std::io::Error::other(e.to_string()));
+    let io = |e: csv::Error| Error::Io {
+        path: "track CSV".into(),
+        source: std::io::Error::other(e.to_string()),
+    };
     csv.write_record(["track", "frame", "x", "y"]).map_err(io)?;
     for p in positions {
         for (frame, (x, y)) in p.frames.iter().zip(&p.points) {
@@ -310,6 +313,9 @@ pub fn write_positions(positions: &[TimedPositions], writer: impl std::io::Write
             .map_err(io)?;
         }
     }
-    csv.flush().map_err(|e| Error::Io(e))?;
+    csv.flush().map_err(|e| Error::Io {
+        path: "track CSV".into(),
+        source: e,
+    })?;
     Ok(())
 }

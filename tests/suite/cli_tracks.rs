@@ -58,12 +58,12 @@ fn expected_demos() -> Vec<(&'static str, Vec<usize>, Vec<usize>)> {
     ]
 }
 
-fn read_json(p: &Path) -> Value {
+pub fn read_json(p: &Path) -> Value {
     serde_json::from_str(&fs::read_to_string(p).unwrap()).unwrap()
 }
 
 /// Demonstrations CSV as (id, states, actions) per trajectory, in file order.
-fn parse_demos(p: &Path) -> Vec<(String, Vec<usize>, Vec<usize>)> {
+pub fn parse_demos(p: &Path) -> Vec<(String, Vec<usize>, Vec<usize>)> {
     let text = fs::read_to_string(p).unwrap();
     let mut lines = text.lines();
     assert_eq!(lines.next(), Some("trajectory,step,state,action"));
@@ -307,7 +307,7 @@ fn held_out_split_feeds_fit_and_evaluate() {
 }
 
 /// Run discretize on `content` saved as `name`; it must fail without output.
-fn fails_without_output(name: &str, content: &str, extra: &[&str]) -> String {
+pub fn fails_without_output(name: &str, content: &str, extra: &[&str]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let tracks = dir.path().join(name);
     fs::write(&tracks, content).unwrap();
@@ -335,7 +335,7 @@ fn fails_without_output(name: &str, content: &str, extra: &[&str]) -> String {
 
 #[test]
 fn malformed_tracks_name_the_file_and_line_and_leave_no_output() {
-    let cases: [(&str, &str, u32, &str); 11] = [
+    let cases: [(&str, &str, u32, &str); 14] = [
         (
             "missing_column.csv",
             "track,frame,x,z\na,0,0,0\na,1,1,1\n",
@@ -384,7 +384,27 @@ fn malformed_tracks_name_the_file_and_line_and_leave_no_output() {
             "resumed.csv",
             "track,frame,x,y\na,0,0,0\na,1,1,1\nb,0,0,0\nb,1,1,1\na,2,2,2\n",
             6,
-            "a track's rows must be consecutive",
+            "track a appears again after other tracks' rows (first seen at lines 2..3); \
+             rows of a track must be consecutive — sort the file by track, then frame",
+        ),
+        (
+            // a's single row, then b, then a again: the reappearance, not a's single row.
+            "resumed_single.csv",
+            "track,frame,x,y\na,0,0,0\nb,0,0,0\nb,1,1,1\na,1,1,1\n",
+            5,
+            "track a appears again after other tracks' rows (first seen at line 2)",
+        ),
+        (
+            "resumed_crlf.csv",
+            "track,frame,x,y\r\na,0,0,0\r\na,1,1,1\r\n\r\nb,0,0,0\r\nb,1,1,1\r\na,2,2,2\r\n",
+            7,
+            "(first seen at lines 2..3)",
+        ),
+        (
+            "blank_line.csv",
+            "track,frame,x,y\na,0,0,0\n\na,1,abc,1\n",
+            4,
+            "x = `abc` is not a number",
         ),
         (
             "short_row.csv",
@@ -415,11 +435,35 @@ fn bad_parameters_and_degenerate_tracks_leave_no_output() {
         "{stderr}"
     );
     for (extra, message) in [
-        (["--cell", "0"], "cell size"),
+        (
+            ["--cell", "0"],
+            "--cell must be a positive number of metres, got 0",
+        ),
         (["--connectivity", "6"], "expected 4 or 8"),
         (["--heldout-fraction", "1.5"], "not in (0, 1)"),
     ] {
         let stderr = fails_without_output("walkers.csv", TRACKS, &extra);
         assert!(stderr.contains(message), "{extra:?}: {stderr}");
+    }
+}
+
+#[test]
+fn a_cell_that_is_not_a_positive_number_is_named_with_its_value() {
+    // `-1` after --cell is the flag's value, not a flag, in either spelling.
+    for (extra, shown) in [
+        (vec!["--cell", "-1"], "-1"),
+        (vec!["--cell=-1"], "-1"),
+        (vec!["--cell", "-0.5"], "-0.5"),
+        (vec!["--cell", "-inf"], "-inf"),
+        (vec!["--cell", "inf"], "inf"),
+        (vec!["--cell", "NaN"], "NaN"),
+    ] {
+        let stderr = fails_without_output("walkers.csv", TRACKS, &extra);
+        assert!(
+            stderr.contains(&format!(
+                "--cell must be a positive number of metres, got {shown}"
+            )),
+            "{extra:?}: {stderr}"
+        );
     }
 }

@@ -9,6 +9,7 @@ mod cli_forecast_plot;
 mod cli_mdp_errors;
 mod cli_npz;
 mod cli_tracks;
+mod cli_tracks_grid;
 mod demo;
 mod demos_counts;
 mod demos_read;
