@@ -70,10 +70,10 @@ pub struct DiscretizeArgs {
     /// Resample every track to steps of this many seconds (needs --fps): step t of a
     /// demonstration is t·Δ after its start, standing still is an action, and the
     /// positions are written to tracks.csv / heldout_tracks.csv.
-    #[arg(long, requires = "fps", conflicts_with = "grid")]
+    #[arg(long, requires = "fps", conflicts_with = "grid", allow_hyphen_values = true)]
     pub time_step: Option<f64>,
     /// Frames per second of the recording (with --time-step).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub fps: Option<f64>,
     /// With --time-step: the state is (cell, last displacement) of a kinematic lattice,
     /// and the action the change of displacement.

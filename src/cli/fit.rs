@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use irl::learn::{Alignment, FitParams, FittedModel, IterationRecord, Optimizer, DEFAULT_L2};
+use irl::learn::{
+    Alignment, FitParams, FittedModel, GoalRule, IterationRecord, Optimizer, DEFAULT_L2,
+};
 use irl::Error;
 
 use super::files::{load_demos, load_mdp, save};
@@ -45,6 +47,10 @@ pub struct FitArgs {
     /// once per distinct goal (that goal terminal), all sharing one θ.
     #[arg(long)]
     goal_conditioned: bool,
+    /// With --goal-conditioned: cluster the demonstrations' last cells within this many
+    /// metres into destinations (without it, each last cell is a goal).
+    #[arg(long)]
+    goal_radius: Option<f64>,
     /// No progress or summary on stderr.
     #[arg(long)]
     quiet: bool,
@@ -72,6 +78,9 @@ pub fn run(args: FitArgs) -> Result<()> {
             Alignment::Start
         },
         goal_conditioned: args.goal_conditioned,
+        goal_rule: args
+            .goal_radius
+            .map_or(GoalRule::LastCell, |radius| GoalRule::Clustered { radius }),
         l2: args.l2,
         optimizer: match args.optimizer {
             OptimizerArg::Lbfgs => Optimizer::Lbfgs { memory: 10 },

@@ -43,9 +43,9 @@ use crate::error::{Error, Result};
 use crate::learn::{
     goal_around, group_by_goal, FittedModel, Goal, GoalGroup, GoalPolicies, GoalRule,
 };
-use rayon::prelude::*;
 use crate::mdp::Mdp;
 use crate::tracks::match_positions;
+use rayon::prelude::*;
 
 /// Settings of a forecast evaluation.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -73,9 +73,11 @@ impl Default for ForecastSettings {
 pub struct DisplacementScores {
     pub ade: f64,
     pub fde: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The best ADE of K samples (K = the settings' `samples`, 20 by default).
+    #[serde(rename = "min_ade_20", skip_serializing_if = "Option::is_none")]
     pub min_ade: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The best FDE of K samples.
+    #[serde(rename = "min_fde_20", skip_serializing_if = "Option::is_none")]
     pub min_fde: Option<f64>,
 }
 
@@ -391,10 +393,10 @@ fn forecast_track(
                 .iter()
                 .map(|path| positions_of(mdp, path, off))
                 .collect();
-            part.sums
-                .entry(name)
-                .or_default()
-                .add(ade_fde(&expected, truth), Some(min_ade_fde(&samples, truth)));
+            part.sums.entry(name).or_default().add(
+                ade_fde(&expected, truth),
+                Some(min_ade_fde(&samples, truth)),
+            );
         }
     }
     Ok(part)

@@ -81,7 +81,13 @@ pub fn hard_value_iteration(
             };
         }
     };
-    match iterate_to_fixed_point(n_states, None, settings.tolerance, settings.max_iterations, sweep) {
+    match iterate_to_fixed_point(
+        n_states,
+        None,
+        settings.tolerance,
+        settings.max_iterations,
+        sweep,
+    ) {
         Ok((v, iterations)) => {
             let mut q = Array2::from_elem((n_states, mdp.n_actions()), f64::NEG_INFINITY);
             for s in (0..n_states).filter(|&s| !mdp.is_terminal(s)) {

@@ -229,7 +229,13 @@ impl MarkovChain {
                 },
             );
         };
-        match iterate_to_fixed_point(n_states, None, settings.tolerance, settings.max_iterations, sweep) {
+        match iterate_to_fixed_point(
+            n_states,
+            None,
+            settings.tolerance,
+            settings.max_iterations,
+            sweep,
+        ) {
             Ok((v, _)) => Ok(v),
             Err(
                 Unconverged::Cap { last_change }

@@ -57,7 +57,8 @@ mod tests {
     fn contraction_converges_to_its_fixed_point_and_divergence_is_reported() {
         // v ← 1 + v/2 has the fixed point 2.
         let (v, iterations) =
-            iterate_to_fixed_point(1, None, 1e-12, 1000, |v, next| next[0] = 1.0 + v[0] / 2.0).unwrap();
+            iterate_to_fixed_point(1, None, 1e-12, 1000, |v, next| next[0] = 1.0 + v[0] / 2.0)
+                .unwrap();
         assert!((v[0] - 2.0).abs() < 1e-11 && iterations > 30);
         let capped = iterate_to_fixed_point(1, None, 1e-12, 10, |v, next| next[0] = 1.0 + v[0]);
         assert_eq!(capped, Err(Unconverged::Cap { last_change: 1.0 }));

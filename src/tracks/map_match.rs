@@ -4,7 +4,9 @@
 //! [`Lattice`], the path is the sequence of lattice states (c_t, d_t) that minimises
 //! Σ_t |p_t − centre(c_t)|² subject to the lattice's dynamics: d_t = c_t − c_{t−1} and
 //! d_t reachable from d_{t−1} by one lattice action. The candidates for c_t are the cell
-//! of p_t and its eight neighbours (inside the scene); d_0 is free. The minimum is exact
+//! of p_t and its eight neighbours (inside the scene); d_0 is free, and is then set to
+//! d_1 (the walker arrives with the velocity of its first step; 0 for a single
+//! position), which keeps the path's cost and its dynamics. The minimum is exact
 //! over those candidates, by dynamic programming over (candidate, displacement) with back
 //! pointers: O(n · 9² · V) time for V displacements.
 //!
@@ -139,6 +141,13 @@ fn backtrack(
             at = back[t][at] as usize;
         }
     }
+    // The first displacement is free in the minimisation (every choice costs the same);
+    // take it as the first step's, so the walker arrives with the velocity it keeps.
+    let first_v = match states.get(1) {
+        Some(&s1) => s1 % n_v,
+        None => lattice.index(0, 0).expect("zero is a displacement"),
+    };
+    states[0] = states[0] / n_v * n_v + first_v;
     let actions = states
         .windows(2)
         .map(|w| {

@@ -36,9 +36,9 @@
 mod discretize;
 mod extent;
 mod grid_features;
+mod grid_memory;
 mod lattice_mdp;
 mod map_match;
-mod grid_memory;
 mod on_grid;
 mod reader;
 mod resample;
@@ -53,15 +53,16 @@ pub use extent::{Extent, Extreme};
 pub use grid_features::{
     euclidean_distance_transform, grid_features, visited_cells, GridFeatureParams,
 };
+pub use grid_memory::{check_grid_memory, GridMemory};
 pub use lattice_mdp::{
     lattice_grid, lattice_mdp, lattice_memory, lattice_step, KINEMATIC_FEATURES,
 };
 pub use map_match::{map_match, match_positions, MatchedPiece};
-pub use grid_memory::{check_grid_memory, GridMemory};
 pub use on_grid::{discretize_on_grid, grid_moves_of};
 pub use reader::{read_tracks, read_tracks_file, Track, TrackPoint, TRACK_COLUMNS};
 pub use resample::{resample, TimeStep, MAX_SAMPLES_PER_TRACK};
 pub use scene::{Cell, Scene, MAX_CELLS};
 pub use timed::{
-    discretize_timed, timed_moves, write_positions, TimedDiscretized, TimedParams, TimedPositions, TimedReport,
+    discretize_timed, timed_moves, write_positions, TimedDiscretized, TimedParams, TimedPositions,
+    TimedReport,
 };

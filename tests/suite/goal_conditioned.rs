@@ -23,7 +23,7 @@ use common::{far_from, path, sample_towards, succeed, SoftGrid};
 use irl::demos::{write_demos, Demonstrations, Trajectory};
 use irl::eval::evaluate_by_goal;
 use irl::inference::SoftSettings;
-use irl::learn::{group_by_goal, Alignment, FitParams, Objective};
+use irl::learn::{group_by_goal, Alignment, FitParams, GoalRule, Objective};
 use irl::mdp::write_mdp;
 use irl::Mdp;
 use ndarray::Array1;
@@ -118,9 +118,9 @@ fn objective_matches_the_reference_and_its_gradient_matches_finite_differences()
     let mdp = world.mdp(None);
     let horizon = 12;
     let demos = small_demos(&world, &mdp, horizon);
-    let groups = group_by_goal(&demos);
+    let groups = group_by_goal(&mdp, &demos, &[], GoalRule::LastCell);
     // Three goals: the one where a demonstration starts (state 9) gets no group.
-    let goals: Vec<usize> = groups.iter().map(|g| g.goal).collect();
+    let goals: Vec<usize> = groups.iter().map(|g| g.goal.states[0]).collect();
     assert_eq!(goals, vec![4, 15, 19]);
     let passing = groups[0]
         .demos
@@ -252,7 +252,7 @@ fn known_weights_are_recovered_from_goal_directed_demonstrations() {
         "{arrived} {held_arrived}"
     );
     let settings = SoftSettings::finite(HORIZON, 1.0);
-    let groups = group_by_goal(&train);
+    let groups = group_by_goal(&mdp, &train, &[], GoalRule::LastCell);
     assert_eq!(groups.len(), 4);
     let params = FitParams {
         settings: settings.clone(),
@@ -288,9 +288,17 @@ fn known_weights_are_recovered_from_goal_directed_demonstrations() {
     let fitted = Array1::from(model.weights.clone());
     let truth = Array1::from(TRUTH.to_vec());
     let score = |theta: &Array1<f64>| {
-        evaluate_by_goal(&mdp, &settings, Alignment::Start, theta.view(), &held_out)
-            .unwrap()
-            .nll_per_action
+        evaluate_by_goal(
+            &mdp,
+            &settings,
+            Alignment::Start,
+            theta.view(),
+            &held_out,
+            &[],
+            GoalRule::LastCell,
+        )
+        .unwrap()
+        .nll_per_action
     };
     let (fitted_nll, true_nll) = (score(&fitted), score(&truth));
     println!("held-out NLL per action: fitted {fitted_nll:.6}, true weights {true_nll:.6}");
@@ -408,8 +416,16 @@ fn fit_goal_conditioned_and_evaluate_through_the_binary() {
     ]);
     let metrics: Value = serde_json::from_slice(&output.stdout).unwrap();
     let theta = Array1::from(weights);
-    let expected =
-        evaluate_by_goal(&mdp, &settings, Alignment::Start, theta.view(), &held_out).unwrap();
+    let expected = evaluate_by_goal(
+        &mdp,
+        &settings,
+        Alignment::Start,
+        theta.view(),
+        &held_out,
+        &[],
+        GoalRule::LastCell,
+    )
+    .unwrap();
     for (name, want) in [
         ("nll_per_action", expected.nll_per_action),
         ("nll_per_trajectory", expected.nll_per_trajectory),

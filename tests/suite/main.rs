@@ -24,4 +24,5 @@ mod recovery;
 mod reference;
 mod solve_without_arrays;
 mod standard_errors;
+mod timed_lattice;
 mod ucy_tracks;

@@ -120,8 +120,8 @@ pub fn study_scene(
     let mdp = d.mdp(&cell_features)?;
     let fit = FitParams {
         settings: SoftSettings {
-            max_iterations: 20_000,
-            tolerance: 1e-10,
+            max_iterations: 3_000,
+            tolerance: 1e-9,
             ..SoftSettings::infinite(1.0)
         },
         goal_conditioned: true,
@@ -136,11 +136,8 @@ pub fn study_scene(
         ..FitParams::default()
     };
     let model = fit.fit_observed(&mdp, &split.train, on_iteration)?;
-    eprintln!("TIMING fit {:.1}", clock.elapsed().as_secs_f64());
     let policies = policies_for(&mdp, &model, &split.held_out)?;
-    eprintln!("TIMING policies {:.1}", clock.elapsed().as_secs_f64());
     let nlls = step_nlls(&mdp, &model, &policies, &split.train, &split.held_out)?;
-    eprintln!("TIMING nlls {:.1}", clock.elapsed().as_secs_f64());
     let held_out_positions = d.positions_of(&split.held_out);
     let train_positions: Vec<Vec<(f64, f64)>> = d
         .positions_of(&split.train)
@@ -157,13 +154,7 @@ pub fn study_scene(
             positions: &p.points,
         })
         .collect();
-    let forecasts = evaluate_forecasts(
-        &mdp,
-        &policies,
-        &held,
-        &train_positions,
-        params.forecast,
-    )?;
+    let forecasts = evaluate_forecasts(&mdp, &policies, &held, &train_positions, params.forecast)?;
     Ok(SceneStudy {
         name: name.into(),
         params: params.clone(),

@@ -3,7 +3,7 @@
 
 use irl::demos::Trajectory;
 use irl::inference::{backward, sample, SoftProblem, SoftSettings};
-use irl::learn::goal_mdp;
+use irl::learn::{goal_mdp, Goal};
 use irl::Mdp;
 use ndarray::Array1;
 
@@ -19,7 +19,7 @@ pub fn sample_towards(
     horizon: usize,
     seed: u64,
 ) -> Vec<Trajectory> {
-    let task = goal_mdp(mdp, goal).unwrap();
+    let task = goal_mdp(mdp, &Goal::state(goal, 0)).unwrap();
     let theta = Array1::from(theta.to_vec());
     let problem = SoftProblem::new(
         &task,
