@@ -70,7 +70,12 @@ pub struct DiscretizeArgs {
     /// Resample every track to steps of this many seconds (needs --fps): step t of a
     /// demonstration is t·Δ after its start, standing still is an action, and the
     /// positions are written to tracks.csv / heldout_tracks.csv.
-    #[arg(long, requires = "fps", conflicts_with = "grid", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        requires = "fps",
+        conflicts_with = "grid",
+        allow_hyphen_values = true
+    )]
     pub time_step: Option<f64>,
     /// Frames per second of the recording (with --time-step).
     #[arg(long, allow_hyphen_values = true)]

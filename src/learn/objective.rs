@@ -214,8 +214,14 @@ mod tests {
             Task { mdp, steps }
         };
         let tasks = vec![
-            task(goal_mdp(&mdp, 2).unwrap(), 11),
-            task(goal_mdp(&mdp, 4).unwrap(), 12),
+            task(
+                goal_mdp(&mdp, &crate::learn::Goal::state(2, 0)).unwrap(),
+                11,
+            ),
+            task(
+                goal_mdp(&mdp, &crate::learn::Goal::state(4, 0)).unwrap(),
+                12,
+            ),
             task(other.clone(), 13),
         ];
         let settings = SoftSettings::finite(5, 0.9);

@@ -161,6 +161,50 @@ fn backtrack(
     }
 }
 
+/// The last matched piece of `positions` on the grid of `mdp`, or `None` when a position
+/// lies outside it or the grid has no position in metres. On a lattice the path is
+/// map-matched; on a grid of cells the states are the positions' cells, and each action
+/// is the available one that leads to the next cell (a step that no action makes starts
+/// a new piece).
+pub fn match_positions(mdp: &crate::Mdp, positions: &[(f64, f64)]) -> Option<MatchedPiece> {
+    let grid = mdp.grid()?;
+    let g = grid.geometry?;
+    let scene = Scene::new(g.origin_x, g.origin_y, g.cell, grid.width, grid.height).ok()?;
+    let cells: Vec<Cell> = positions
+        .iter()
+        .map(|&(x, y)| scene.cell_at(x, y))
+        .collect::<Option<_>>()?;
+    if let Some(lattice) = grid.lattice {
+        return map_match(positions, &cells, &scene, lattice).pop();
+    }
+    let mut piece = MatchedPiece {
+        first: 0,
+        states: vec![scene.state(*cells.first()?)],
+        actions: Vec::new(),
+    };
+    for (t, pair) in cells.windows(2).enumerate() {
+        let (from, to) = (scene.state(pair[0]), scene.state(pair[1]));
+        let action = (0..mdp.n_actions()).find(|&a| {
+            mdp.transitions().available(from, a)
+                && mdp.transitions().successors(from, a).0 == [to as u32]
+        });
+        match action {
+            Some(a) => {
+                piece.states.push(to);
+                piece.actions.push(a);
+            }
+            None => {
+                piece = MatchedPiece {
+                    first: t + 1,
+                    states: vec![to],
+                    actions: Vec::new(),
+                }
+            }
+        }
+    }
+    Some(piece)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,48 +265,4 @@ mod tests {
         let cells: Vec<usize> = pieces[0].states.iter().map(|s| s / 9).collect();
         assert_eq!(cells, vec![0, 1, 2, 3]);
     }
-}
-
-/// The last matched piece of `positions` on the grid of `mdp`, or `None` when a position
-/// lies outside it or the grid has no position in metres. On a lattice the path is
-/// map-matched; on a grid of cells the states are the positions' cells, and each action
-/// is the available one that leads to the next cell (a step that no action makes starts
-/// a new piece).
-pub fn match_positions(mdp: &crate::Mdp, positions: &[(f64, f64)]) -> Option<MatchedPiece> {
-    let grid = mdp.grid()?;
-    let g = grid.geometry?;
-    let scene = Scene::new(g.origin_x, g.origin_y, g.cell, grid.width, grid.height).ok()?;
-    let cells: Vec<Cell> = positions
-        .iter()
-        .map(|&(x, y)| scene.cell_at(x, y))
-        .collect::<Option<_>>()?;
-    if let Some(lattice) = grid.lattice {
-        return map_match(positions, &cells, &scene, lattice).pop();
-    }
-    let mut piece = MatchedPiece {
-        first: 0,
-        states: vec![scene.state(*cells.first()?)],
-        actions: Vec::new(),
-    };
-    for (t, pair) in cells.windows(2).enumerate() {
-        let (from, to) = (scene.state(pair[0]), scene.state(pair[1]));
-        let action = (0..mdp.n_actions()).find(|&a| {
-            mdp.transitions().available(from, a)
-                && mdp.transitions().successors(from, a).0 == [to as u32]
-        });
-        match action {
-            Some(a) => {
-                piece.states.push(to);
-                piece.actions.push(a);
-            }
-            None => {
-                piece = MatchedPiece {
-                    first: t + 1,
-                    states: vec![to],
-                    actions: Vec::new(),
-                }
-            }
-        }
-    }
-    Some(piece)
 }

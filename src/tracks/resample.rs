@@ -68,7 +68,7 @@ pub fn resample(track: &Track, step: TimeStep) -> Result<Track> {
         }
     };
     let steps = ((last - first) / step.frames() + 1e-9).floor();
-    if !(steps < MAX_SAMPLES_PER_TRACK as f64) {
+    if steps.is_nan() || steps >= MAX_SAMPLES_PER_TRACK as f64 {
         return Err(Error::InvalidTracks {
             place: format!("track {}", track.id),
             message: format!(

@@ -260,7 +260,7 @@ mod tests {
         for mdp in [grid, random_mdp(2, 40, 3, 3, 2, false, &[5])] {
             let layout = KernelLayout::new(&mdp);
             for goal in [0, 7, mdp.n_states() - 1] {
-                let task = goal_mdp(&mdp, goal).unwrap();
+                let task = goal_mdp(&mdp, &crate::learn::Goal::state(goal, 0)).unwrap();
                 // Built anew for the goal's MDP, the layout is the same in every part,
                 // and the goal's MDP holds the very transitions the layout was built from.
                 assert_eq!(parts(&KernelLayout::new(&task)), parts(&layout));
