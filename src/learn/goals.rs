@@ -32,7 +32,7 @@ use crate::mdp::{Grid, Mdp};
 /// A goal: the states that end a walk there, and how many demonstrations ended there.
 /// Documents may give a goal of one state as `"state": s` instead of `"states": [s]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "GoalDocument")]
+#[serde(try_from = "GoalDocument", into = "GoalDocument")]
 pub struct Goal {
     /// Terminal states, increasing.
     pub states: Vec<usize>,
@@ -42,16 +42,28 @@ pub struct Goal {
     pub centre: Option<[f64; 2]>,
 }
 
-/// A goal as documents give it.
-#[derive(Deserialize)]
+/// A goal as documents give it: one state as `state`, several as `states`.
+#[derive(Clone, Serialize, Deserialize)]
 struct GoalDocument {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     state: Option<usize>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     states: Option<Vec<usize>>,
     count: usize,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     centre: Option<[f64; 2]>,
+}
+
+impl From<Goal> for GoalDocument {
+    fn from(goal: Goal) -> Self {
+        let single = goal.states.len() == 1;
+        GoalDocument {
+            state: single.then(|| goal.states[0]),
+            states: (!single).then_some(goal.states),
+            count: goal.count,
+            centre: goal.centre,
+        }
+    }
 }
 
 impl TryFrom<GoalDocument> for Goal {

@@ -23,7 +23,7 @@ use common::{far_from, path, sample_towards, succeed, SoftGrid};
 use irl::demos::{write_demos, Demonstrations, Trajectory};
 use irl::eval::evaluate_by_goal;
 use irl::inference::SoftSettings;
-use irl::learn::{group_by_goal, Alignment, FitParams, GoalRule, Objective};
+use irl::learn::{group_by_goal, training_goals, Alignment, FitParams, GoalRule, Objective};
 use irl::mdp::write_mdp;
 use irl::Mdp;
 use ndarray::Array1;
@@ -118,7 +118,8 @@ fn objective_matches_the_reference_and_its_gradient_matches_finite_differences()
     let mdp = world.mdp(None);
     let horizon = 12;
     let demos = small_demos(&world, &mdp, horizon);
-    let groups = group_by_goal(&mdp, &demos, &[], GoalRule::LastCell);
+    let goals = training_goals(&mdp, &demos, GoalRule::LastCell).unwrap();
+    let groups = group_by_goal(&mdp, &demos, &goals, GoalRule::LastCell);
     // Three goals: the one where a demonstration starts (state 9) gets no group.
     let goals: Vec<usize> = groups.iter().map(|g| g.goal.states[0]).collect();
     assert_eq!(goals, vec![4, 15, 19]);
