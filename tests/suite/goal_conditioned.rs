@@ -184,8 +184,11 @@ fn objective_matches_the_reference_and_its_gradient_matches_finite_differences()
             shifted[k] -= 2.0 * h;
             let minus = objective.evaluate(shifted.view()).unwrap().cost;
             let central = (plus - minus) / (2.0 * h);
+            // Infinite-horizon evaluations start their value iteration from the previous
+            // evaluation's values, so each is exact to the solver's tolerance but the
+            // errors of θ ± h no longer cancel: central differences agree to about 10⁻⁷.
             assert!(
-                (value.gradient[k] - central).abs() < 1e-7,
+                (value.gradient[k] - central).abs() < 1e-6,
                 "{label}, weight {k}: gradient {} vs central difference {central}",
                 value.gradient[k]
             );
