@@ -122,7 +122,7 @@ fn forecast_figure(study: &SceneStudy, path: &Path) -> Result<bool> {
     });
     let mut spec = HeatmapSpec::new(values.view(), (scene.origin_x, scene.origin_y), scene.cell);
     spec.title = format!(
-        "{}: forecasts of {} held-out tracks (observe {o}, predict {h}; white observed, green truth, blue samples)",
+        "{}: {} held-out forecasts, {o} seen (white), {h} ahead (green truth, blue samples)",
         study.name,
         order.len()
     );
