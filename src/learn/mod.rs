@@ -31,6 +31,7 @@ pub use goals::{goal_counts, goal_mdp, group_by_goal, GoalCount, GoalGroup};
 pub use likelihood::{nll_and_gradient, nll_and_gradient_reusing, LikelihoodEvaluation};
 pub use model::{FittedModel, IterationRecord, TrainingHistory};
 pub use objective::{Objective, ObjectiveValue, Task};
+pub use stopping::{relative_change_over, ITERATION_CAP};
 pub use uncertainty::{observed_information, standard_errors};
 
 pub use weights::{read_weights, write_weights, Weights, WEIGHTS_FORMAT};

@@ -94,7 +94,7 @@ fn run_scenes(args: &DemoArgs, params: &StudyParams, dir: &Path) -> Result<()> {
         let progress = Progress::new(args.quiet, params.max_iterations);
         let study = study_scene(name, &tracks, params, progress.callback())?;
         progress.finish();
-        write_figures(&study, dir)?;
+        write_figures(&study, &tracks, dir)?;
         let report = StudyReport::of(&study);
         if !args.quiet {
             eprintln!(
