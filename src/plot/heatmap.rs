@@ -10,9 +10,9 @@
 //! for values spanning decades), over the given value range or else the finite values'
 //! range (values outside are clamped); a non-finite value (NaN for "no value", ±∞) is
 //! drawn in a neutral grey, listed under the colour bar. Tracks (polylines in metres,
-//! optionally over a halo of another colour) and labelled markers are drawn over the
-//! cells (a marker's label right of it, or left of it where it would leave the map);
-//! tracks with a label are listed in a legend between the title and the map, one entry
+//! optionally over a halo of another colour; all halos are drawn before all lines) and
+//! labelled markers are drawn over the cells (a marker's label right of it, or left of
+//! it where it would leave the map); tracks with a label are listed in a legend between the title and the map, one entry
 //! per distinct label.
 
 use std::path::Path;
@@ -254,6 +254,30 @@ impl Layout {
     }
 }
 
+/// A polyline `width` pixels wide, drawn segment by segment with a round joint at each
+/// inner vertex. (plotters fills a wide polyline as one polygon, which folds over itself
+/// where a path turns back, as paths through cells often do.)
+fn draw_polyline<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    points: &[(f64, f64)],
+    color: Rgb,
+    width: u32,
+) -> Result<()> {
+    let style = rgb(color).stroke_width(width);
+    let segments = points
+        .windows(2)
+        .map(|pair| PathElement::new(vec![pair[0], pair[1]], style));
+    chart.draw_series(segments).map_err(drawing_error)?;
+    if width >= 3 && points.len() > 2 {
+        let radius = width / 2;
+        let joints = points[1..points.len() - 1]
+            .iter()
+            .map(|&p| Circle::new(p, radius, rgb(color).filled()));
+        chart.draw_series(joints).map_err(drawing_error)?;
+    }
+    Ok(())
+}
+
 /// One legend entry per distinct non-empty track label, in the order of the tracks.
 fn legend_entries(tracks: &[Track]) -> Vec<LegendEntry> {
     let mut entries: Vec<LegendEntry> = Vec::new();
@@ -457,22 +481,15 @@ impl Drawing<'_, '_> {
         });
         chart.draw_series(cells).map_err(drawing_error)?;
 
-        for track in &spec.tracks {
-            let width = f64::from(track.width);
-            let strokes = track
-                .halo
-                .map(|halo| (halo, width + HALO_EXTRA))
-                .into_iter()
-                .chain(std::iter::once((track.color, width)));
-            for (color, width) in strokes {
-                let style = rgb(color).stroke_width(typo.px(width));
-                chart
-                    .draw_series(std::iter::once(PathElement::new(
-                        track.points.clone(),
-                        style,
-                    )))
-                    .map_err(drawing_error)?;
-            }
+        // Every halo first, then every line, so that no track's halo covers another's
+        // line.
+        let halos = spec.tracks.iter().filter_map(|t| {
+            t.halo
+                .map(|halo| (t, halo, f64::from(t.width) + HALO_EXTRA))
+        });
+        let lines = spec.tracks.iter().map(|t| (t, t.color, f64::from(t.width)));
+        for (track, color, width) in halos.chain(lines) {
+            draw_polyline(&mut chart, &track.points, color, typo.px(width))?;
         }
 
         for marker in &spec.markers {
@@ -1088,5 +1105,36 @@ mod tests {
             text_x("start of the walk") + 100.0 < right_marker,
             "start label not left of its marker"
         );
+    }
+
+    #[test]
+    fn a_path_that_turns_back_is_drawn_at_its_full_width() {
+        let dir = tempfile::tempdir().unwrap();
+        let values = top_coloured(4, 1);
+        let mut spec = HeatmapSpec::new(values.view(), (0.0, 0.0), 1.0);
+        spec.value_range = Some((0.0, 1.0));
+        let red = Rgb(255, 0, 0);
+        // There and back along the row, as a path through cells does after a slip.
+        spec.tracks
+            .push(Track::new(vec![(0.5, 0.5), (3.5, 0.5), (0.5, 0.5)], red, 6));
+        let path = dir.path().join("back.png");
+        heatmap(&spec, &path).unwrap();
+        let image = read_png(&path);
+        let bar = found(&image, bar_slice());
+        let map = blob_in(
+            &image,
+            colormap::viridis(1.0),
+            (0, 0, bar.bounds.0 - 1, image.height()),
+        )
+        .unwrap();
+        let line = found(&image, red);
+        // 3 of the 4 cells long (give or take the line's width at its ends) and 6 px wide.
+        let length = 0.75 * f64::from(map.width() + 1);
+        assert!(
+            (f64::from(line.width()) - length).abs() <= 6.0,
+            "{line:?} {map:?}"
+        );
+        assert!((5..=7).contains(&line.height()), "{line:?}");
+        assert!(line.count as f64 >= 0.9 * 6.0 * length, "{line:?}");
     }
 }

@@ -15,7 +15,7 @@
 //! - `irl plot reward|forecast|training` write PNG (decoding at 900×700, not blank) and
 //!   SVG (holding the default title and, for maps, axes in metres); any other extension
 //!   is an error that leaves no file.
-//! - `--tracks` draws recorded tracks as recorded: the SVG polyline of a track has its
+//! - `--tracks` draws recorded tracks as recorded: the SVG segments of a track join its
 //!   vertices where its metres are, with one pixel scale on both axes (y up), and the
 //!   legend names it; `--track-ids` picks tracks; `--title` and `--scale` change the
 //!   title and the colour bar. Tracks off the grid, unknown ids, malformed track files
@@ -511,12 +511,14 @@ fn recorded_tracks_are_drawn_in_metres_and_bad_ones_write_nothing() {
     one.extend(["--tracks", &tracks, "--track-ids", "a"]);
     let svg = svg_of(&one, "one.svg");
     assert!(svg.contains("recorded track a"));
+    // Lines are drawn segment by segment: the legend's sample comes first, above the
+    // map, then the track's two segments, v0–v1 and v1–v2.
     let lines = polylines(&svg, RED);
-    assert_eq!(lines.len(), 2, "{lines:?}");
-    let drawn = lines
-        .iter()
-        .find(|l| l.len() == 3)
-        .expect("the track's line");
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(lines.iter().all(|l| l.len() == 2), "{lines:?}");
+    assert_eq!(lines[1][1], lines[2][0]);
+    let drawn = [lines[1][0], lines[1][1], lines[2][1]];
+    assert!(lines[0][0].1 < drawn.iter().map(|v| v.1).fold(f64::INFINITY, f64::min));
     // The vertices in pixels against the positions in metres: one scale for x and y,
     // y pointing up, and the middle vertex where its metres say.
     let metres = [(1.2, -1.8), (2.6, -0.4), (3.8, 0.3)];
@@ -550,13 +552,13 @@ fn recorded_tracks_are_drawn_in_metres_and_bad_ones_write_nothing() {
     let mut all = reward.to_vec();
     all.extend(["--tracks", &tracks, "--title", "First line\nsecond line"]);
     let svg = svg_of(&all, "all.svg");
-    assert_eq!(polylines(&svg, RED).len(), 3);
+    assert_eq!(polylines(&svg, RED).len(), 4);
     for text in ["recorded tracks", "First line", "second line"] {
         assert!(svg.contains(text), "all.svg lacks `{text}`");
     }
     let mut capped = all.clone();
     capped.extend(["--max-tracks", "1"]);
-    assert_eq!(polylines(&svg_of(&capped, "capped.svg"), RED).len(), 2);
+    assert_eq!(polylines(&svg_of(&capped, "capped.svg"), RED).len(), 3);
 
     // A forecast with a linear scale and the recorded track b.
     f.forecast("0,0", Some("5,4"), HORIZON, "forecast.json");
