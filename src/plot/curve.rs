@@ -425,6 +425,31 @@ mod tests {
     }
 
     #[test]
+    fn a_title_has_a_second_line_and_long_lines_wrap() {
+        let second = "the objective changed by less than 1e-6 over the last 10 iterations";
+        let mut spec = LineChartSpec::new(
+            format!("zara01 · 0.75 m cells\n{second}"),
+            "iteration",
+            "value",
+            vec![Series::new("s", vec![(0.0, 0.0), (1.0, 1.0)])],
+        );
+        spec.size = (300, 200);
+        let svg = render_svg(&spec);
+        let texts = crate::plot::testing::svg_texts(&svg);
+        assert_eq!(texts[0], "zara01 · 0.75 m cells");
+        // 300 px wide, with 20 px margins scaled by ½: the second line, about 330 px in
+        // the axis-label font at half its size, is wider than the 280 px of room, so it
+        // is broken at spaces into lines that give it back when joined.
+        let pieces: Vec<&String> = texts[1..]
+            .iter()
+            .take_while(|t| second.contains(t.as_str()))
+            .collect();
+        assert!(pieces.len() >= 2, "{texts:?}");
+        let joined: Vec<&str> = pieces.iter().map(|t| t.as_str()).collect();
+        assert_eq!(joined.join(" "), second);
+    }
+
+    #[test]
     fn a_log_axis_gives_doublings_equal_lengths() {
         let svg = render_svg(&evd_spec());
         let centres = dots(&svg, series_color(0));
