@@ -11,7 +11,7 @@
 //! Modules: [`colormap`] (viridis, series palette), [`mod@heatmap`] (with its linear or
 //! logarithmic colour scale, `color_scale`, and the legend of its tracks, `legend`),
 //! [`curve`] (line charts), and the product's maps and curves built from MDPs, tracks and
-//! fits (`maps`); both kinds of figure draw their axes with one helper (`axes`).
+//! fits (`maps`); both kinds of figure draw their axes with the same code (`axes`).
 //!
 //! ```no_run
 //! use irl::plot::{heatmap, line_chart, AxisScale, HeatmapSpec, LineChartSpec, Series};
