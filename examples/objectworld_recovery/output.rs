@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use irl::io::write_atomic;
-use irl::plot::{line_chart, LineChartSpec, Rgb, Series, XScale};
+use irl::plot::{line_chart, AxisScale, LineChartSpec, Rgb, Series};
 use serde::Serialize;
 
 use crate::design::Design;
@@ -139,7 +139,7 @@ fn chart(design: &Design, rows: &[Row], baseline: &BaselineSummary) -> LineChart
         "expected value difference (mean ± sd)",
         series,
     );
-    spec.x_scale = XScale::Log;
+    spec.x_scale = AxisScale::Log;
     spec.size = (1100, 750);
     spec
 }

@@ -7,7 +7,8 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use irl::learn::{
-    Alignment, FitParams, FittedModel, GoalRule, IterationRecord, Optimizer, DEFAULT_L2,
+    relative_change_over, Alignment, FitParams, FittedModel, GoalRule, IterationRecord, Optimizer,
+    TrainingHistory, DEFAULT_L2, ITERATION_CAP,
 };
 use irl::Error;
 
@@ -106,18 +107,50 @@ pub fn run(args: FitArgs) -> Result<()> {
     Ok(())
 }
 
+/// Iterations over which a fit stopped by the iteration cap is checked for flatness.
+const FLAT_WINDOW: usize = 10;
+/// Relative change of the objective over [`FLAT_WINDOW`] iterations below which a fit
+/// stopped by the cap is called flat.
+const FLAT_TOLERANCE: f64 = 1e-6;
+
+/// How the fit ended, in words: converged or not, after how many iterations, and why;
+/// for a fit stopped by the iteration cap, whether the objective had been flat over the
+/// last [`FLAT_WINDOW`] iterations or was still moving.
+pub fn fit_status(t: &TrainingHistory) -> String {
+    let iterations = t.iterations.len().saturating_sub(1);
+    if t.converged {
+        return format!(
+            "converged after {iterations} iterations ({})",
+            t.stop_reason
+        );
+    }
+    if t.stop_reason != ITERATION_CAP {
+        return format!(
+            "NOT converged after {iterations} iterations ({})",
+            t.stop_reason
+        );
+    }
+    let cap = t.iterations.last().map_or(0, |r| r.iteration);
+    let stopped = format!("NOT converged: stopped at the iteration cap of {cap}");
+    match relative_change_over(&t.iterations, FLAT_WINDOW) {
+        Some(change) if change < FLAT_TOLERANCE => format!(
+            "{stopped}; the objective changed by less than {FLAT_TOLERANCE:e} over the last \
+             {FLAT_WINDOW} iterations (flat)"
+        ),
+        Some(change) => format!(
+            "{stopped}; the objective still changed by {change:.1e} (relative) over the last \
+             {FLAT_WINDOW} iterations"
+        ),
+        None => stopped,
+    }
+}
+
 /// Weight ± standard error per feature, and how the fit ended.
 pub fn summary(model: &FittedModel) -> String {
     let t = &model.training;
     let mut text = format!(
-        "fit: {} after {} iterations ({}), NLL per action {:.6} on {} actions, {:.2} s\n",
-        if t.converged {
-            "converged"
-        } else {
-            "NOT converged"
-        },
-        t.iterations.len().saturating_sub(1),
-        t.stop_reason,
+        "fit: {}; NLL per action {:.6} on {} actions, {:.2} s\n",
+        fit_status(t),
         t.nll_per_action,
         t.n_actions,
         t.seconds
@@ -186,5 +219,121 @@ impl Progress {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A history of `objectives` (iterations 0, 1, …) that stopped for `reason`.
+    fn history(objectives: &[f64], converged: bool, reason: &str) -> TrainingHistory {
+        TrainingHistory {
+            iterations: objectives
+                .iter()
+                .enumerate()
+                .map(|(i, &objective)| IterationRecord {
+                    iteration: i as u64,
+                    objective,
+                    gradient_norm: 1e-3,
+                    feature_residual: 1e-3,
+                })
+                .collect(),
+            converged,
+            stop_reason: reason.into(),
+            nll_per_action: 1.5,
+            n_actions: 400,
+            n_tasks: 1,
+            l2: 0.01,
+            optimizer: Optimizer::Lbfgs { memory: 10 },
+            evaluations: objectives.len(),
+            seconds: 2.0,
+        }
+    }
+
+    /// 101 objectives (iterations 0 to 100) that fall from 9 and then change by `step`
+    /// per iteration over the last 20.
+    fn capped(step: f64) -> Vec<f64> {
+        (0..=100)
+            .map(|i| {
+                if i <= 80 {
+                    1.5 + 7.5 * 0.9f64.powi(i) + 20.0 * step
+                } else {
+                    1.5 + 7.5 * 0.9f64.powi(80) + (100 - i) as f64 * step
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_capped_fit_that_went_flat_says_so() {
+        // Over the last 10 iterations J falls by 10 · 1e-8 = 1e-7 at J ≈ 1.5: a relative
+        // change of 6.7e-8, below 1e-6.
+        let flat = history(&capped(1e-8), false, ITERATION_CAP);
+        assert_eq!(
+            fit_status(&flat),
+            "NOT converged: stopped at the iteration cap of 100; the objective changed by \
+             less than 1e-6 over the last 10 iterations (flat)"
+        );
+    }
+
+    #[test]
+    fn a_capped_fit_still_moving_gives_its_change() {
+        // 10 · 1e-4 = 1e-3 over J_last = 1.5 + 7.5 · 0.9^80 ≈ 1.50164: 6.659e-4.
+        let moving = history(&capped(1e-4), false, ITERATION_CAP);
+        let last = 1.5 + 7.5 * 0.9f64.powi(80);
+        assert!(((1e-3 / last) - 6.659e-4).abs() < 5e-8);
+        assert_eq!(
+            fit_status(&moving),
+            "NOT converged: stopped at the iteration cap of 100; the objective still \
+             changed by 6.7e-4 (relative) over the last 10 iterations"
+        );
+        // Fewer than 11 records: nothing to say about the last 10 iterations.
+        let short = history(&[3.0, 2.0, 1.9], false, ITERATION_CAP);
+        assert_eq!(
+            fit_status(&short),
+            "NOT converged: stopped at the iteration cap of 2"
+        );
+    }
+
+    #[test]
+    fn other_endings_name_their_reason() {
+        let converged = history(&capped(1e-8), true, "gradient norm below tolerance");
+        assert_eq!(
+            fit_status(&converged),
+            "converged after 100 iterations (gradient norm below tolerance)"
+        );
+        let failed = history(&[3.0, 2.0], false, "line search failed");
+        assert_eq!(
+            fit_status(&failed),
+            "NOT converged after 1 iterations (line search failed)"
+        );
+    }
+
+    #[test]
+    fn the_summary_leads_with_the_status() {
+        let model = FittedModel {
+            feature_names: vec!["step_cost".into(), "hazard".into()],
+            weights: vec![-1.0, -3.5],
+            standard_errors: Ok(vec![0.1, 0.25]),
+            settings: Default::default(),
+            training: history(&capped(1e-8), false, ITERATION_CAP),
+            goals: Vec::new(),
+            alignment: Alignment::Start,
+        };
+        let text = summary(&model);
+        let first = text.lines().next().unwrap();
+        assert!(
+            first.starts_with("fit: NOT converged: stopped at the iteration cap of 100;"),
+            "{first}"
+        );
+        assert!(
+            first.ends_with("(flat); NLL per action 1.500000 on 400 actions, 2.00 s"),
+            "{first}"
+        );
+        assert!(
+            text.contains("  hazard        -3.5000 ± 0.2500\n"),
+            "{text}"
+        );
     }
 }

@@ -27,7 +27,9 @@ use super::goals::{goal_tasks, group_by_goal, training_goals, Goal, GoalRule};
 use super::model::{FittedModel, IterationRecord, TrainingHistory};
 use super::objective::{Objective, Task};
 use super::recorder::Recorder;
-use super::stopping::{FirstOrderState, WithStoppingRules, GRADIENT_SMALL, OBJECTIVE_FLAT};
+use super::stopping::{
+    FirstOrderState, WithStoppingRules, GRADIENT_SMALL, ITERATION_CAP, OBJECTIVE_FLAT,
+};
 use super::uncertainty::standard_errors;
 use crate::demos::Demonstrations;
 use crate::error::{Error, Result};
@@ -371,7 +373,7 @@ impl FitParams {
 fn describe(reason: &TerminationReason) -> String {
     match reason {
         TerminationReason::SolverExit(text) => text.clone(),
-        TerminationReason::MaxItersReached => "iteration cap reached".into(),
+        TerminationReason::MaxItersReached => ITERATION_CAP.into(),
         other => other.text().to_string(),
     }
 }

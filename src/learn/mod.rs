@@ -35,6 +35,7 @@ pub use likelihood::{nll_and_gradient, nll_and_gradient_reusing, LikelihoodEvalu
 pub use model::{FittedModel, IterationRecord, TrainingHistory};
 pub use objective::{Objective, ObjectiveValue, Task};
 pub use predict::{GoalPolicies, Occupancy, NEGLIGIBLE_MASS};
+pub use stopping::{relative_change_over, ITERATION_CAP};
 pub use uncertainty::{observed_information, standard_errors};
 
 pub use weights::{read_weights, write_weights, Weights, WEIGHTS_FORMAT};

@@ -1,24 +1,26 @@
 //! Line charts: named series of (x, y) points with optional ± error bars and a legend.
 //!
-//! Used for training curves (objective per iteration) and for a metric against the
-//! number of demonstrations, where the x axis is logarithmic. Each series is drawn as
-//! straight segments between its points in the given order, with a dot at each point
-//! (series of at most 40 points; denser ones are plain lines) and, when errors are given,
-//! a vertical bar from y − e to y + e. The axes span the data (error bars included) plus
-//! 4 % of the span on each side, measured in log x on a logarithmic axis. A logarithmic
-//! axis is ticked at powers of 2 when x_max / x_min ≤ 1000 (N = 4, 8, …, 128) and at
-//! powers of 10 otherwise.
+//! Used for training curves (the distance of the objective to its best value per
+//! iteration, on a logarithmic y axis) and for a metric against the number of
+//! demonstrations, where the x axis is logarithmic. Each series is drawn as straight
+//! segments between its points in the given order, with a dot at each point (series of
+//! at most 40 points; denser ones are plain lines) and, when errors are given, a vertical
+//! bar from y − e to y + e. The axes span the data (error bars included) plus 4 % of the
+//! span on each side, measured in log units on a logarithmic axis. A logarithmic x axis
+//! is ticked at powers of 2 when x_max / x_min ≤ 1000 (N = 4, 8, …, 128) and at powers of
+//! 10 otherwise; a logarithmic y axis at powers of 10.
 
 use std::path::Path;
 
 use plotters::coord::ranged1d::{AsRangedCoord, Ranged, ValueFormatter};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::axes::{draw_axes, Axes};
 use super::{
-    drawing_error, rgb, save, series_color, vertical_label_area, with_title, Figure, Rgb,
-    Typography,
+    drawing_error, linear_ticks, log_ticks, rgb, save, series_color, vertical_label_area,
+    with_title, Figure, Rgb, Typography,
 };
 use crate::error::{Error, Result};
 
@@ -34,12 +36,12 @@ const MAX_POINTS_WITH_DOTS: usize = 40;
 /// Largest x_max / x_min for which a logarithmic axis is ticked at powers of 2.
 const BINARY_TICKS_MAX_RATIO: f64 = 1000.0;
 
-/// How x values map to the horizontal axis.
+/// How values map to an axis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum XScale {
+pub enum AxisScale {
     #[default]
     Linear,
-    /// Equal ratios take equal lengths; every x must be positive.
+    /// Equal ratios take equal lengths; every value on the axis must be positive.
     Log,
 }
 
@@ -75,13 +77,15 @@ pub struct LineChartSpec {
     pub x_label: String,
     pub y_label: String,
     pub series: Vec<Series>,
-    pub x_scale: XScale,
+    pub x_scale: AxisScale,
+    /// On a logarithmic y axis every y − e (the bottom of its error bar) must be positive.
+    pub y_scale: AxisScale,
     /// Figure size in pixels (width, height).
     pub size: (u32, u32),
 }
 
 impl LineChartSpec {
-    /// A chart of `series` with a linear x axis at the default size.
+    /// A chart of `series` with linear axes at the default size.
     pub fn new(
         title: impl Into<String>,
         x_label: impl Into<String>,
@@ -93,7 +97,8 @@ impl LineChartSpec {
             x_label: x_label.into(),
             y_label: y_label.into(),
             series,
-            x_scale: XScale::Linear,
+            x_scale: AxisScale::Linear,
+            y_scale: AxisScale::Linear,
             size: super::DEFAULT_SIZE,
         }
     }
@@ -103,7 +108,8 @@ impl LineChartSpec {
 ///
 /// Errors: no series, a series without points, a non-finite coordinate, an error list
 /// whose length differs from the points' or with a negative or non-finite entry, a
-/// non-positive x on a logarithmic axis, a size outside the limits, an unknown
+/// non-positive x on a logarithmic x axis, a non-positive y − e on a logarithmic y
+/// axis, a size outside the limits, an unknown
 /// extension, or a write failure. Nothing is written on error.
 pub fn line_chart(spec: &LineChartSpec, path: &Path) -> Result<()> {
     let extent = Extent::check(spec)?;
@@ -154,7 +160,7 @@ impl Extent {
                         format!("{place}, point {i}: ({px}, {py}), expected finite numbers"),
                     ));
                 }
-                if spec.x_scale == XScale::Log && px <= 0.0 {
+                if spec.x_scale == AxisScale::Log && px <= 0.0 {
                     return Err(Error::param(
                         "line_chart.series",
                         format!("{place}, point {i}: x = {px}, a logarithmic axis needs x > 0"),
@@ -167,18 +173,34 @@ impl Extent {
                         format!("{place}, error {i}: {e}, expected a finite number ≥ 0"),
                     ));
                 }
+                if spec.y_scale == AxisScale::Log && py - e <= 0.0 {
+                    return Err(Error::param(
+                        "line_chart.series",
+                        format!(
+                            "{place}, point {i}: y − e = {}, a logarithmic axis needs y − e > 0",
+                            py - e
+                        ),
+                    ));
+                }
                 x = (x.0.min(px), x.1.max(px));
                 y = (y.0.min(py - e), y.1.max(py + e));
             }
         }
-        let x = match spec.x_scale {
-            XScale::Linear => padded(x),
-            XScale::Log => {
-                let (lo, hi) = padded((x.0.ln(), x.1.ln()));
-                (lo.exp(), hi.exp())
-            }
-        };
-        Ok(Extent { x, y: padded(y) })
+        Ok(Extent {
+            x: padded_on(spec.x_scale, x),
+            y: padded_on(spec.y_scale, y),
+        })
+    }
+}
+
+/// `range` padded as [`padded`] does, in log units on a logarithmic axis.
+fn padded_on(scale: AxisScale, range: (f64, f64)) -> (f64, f64) {
+    match scale {
+        AxisScale::Linear => padded(range),
+        AxisScale::Log => {
+            let (lo, hi) = padded((range.0.ln(), range.1.ln()));
+            (lo.exp(), hi.exp())
+        }
     }
 }
 
@@ -203,37 +225,65 @@ impl Figure for Drawing<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
         let (x_lo, x_hi) = self.extent.x;
         match self.spec.x_scale {
-            XScale::Linear => self.draw_on(root, x_lo..x_hi),
-            XScale::Log => {
+            AxisScale::Linear => self.draw_with_x(root, x_lo..x_hi),
+            AxisScale::Log => {
                 let base = if x_hi / x_lo <= BINARY_TICKS_MAX_RATIO {
                     2.0
                 } else {
                     10.0
                 };
-                self.draw_on(root, (x_lo..x_hi).log_scale().base(base))
+                self.draw_with_x(root, (x_lo..x_hi).log_scale().base(base))
             }
         }
     }
 }
 
 impl Drawing<'_> {
-    fn draw_on<DB, X>(&self, root: &DrawingArea<DB, Shift>, x_axis: X) -> Result<()>
+    fn draw_with_x<DB, X>(&self, root: &DrawingArea<DB, Shift>, x_axis: X) -> Result<()>
     where
         DB: DrawingBackend,
         X: AsRangedCoord<Value = f64>,
         X::CoordDescType: Ranged<ValueType = f64> + ValueFormatter<f64>,
     {
+        let (y_lo, y_hi) = self.extent.y;
+        match self.spec.y_scale {
+            AxisScale::Linear => {
+                let ticks = linear_ticks(self.extent.y, TICKS);
+                self.draw_on(root, x_axis, RangedCoordf64::from(y_lo..y_hi), &ticks)
+            }
+            AxisScale::Log => {
+                let ticks = log_ticks(self.extent.y, TICKS);
+                self.draw_on(root, x_axis, (y_lo..y_hi).log_scale(), &ticks)
+            }
+        }
+    }
+
+    /// Draw the chart on axes `x_axis` and `y_axis`; `y_ticks` are the values the y axis
+    /// labels, which size its label area.
+    fn draw_on<DB, X, Y>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        x_axis: X,
+        y_axis: Y,
+        y_ticks: &[f64],
+    ) -> Result<()>
+    where
+        DB: DrawingBackend,
+        X: AsRangedCoord<Value = f64>,
+        X::CoordDescType: Ranged<ValueType = f64> + ValueFormatter<f64>,
+        Y: AsRangedCoord<Value = f64>,
+        Y::CoordDescType: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    {
         let spec = self.spec;
         let typo = Typography::for_size(spec.size);
         root.fill(&WHITE).map_err(drawing_error)?;
-        let (y_lo, y_hi) = self.extent.y;
-        let y_label_area = vertical_label_area(root, typo, self.extent.y, TICKS, true)?;
+        let y_label_area = vertical_label_area(root, typo, y_ticks, true)?;
         let body = with_title(root, &spec.title, typo)?;
         let mut chart = ChartBuilder::on(&body)
             .margin(typo.px(20.0))
             .x_label_area_size(typo.px(60.0))
             .y_label_area_size(y_label_area)
-            .build_cartesian_2d(x_axis, y_lo..y_hi)
+            .build_cartesian_2d(x_axis, y_axis)
             .map_err(drawing_error)?;
         let axes = Axes {
             x_ticks: Some(TICKS),
@@ -345,7 +395,7 @@ mod tests {
             "expected value difference",
             vec![maxent, cloning],
         );
-        spec.x_scale = XScale::Log;
+        spec.x_scale = AxisScale::Log;
         spec
     }
 
@@ -372,6 +422,31 @@ mod tests {
                 "128",
             ],
         );
+    }
+
+    #[test]
+    fn a_title_has_a_second_line_and_long_lines_wrap() {
+        let second = "the objective changed by less than 1e-6 over the last 10 iterations";
+        let mut spec = LineChartSpec::new(
+            format!("zara01 · 0.75 m cells\n{second}"),
+            "iteration",
+            "value",
+            vec![Series::new("s", vec![(0.0, 0.0), (1.0, 1.0)])],
+        );
+        spec.size = (300, 200);
+        let svg = render_svg(&spec);
+        let texts = crate::plot::testing::svg_texts(&svg);
+        assert_eq!(texts[0], "zara01 · 0.75 m cells");
+        // 300 px wide, with 20 px margins scaled by ½: the second line, about 330 px in
+        // the axis-label font at half its size, is wider than the 280 px of room, so it
+        // is broken at spaces into lines that give it back when joined.
+        let pieces: Vec<&String> = texts[1..]
+            .iter()
+            .take_while(|t| second.contains(t.as_str()))
+            .collect();
+        assert!(pieces.len() >= 2, "{texts:?}");
+        let joined: Vec<&str> = pieces.iter().map(|t| t.as_str()).collect();
+        assert_eq!(joined.join(" "), second);
     }
 
     #[test]
@@ -460,7 +535,7 @@ mod tests {
             ..Series::new("e", vec![(1.0, 1.0), (2.0, 2.0)])
         };
         let mut log_with_zero = chart(vec![Series::new("z", vec![(0.0, 1.0), (2.0, 2.0)])]);
-        log_with_zero.x_scale = XScale::Log;
+        log_with_zero.x_scale = AxisScale::Log;
         let cases = vec![
             (chart(vec![]), "no series"),
             (

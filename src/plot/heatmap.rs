@@ -3,23 +3,35 @@
 //! Cell (x, y) of a `height × width` grid (state y·width + x, row y of `values`) covers
 //! the square [x₀ + x·c, x₀ + (x+1)·c] × [y₀ + y·c, y₀ + (y+1)·c] in metres, where
 //! (x₀, y₀) is the grid's lower-left corner and c the cell size. The y axis points up and
-//! both axes use the same number of pixels per metre, so cells stay square. A finite
-//! value v is coloured viridis((v − lo) / (hi − lo)) with [lo, hi] the given value range
-//! or else the range of the finite values (values outside are clamped); a non-finite
-//! value (NaN for "no value", ±∞) is drawn in a neutral grey, listed under the colour
-//! bar. Tracks (polylines in metres) and labelled markers are drawn over the cells.
+//! both axes use the same number of pixels per metre, so cells stay square; the map takes
+//! the largest size its aspect ratio allows, and the colour bar stands right beside it,
+//! the two centred together, so a narrow or flat grid leaves no gap between them. A
+//! finite value is coloured by its place on the [`ColorScale`] (linear, or logarithmic
+//! for values spanning decades), over the given value range or else the finite values'
+//! range (values outside are clamped); a non-finite value (NaN for "no value", ±∞) is
+//! drawn in a neutral grey, listed under the colour bar. Tracks (polylines in metres,
+//! optionally over a halo of another colour; all halos are drawn before all lines) and
+//! labelled markers are drawn over the cells (a marker's label right of it, or left of
+//! it where it would leave the map); tracks with a label are listed in a legend between the title and the map, one entry
+//! per distinct label.
 
 use std::path::Path;
 
 use ndarray::ArrayView2;
+use plotters::coord::combinators::IntoLogRange;
+use plotters::coord::ranged1d::{AsRangedCoord, Ranged, ValueFormatter};
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::axes::{draw_axes, Axes};
+pub use super::color_scale::ColorScale;
+use super::color_scale::ValueScale;
+use super::legend::{with_legend, LegendEntry, HALO_EXTRA};
 use super::{
-    colormap, drawing_error, rgb, save, vertical_label_area, with_title, Figure, Rgb, Typography,
+    colormap, drawing_error, linear_ticks, log_ticks, rgb, save, vertical_label_area, with_title,
+    Figure, Rgb, Typography,
 };
 use crate::error::{Error, Result};
 
@@ -37,6 +49,25 @@ pub struct Track {
     pub color: Rgb,
     /// Line width in pixels at the default figure size.
     pub width: u32,
+    /// Legend entry; tracks with the same label share one entry, and an empty label
+    /// leaves the track out of the legend.
+    pub label: String,
+    /// A wider line of this colour drawn under the track, which keeps a light line
+    /// visible on light cells.
+    pub halo: Option<Rgb>,
+}
+
+impl Track {
+    /// A track through `points` without a label or a halo.
+    pub fn new(points: Vec<(f64, f64)>, color: Rgb, width: u32) -> Track {
+        Track {
+            points,
+            color,
+            width,
+            label: String::new(),
+            halo: None,
+        }
+    }
 }
 
 /// The symbol of a [`Marker`].
@@ -67,6 +98,7 @@ pub struct HeatmapSpec<'a> {
     pub origin: (f64, f64),
     /// Side of a square cell, in metres.
     pub cell_size: f64,
+    /// The title; a line break starts a smaller second line.
     pub title: String,
     pub x_label: String,
     pub y_label: String,
@@ -74,7 +106,10 @@ pub struct HeatmapSpec<'a> {
     pub color_bar_label: String,
     /// Text under the colour bar beside the grey swatch, shown when a value is not finite.
     pub missing_label: String,
-    /// Values mapped to the ends of the colormap; `None` uses the finite values' range.
+    /// How values map onto the colormap.
+    pub color_scale: ColorScale,
+    /// Values mapped to the ends of the colormap; `None` derives them from the values
+    /// (see [`ColorScale`]).
     pub value_range: Option<(f64, f64)>,
     pub tracks: Vec<Track>,
     pub markers: Vec<Marker>,
@@ -84,8 +119,8 @@ pub struct HeatmapSpec<'a> {
 
 impl<'a> HeatmapSpec<'a> {
     /// A heatmap of `values` on a grid with lower-left corner `origin` and square cells
-    /// of side `cell_size` metres; axes labelled "x (m)" and "y (m)", no title, no
-    /// overlays, the default size.
+    /// of side `cell_size` metres; axes labelled "x (m)" and "y (m)", no title, a linear
+    /// colour scale, no overlays, the default size.
     pub fn new(values: ArrayView2<'a, f64>, origin: (f64, f64), cell_size: f64) -> Self {
         HeatmapSpec {
             values,
@@ -96,6 +131,7 @@ impl<'a> HeatmapSpec<'a> {
             y_label: "y (m)".into(),
             color_bar_label: String::new(),
             missing_label: "no value".into(),
+            color_scale: ColorScale::Linear,
             value_range: None,
             tracks: Vec::new(),
             markers: Vec::new(),
@@ -107,9 +143,10 @@ impl<'a> HeatmapSpec<'a> {
 /// Draw the heatmap described by `spec` to `path` (`.png` or `.svg`).
 ///
 /// Errors: an empty grid, a non-finite origin, a cell size that is not positive and
-/// finite, an empty or non-finite value range, non-finite track or marker coordinates,
-/// a zero track width, a size outside the limits, an unknown extension, or a write
-/// failure. Nothing is written on error.
+/// finite, an empty or non-finite value range (on a log scale: one that is not positive,
+/// a floor outside (0, 1), or no positive value), non-finite track or marker
+/// coordinates, a zero track width, a size outside the limits, an unknown extension, or
+/// a write failure. Nothing is written on error.
 pub fn heatmap(spec: &HeatmapSpec<'_>, path: &Path) -> Result<()> {
     let layout = Layout::check(spec)?;
     save(&Drawing { spec, layout }, spec.size, path)
@@ -118,10 +155,7 @@ pub fn heatmap(spec: &HeatmapSpec<'_>, path: &Path) -> Result<()> {
 /// Validated numbers the drawing needs.
 #[derive(Debug, Clone, Copy)]
 struct Layout {
-    /// Value mapped to the bottom of the colormap.
-    lo: f64,
-    /// Value mapped to the top of the colormap.
-    hi: f64,
+    scale: ValueScale,
     /// Whether any cell has no finite value.
     has_missing: bool,
     /// Extent in metres: x range and y range.
@@ -160,16 +194,7 @@ impl Layout {
                 format!("{c} m × {width}×{height} cells: the grid's extent overflows"),
             ));
         }
-        let (lo, hi) = match spec.value_range {
-            Some((lo, hi)) if (hi - lo).is_finite() && lo < hi => (lo, hi),
-            Some((lo, hi)) => {
-                return Err(Error::param(
-                    "heatmap.value_range",
-                    format!("({lo}, {hi}): expected finite ends with low < high"),
-                ))
-            }
-            None => finite_range(spec.values),
-        };
+        let scale = ValueScale::resolve(spec.color_scale, spec.value_range, spec.values)?;
         for (t, track) in spec.tracks.iter().enumerate() {
             if track.width == 0 {
                 return Err(Error::param(
@@ -202,8 +227,7 @@ impl Layout {
             }
         }
         Ok(Layout {
-            lo,
-            hi,
+            scale,
             has_missing: spec.values.iter().any(|v| !v.is_finite()),
             x_range,
             y_range,
@@ -213,29 +237,61 @@ impl Layout {
     /// The colour of a cell value.
     fn color(&self, value: f64) -> Rgb {
         if value.is_finite() {
-            colormap::viridis((value - self.lo) / (self.hi - self.lo))
+            colormap::viridis(self.scale.fraction(value))
         } else {
             MISSING_COLOR
         }
     }
+
+    /// The values the colour bar would label if it had room for `labels` ticks.
+    fn bar_ticks(&self, labels: usize) -> Vec<f64> {
+        let range = (self.scale.lo, self.scale.hi);
+        if self.scale.log {
+            log_ticks(range, labels)
+        } else {
+            linear_ticks(range, labels)
+        }
+    }
 }
 
-/// The range of the finite values, widened by ½ on each side when they are all equal,
-/// and [0, 1] when there are none.
-fn finite_range(values: ArrayView2<'_, f64>) -> (f64, f64) {
-    let (lo, hi) = values
-        .iter()
-        .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
-            (lo.min(v), hi.max(v))
-        });
-    if lo > hi {
-        (0.0, 1.0)
-    } else if lo == hi {
-        (lo - 0.5, hi + 0.5)
-    } else {
-        (lo, hi)
+/// A polyline `width` pixels wide, drawn segment by segment with a round joint at each
+/// inner vertex. (plotters fills a wide polyline as one polygon, which folds over itself
+/// where a path turns back, as paths through cells often do.)
+fn draw_polyline<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    points: &[(f64, f64)],
+    color: Rgb,
+    width: u32,
+) -> Result<()> {
+    let style = rgb(color).stroke_width(width);
+    let segments = points
+        .windows(2)
+        .map(|pair| PathElement::new(vec![pair[0], pair[1]], style));
+    chart.draw_series(segments).map_err(drawing_error)?;
+    if width >= 3 && points.len() > 2 {
+        let radius = width / 2;
+        let joints = points[1..points.len() - 1]
+            .iter()
+            .map(|&p| Circle::new(p, radius, rgb(color).filled()));
+        chart.draw_series(joints).map_err(drawing_error)?;
     }
+    Ok(())
+}
+
+/// One legend entry per distinct non-empty track label, in the order of the tracks.
+fn legend_entries(tracks: &[Track]) -> Vec<LegendEntry> {
+    let mut entries: Vec<LegendEntry> = Vec::new();
+    for track in tracks {
+        if !track.label.is_empty() && entries.iter().all(|e| e.label != track.label) {
+            entries.push(LegendEntry {
+                label: track.label.clone(),
+                color: track.color,
+                width: track.width,
+                halo: track.halo,
+            });
+        }
+    }
+    entries
 }
 
 struct Drawing<'s, 'a> {
@@ -249,11 +305,10 @@ impl Figure for Drawing<'_, '_> {
         let typo = Typography::for_size(spec.size);
         root.fill(&WHITE).map_err(drawing_error)?;
         let body = with_title(root, &spec.title, typo)?;
+        let body = with_legend(&body, &legend_entries(&spec.tracks), typo)?;
         let bar = self.color_bar_geometry(&body, typo)?;
-        let (body_w, _) = body.dim_in_pixel();
-        let bar_area_w = bar.total_width().min(body_w / 3);
-        let (map_area, bar_area) = body.split_horizontally(body_w - bar_area_w);
-        let frame = self.map_frame(&map_area, typo)?;
+        let frame = self.frame(&body, &bar, typo)?;
+        let (map_area, bar_area) = body.split_horizontally(frame.map_area_width);
         self.draw_map(&map_area, &frame, typo)?;
         self.draw_color_bar(&bar_area, &frame, &bar, typo)
     }
@@ -262,14 +317,17 @@ impl Figure for Drawing<'_, '_> {
 /// Most ticks asked for on an axis or on the colour bar.
 const TICKS: usize = 8;
 
-/// Pixel margins and label areas of the map, chosen so that a metre has the same
-/// length on both axes and the map is centred in its area, and the vertical extent of
-/// the colour bar: the map's height, or a minimum height centred on the map when the
-/// grid is too flat for a readable bar. Tick counts follow the pixel lengths.
+/// Where the map and the colour bar go: the map's margins and label areas, chosen so
+/// that a metre has the same length on both axes and the map with the colour bar beside
+/// it is centred in the figure, and the vertical extent of the colour bar: the map's
+/// height, or a minimum height centred on the map when the grid is too flat for a
+/// readable bar. Tick counts follow the pixel lengths.
 #[derive(Debug, Clone, Copy)]
 struct Frame {
+    /// Width of the area holding the map with its axes; the colour bar's column starts
+    /// at its right edge, where the map ends.
+    map_area_width: u32,
     left: u32,
-    right: u32,
     top: u32,
     bottom: u32,
     x_label_area: u32,
@@ -305,18 +363,26 @@ impl ColorBarGeometry {
 }
 
 impl Drawing<'_, '_> {
+    /// The colour bar's label: the given one, with "log scale" added on a log scale.
+    fn color_bar_label(&self) -> String {
+        let label = &self.spec.color_bar_label;
+        match (self.layout.scale.log, label.is_empty()) {
+            (false, _) => label.clone(),
+            (true, true) => "log scale".into(),
+            (true, false) => format!("{label} (log scale)"),
+        }
+    }
+
     fn color_bar_geometry<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, Shift>,
         typo: Typography,
     ) -> Result<ColorBarGeometry> {
-        let range = (self.layout.lo, self.layout.hi);
         let labels = vertical_label_area(
             area,
             typo,
-            range,
-            TICKS,
-            !self.spec.color_bar_label.is_empty(),
+            &self.layout.bar_ticks(TICKS),
+            !self.color_bar_label().is_empty(),
         )?;
         let bar = typo.px(24.0);
         let swatch = if self.layout.has_missing {
@@ -336,38 +402,45 @@ impl Drawing<'_, '_> {
         })
     }
 
-    fn map_frame<DB: DrawingBackend>(
+    fn frame<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, Shift>,
+        bar: &ColorBarGeometry,
         typo: Typography,
     ) -> Result<Frame> {
         let (w, h) = area.dim_in_pixel();
+        let bar_width = bar.total_width().min(w / 3);
         let margin = typo.px(15.0);
         let x_label_area = typo.px(60.0);
-        let y_label_area = vertical_label_area(area, typo, self.layout.y_range, TICKS, true)?;
-        let available_w = f64::from(w.saturating_sub(2 * margin + y_label_area).max(1));
-        let available_h = f64::from(h.saturating_sub(2 * margin + x_label_area).max(1));
+        let y_ticks = linear_ticks(self.layout.y_range, TICKS);
+        let y_label_area = vertical_label_area(area, typo, &y_ticks, true)?;
+        let available_w = w
+            .saturating_sub(2 * margin + y_label_area + bar_width)
+            .max(1);
+        let available_h = h.saturating_sub(2 * margin + x_label_area).max(1);
         let (x_min, x_max) = self.layout.x_range;
         let (y_min, y_max) = self.layout.y_range;
-        let pixels_per_metre = (available_w / (x_max - x_min)).min(available_h / (y_max - y_min));
-        let plot_w = pixels_per_metre * (x_max - x_min);
-        let plot_h = pixels_per_metre * (y_max - y_min);
-        let spare_w = (available_w - plot_w).max(0.0) as u32;
-        let spare_h = (available_h - plot_h).max(0.0) as u32;
-        let bar_h = plot_h.max(f64::from(typo.px(240.0)).min(available_h));
-        let bar_top = margin + ((available_h - bar_h) / 2.0).max(0.0) as u32;
+        let pixels_per_metre = (f64::from(available_w) / (x_max - x_min))
+            .min(f64::from(available_h) / (y_max - y_min));
+        let plot_w = ((pixels_per_metre * (x_max - x_min)).round() as u32).clamp(1, available_w);
+        let plot_h = ((pixels_per_metre * (y_max - y_min)).round() as u32).clamp(1, available_h);
+        let left = margin + (available_w - plot_w) / 2;
+        let top = margin + (available_h - plot_h) / 2;
+        let bar_h = plot_h.max(typo.px(240.0).min(available_h));
+        let bar_top = (i64::from(top) + i64::from(plot_h) / 2 - i64::from(bar_h) / 2)
+            .clamp(0, i64::from(h.saturating_sub(bar_h))) as u32;
         Ok(Frame {
-            left: margin + spare_w / 2,
-            right: margin + spare_w - spare_w / 2,
-            top: margin + spare_h / 2,
-            bottom: margin + spare_h - spare_h / 2,
+            map_area_width: left + y_label_area + plot_w,
+            left,
+            top,
+            bottom: h.saturating_sub(top + plot_h + x_label_area),
             x_label_area,
             y_label_area,
-            x_ticks: tick_count(plot_w, typo.px(75.0)),
-            y_ticks: tick_count(plot_h, typo.px(45.0)),
+            x_ticks: tick_count(f64::from(plot_w), typo.px(75.0)),
+            y_ticks: tick_count(f64::from(plot_h), typo.px(45.0)),
             bar_top,
-            bar_bottom: h.saturating_sub(bar_top + bar_h as u32),
-            bar_ticks: tick_count(bar_h, typo.px(45.0)),
+            bar_bottom: h.saturating_sub(bar_top + bar_h),
+            bar_ticks: tick_count(f64::from(bar_h), typo.px(45.0)),
         })
     }
 
@@ -383,7 +456,7 @@ impl Drawing<'_, '_> {
         let (y_min, y_max) = layout.y_range;
         let mut chart = ChartBuilder::on(area)
             .margin_left(frame.left)
-            .margin_right(frame.right)
+            .margin_right(0)
             .margin_top(frame.top)
             .margin_bottom(frame.bottom)
             .x_label_area_size(frame.x_label_area)
@@ -408,14 +481,15 @@ impl Drawing<'_, '_> {
         });
         chart.draw_series(cells).map_err(drawing_error)?;
 
-        for track in &spec.tracks {
-            let style = rgb(track.color).stroke_width(typo.px(f64::from(track.width)));
-            chart
-                .draw_series(std::iter::once(PathElement::new(
-                    track.points.clone(),
-                    style,
-                )))
-                .map_err(drawing_error)?;
+        // Every halo first, then every line, so that no track's halo covers another's
+        // line.
+        let halos = spec.tracks.iter().filter_map(|t| {
+            t.halo
+                .map(|halo| (t, halo, f64::from(t.width) + HALO_EXTRA))
+        });
+        let lines = spec.tracks.iter().map(|t| (t, t.color, f64::from(t.width)));
+        for (track, color, width) in halos.chain(lines) {
+            draw_polyline(&mut chart, &track.points, color, typo.px(width))?;
         }
 
         for marker in &spec.markers {
@@ -457,14 +531,19 @@ impl Drawing<'_, '_> {
             .estimate_text_size(&marker.label, &style)
             .map_err(drawing_error)?;
         let pad = typo.px(3.0) as i32;
-        let left = r + pad;
         let (text_w, text_h) = (text_w as i32, text_h as i32);
+        // Right of the symbol, or left of it when the label would leave the map.
+        let box_w = text_w + 2 * pad;
+        let (x_pixels, _) = chart.plotting_area().get_pixel_range();
+        let (marker_x, _) = chart.backend_coord(&marker.position);
+        let left = if marker_x + r + pad + box_w > x_pixels.end {
+            -r - pad - box_w
+        } else {
+            r + pad
+        };
         let label = EmptyElement::at(marker.position)
             + Rectangle::new(
-                [
-                    (left, -text_h / 2 - pad),
-                    (left + text_w + 2 * pad, text_h / 2 + pad),
-                ],
+                [(left, -text_h / 2 - pad), (left + box_w, text_h / 2 + pad)],
                 WHITE.mix(0.85).filled(),
             )
             + Text::new(marker.label.clone(), (left + pad, -text_h / 2), style);
@@ -481,39 +560,80 @@ impl Drawing<'_, '_> {
         geometry: &ColorBarGeometry,
         typo: Typography,
     ) -> Result<()> {
-        let layout = &self.layout;
-        let (lo, hi) = (layout.lo, layout.hi);
+        let scale = self.layout.scale;
+        if scale.log {
+            self.draw_color_bar_on(
+                area,
+                frame,
+                geometry,
+                typo,
+                (scale.lo..scale.hi).log_scale(),
+            )?;
+        } else {
+            self.draw_color_bar_on(
+                area,
+                frame,
+                geometry,
+                typo,
+                RangedCoordf64::from(scale.lo..scale.hi),
+            )?;
+        }
+        if self.layout.has_missing {
+            self.draw_missing_swatch(area, frame, geometry, typo)?;
+        }
+        Ok(())
+    }
+
+    /// The colour bar on a value axis `y_axis`: slices of equal height, each in the
+    /// colour of the value at its middle, framed in black, ticked in values.
+    fn draw_color_bar_on<DB, Y>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        frame: &Frame,
+        geometry: &ColorBarGeometry,
+        typo: Typography,
+        y_axis: Y,
+    ) -> Result<()>
+    where
+        DB: DrawingBackend,
+        Y: AsRangedCoord<Value = f64>,
+        Y::CoordDescType: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    {
+        let scale = self.layout.scale;
+        let (area_w, _) = area.dim_in_pixel();
+        let right = area_w.saturating_sub(geometry.gap + geometry.bar + geometry.labels);
         let mut bar = ChartBuilder::on(area)
             .margin_left(geometry.gap)
             .margin_top(frame.bar_top)
             .margin_bottom(frame.bar_bottom)
-            .margin_right(geometry.margin)
+            .margin_right(right)
             .set_label_area_size(LabelAreaPosition::Right, geometry.labels)
-            .build_cartesian_2d(0.0..1.0, lo..hi)
+            .build_cartesian_2d(RangedCoordf64::from(0.0..1.0), y_axis)
             .map_err(drawing_error)?;
+        let label = self.color_bar_label();
         let axes = Axes {
             x_ticks: None,
             y_ticks: frame.bar_ticks,
             x_desc: "",
-            y_desc: &self.spec.color_bar_label,
+            y_desc: &label,
             grid: false,
         };
         draw_axes(&mut bar, typo, &axes)?;
-        let step = (hi - lo) / COLOR_BAR_STEPS as f64;
+        let steps = COLOR_BAR_STEPS as f64;
         let slices = (0..COLOR_BAR_STEPS).map(|k| {
-            let bottom = lo + k as f64 * step;
-            let color = colormap::viridis((k as f64 + 0.5) / COLOR_BAR_STEPS as f64);
-            Rectangle::new([(0.0, bottom), (1.0, bottom + step)], rgb(color).filled())
+            let (bottom, top) = (
+                scale.value_at(k as f64 / steps),
+                scale.value_at((k + 1) as f64 / steps),
+            );
+            let color = colormap::viridis((k as f64 + 0.5) / steps);
+            Rectangle::new([(0.0, bottom), (1.0, top)], rgb(color).filled())
         });
         bar.draw_series(slices).map_err(drawing_error)?;
         bar.draw_series(std::iter::once(Rectangle::new(
-            [(0.0, lo), (1.0, hi)],
+            [(0.0, scale.lo), (1.0, scale.hi)],
             BLACK.stroke_width(1),
         )))
         .map_err(drawing_error)?;
-        if layout.has_missing {
-            self.draw_missing_swatch(area, frame, geometry, typo)?;
-        }
         Ok(())
     }
 
@@ -599,11 +719,8 @@ mod tests {
         let values = array![[0.0, 1.0, 0.25], [f64::NAN, 0.5, 0.75]];
         let mut spec = HeatmapSpec::new(values.view(), (0.0, 0.0), 1.0);
         spec.title = "orientation".into();
-        spec.tracks.push(Track {
-            points: vec![(0.5, 0.5), (2.5, 0.5)],
-            color: Rgb(255, 0, 0),
-            width: 3,
-        });
+        spec.tracks
+            .push(Track::new(vec![(0.5, 0.5), (2.5, 0.5)], Rgb(255, 0, 0), 3));
         spec.markers.push(Marker {
             position: (1.5, 1.5),
             label: String::new(),
@@ -684,25 +801,13 @@ mod tests {
     }
 
     #[test]
-    fn the_automatic_range_spans_the_finite_values() {
-        let v = array![[f64::NAN, -1.0], [3.0, f64::INFINITY]];
-        assert_eq!(finite_range(v.view()), (-1.0, 3.0));
-        assert_eq!(finite_range(array![[2.0, 2.0]].view()), (1.5, 2.5));
-        assert_eq!(finite_range(array![[f64::NAN]].view()), (0.0, 1.0));
-    }
-
-    #[test]
     fn invalid_specs_are_refused_and_write_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bad.png");
         let values = array![[0.0, 1.0]];
         let empty = Array2::<f64>::zeros((0, 3));
         let valid = HeatmapSpec::new(values.view(), (0.0, 0.0), 1.0);
-        let track = |points: Vec<(f64, f64)>, width| Track {
-            points,
-            color: Rgb(0, 0, 0),
-            width,
-        };
+        let track = |points: Vec<(f64, f64)>, width| Track::new(points, Rgb(0, 0, 0), width);
         let cases: Vec<(HeatmapSpec<'_>, &str)> = vec![
             (
                 HeatmapSpec::new(empty.view(), (0.0, 0.0), 1.0),
@@ -793,5 +898,243 @@ mod tests {
             .to_string();
         assert!(message.contains("map.jpg") && message.contains(".png or .svg"));
         assert!(folder_entries(dir.path()).is_empty());
+    }
+
+    /// The colour-bar slice used to find the bar: a colour no test cell has.
+    fn bar_slice() -> Rgb {
+        colormap::viridis(100.5 / COLOR_BAR_STEPS as f64)
+    }
+
+    /// A grid of `width` × `height` cells all at the top colour (value 2 clamped into
+    /// the range [0, 1]).
+    fn top_coloured(width: usize, height: usize) -> Array2<f64> {
+        Array2::from_elem((height, width), 2.0)
+    }
+
+    #[test]
+    fn narrow_and_flat_grids_have_the_colour_bar_right_beside_the_map() {
+        let dir = tempfile::tempdir().unwrap();
+        for (width, height) in [(28usize, 60usize), (60, 10)] {
+            let values = top_coloured(width, height);
+            let mut spec = HeatmapSpec::new(values.view(), (0.0, 0.0), 0.5);
+            spec.value_range = Some((0.0, 1.0));
+            spec.title = format!("{width} × {height}");
+            spec.color_bar_label = "value".into();
+            let path = dir.path().join(format!("{width}x{height}.png"));
+            heatmap(&spec, &path).unwrap();
+            let image = read_png(&path);
+            let bar = found(&image, bar_slice());
+            let region = (0, 0, bar.bounds.0 - 1, image.height());
+            let map = blob_in(&image, colormap::viridis(1.0), region).unwrap();
+            assert_eq!(map.count as u32, map.width() * map.height(), "{map:?}");
+            // The gap is the bar's own 12 px (with its frame and rounding), not what the
+            // map's aspect ratio leaves.
+            let gap = bar.bounds.0 - map.bounds.2 - 1;
+            assert!((11..=15).contains(&gap), "{width}×{height}: gap {gap} px");
+            // Square cells: the map has the grid's aspect ratio.
+            let aspect = f64::from(map.width()) / f64::from(map.height());
+            let want = width as f64 / height as f64;
+            assert!((aspect / want - 1.0).abs() < 0.01, "{aspect} vs {want}");
+            // The bar (the run of non-white pixels through one of its slices, its frame
+            // included) spans the map's height, at least 240 px, and is centred on it.
+            let x = bar.centre.0 as u32;
+            let coloured = |y: u32| image.get_pixel(x, y).0 != [255; 3];
+            let mut top = bar.bounds.1;
+            while top > 0 && coloured(top - 1) {
+                top -= 1;
+            }
+            let mut bottom = bar.bounds.3;
+            while bottom + 1 < image.height() && coloured(bottom + 1) {
+                bottom += 1;
+            }
+            let bar_height = bottom - top + 1;
+            assert!(bar_height + 2 >= map.height().max(240), "{top}..={bottom}");
+            let bar_centre = f64::from(top + bottom) / 2.0;
+            assert!(
+                (bar_centre - map.centre.1).abs() <= 2.0,
+                "{top}..={bottom} {map:?}"
+            );
+            // Map and bar are centred together: the white margins on the left and right
+            // of everything drawn differ by less than the y axis' labels.
+            let drawn: Vec<u32> = (0..image.width())
+                .filter(|&x| (0..image.height()).any(|y| image.get_pixel(x, y).0 != [255; 3]))
+                .collect();
+            let (first, last) = (drawn[0], *drawn.last().unwrap());
+            let (left, right) = (first, image.width() - 1 - last);
+            assert!(
+                left.abs_diff(right) < 40,
+                "{width}×{height}: {left} vs {right}"
+            );
+            if height > width {
+                assert!(map.height() > 450, "{map:?}");
+            } else {
+                assert!(map.width() > 550, "{map:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_log_scale_gives_each_decade_an_equal_step_of_colour() {
+        let dir = tempfile::tempdir().unwrap();
+        // Bottom row: 2 and 0.2 visits; top row: 0.02 and none. With a floor of 1e-3 of
+        // the largest, the scale spans [0.002, 2]: three decades.
+        let values = array![[2.0, 0.2], [0.02, 0.0]];
+        let mut spec = HeatmapSpec::new(values.view(), (0.0, 0.0), 1.0);
+        spec.color_scale = ColorScale::Log { floor: 1e-3 };
+        spec.color_bar_label = "expected visits".into();
+        let (image, svg) = png_and_svg(dir.path(), "visits", |path| heatmap(&spec, path));
+        let bar = found(&image, colormap::viridis(25.5 / COLOR_BAR_STEPS as f64));
+        let region = (0, 0, bar.bounds.0 - 1, image.height());
+        let cell = |t: f64| {
+            blob_in(&image, colormap::viridis(t), region)
+                .unwrap_or_else(|| panic!("no cell of viridis({t})"))
+        };
+        let (one, tenth, hundredth, none) =
+            (cell(1.0), cell(2.0 / 3.0), cell(1.0 / 3.0), cell(0.0));
+        for c in [one, tenth, hundredth, none] {
+            assert!(c.count > 20_000, "{c:?}");
+        }
+        assert!(tenth.centre.0 > one.centre.0 + 100.0);
+        assert!(hundredth.centre.1 < one.centre.1 - 100.0);
+        assert!((none.centre.0 - tenth.centre.0).abs() < 2.0);
+        // Ticked in visits at the powers of ten inside the scale.
+        assert_svg_texts(&svg, &["expected visits (log scale)", "0.01", "0.1", "1"]);
+    }
+
+    #[test]
+    fn labelled_tracks_are_listed_once_in_a_legend_above_the_map() {
+        let dir = tempfile::tempdir().unwrap();
+        let values = top_coloured(4, 3);
+        let mut spec = HeatmapSpec::new(values.view(), (0.0, 0.0), 1.0);
+        spec.value_range = Some((0.0, 1.0));
+        let labelled = |points, color, label: &str| Track {
+            label: label.into(),
+            ..Track::new(points, color, 3)
+        };
+        let (red, blue) = (Rgb(255, 0, 0), Rgb(0, 0, 255));
+        spec.tracks = vec![
+            labelled(vec![(0.5, 0.5), (3.5, 0.5)], red, "observed"),
+            labelled(vec![(0.5, 1.5), (3.5, 1.5)], blue, "forecast samples"),
+            labelled(vec![(0.5, 2.0), (3.5, 2.0)], blue, "forecast samples"),
+            Track {
+                halo: Some(Rgb(0, 0, 0)),
+                ..labelled(vec![(0.5, 2.5), (3.5, 2.5)], Rgb(255, 255, 255), "cells")
+            },
+            Track::new(vec![(1.0, 0.0), (1.0, 3.0)], Rgb(0, 255, 0), 3),
+        ];
+        let (image, svg) = png_and_svg(dir.path(), "legend", |path| heatmap(&spec, path));
+        let texts = crate::plot::testing::svg_texts(&svg);
+        for label in ["observed", "forecast samples", "cells"] {
+            assert_eq!(texts.iter().filter(|t| *t == label).count(), 1, "{label}");
+        }
+        let bar = found(&image, bar_slice());
+        let map = blob_in(
+            &image,
+            colormap::viridis(1.0),
+            (0, 0, bar.bounds.0 - 1, image.height()),
+        )
+        .unwrap();
+        let above = (0, 0, image.width() - 1, map.bounds.1 - 1);
+        // Sample lines 30 px long and 3 px wide, in the order of the tracks; the
+        // unlabelled green track has none.
+        let red_sample = blob_in(&image, red, above).unwrap();
+        let blue_sample = blob_in(&image, blue, above).unwrap();
+        assert!(
+            (red_sample.width() as i32 - 30).abs() <= 2,
+            "{red_sample:?}"
+        );
+        assert!(red_sample.height() <= 4, "{red_sample:?}");
+        assert!(blue_sample.centre.0 > red_sample.centre.0 + 30.0);
+        assert!((blue_sample.centre.1 - red_sample.centre.1).abs() < 1.0);
+        assert!(blob_in(&image, Rgb(0, 255, 0), above).is_none());
+        // The white sample shows by its black halo: a run of black 3 px above the
+        // entries' centre line, longer than any run in the labels' text.
+        let y = red_sample.centre.1.round() as u32 - 3;
+        let longest = (0..image.width())
+            .map(|x| image.get_pixel(x, y).0 == [0, 0, 0])
+            .fold((0, 0), |(run, best), black| {
+                let run = if black { run + 1 } else { 0 };
+                (run, best.max(run))
+            })
+            .1;
+        assert!(longest >= 28, "longest black run {longest} px");
+        // Over the map, the halo frames the white line.
+        let over_map = (map.bounds.0, map.bounds.1, map.bounds.2, map.bounds.3);
+        assert!(blob_in(&image, Rgb(0, 0, 0), over_map).unwrap().count > 200);
+    }
+
+    #[test]
+    fn a_marker_label_that_would_leave_the_map_goes_left_of_the_marker() {
+        let dir = tempfile::tempdir().unwrap();
+        let values = array![[0.0, 1.0, 0.5, 0.25]];
+        let mut spec = HeatmapSpec::new(values.view(), (0.0, 0.0), 1.0);
+        // A label of about 120 px does not fit right of the last cell's centre, about
+        // 75 px from the map's edge.
+        for (x, label) in [(0.5, "goal of the walk"), (3.5, "start of the walk")] {
+            spec.markers.push(Marker {
+                position: (x, 0.5),
+                label: label.into(),
+                color: Rgb(255, 255, 255),
+                shape: MarkerShape::Circle,
+            });
+        }
+        let path = dir.path().join("markers.svg");
+        heatmap(&spec, &path).unwrap();
+        let svg = std::fs::read_to_string(path).unwrap();
+        let text_x = |label: &str| {
+            let end = svg
+                .find(&format!(">{label}<"))
+                .or_else(|| svg.find(&format!(">\n{label}")));
+            let start = svg[..end.expect("the label is drawn")]
+                .rfind("<text ")
+                .unwrap();
+            let x = &svg[start..].split("x=\"").nth(1).unwrap();
+            x[..x.find('"').unwrap()].parse::<f64>().unwrap()
+        };
+        let mut circles: Vec<f64> = crate::plot::testing::svg_elements(&svg, "circle")
+            .iter()
+            .map(|c| c["cx"].parse().unwrap())
+            .collect();
+        circles.sort_by(f64::total_cmp);
+        let (left_marker, right_marker) = (circles[0], *circles.last().unwrap());
+        assert!(
+            text_x("goal of the walk") > left_marker,
+            "goal label left of its marker"
+        );
+        assert!(
+            text_x("start of the walk") + 100.0 < right_marker,
+            "start label not left of its marker"
+        );
+    }
+
+    #[test]
+    fn a_path_that_turns_back_is_drawn_at_its_full_width() {
+        let dir = tempfile::tempdir().unwrap();
+        let values = top_coloured(4, 1);
+        let mut spec = HeatmapSpec::new(values.view(), (0.0, 0.0), 1.0);
+        spec.value_range = Some((0.0, 1.0));
+        let red = Rgb(255, 0, 0);
+        // There and back along the row, as a path through cells does after a slip.
+        spec.tracks
+            .push(Track::new(vec![(0.5, 0.5), (3.5, 0.5), (0.5, 0.5)], red, 6));
+        let path = dir.path().join("back.png");
+        heatmap(&spec, &path).unwrap();
+        let image = read_png(&path);
+        let bar = found(&image, bar_slice());
+        let map = blob_in(
+            &image,
+            colormap::viridis(1.0),
+            (0, 0, bar.bounds.0 - 1, image.height()),
+        )
+        .unwrap();
+        let line = found(&image, red);
+        // 3 of the 4 cells long (give or take the line's width at its ends) and 6 px wide.
+        let length = 0.75 * f64::from(map.width() + 1);
+        assert!(
+            (f64::from(line.width()) - length).abs() <= 6.0,
+            "{line:?} {map:?}"
+        );
+        assert!((5..=7).contains(&line.height()), "{line:?}");
+        assert!(line.count as f64 >= 0.9 * 6.0 * length, "{line:?}");
     }
 }

@@ -8,11 +8,13 @@
 //! library (`data/fonts/`), so nothing depends on the fonts installed where it runs.
 //! Font sizes and line widths scale with the figure relative to [`DEFAULT_SIZE`].
 //!
-//! Modules: [`colormap`] (viridis, series palette), [`mod@heatmap`], [`curve`] (line charts);
-//! both kinds of figure draw their axes with one helper (`axes`).
+//! Modules: [`colormap`] (viridis, series palette), [`mod@heatmap`] (with its linear or
+//! logarithmic colour scale, `color_scale`, and the legend of its tracks, `legend`),
+//! [`curve`] (line charts), and the product's maps and curves built from MDPs, tracks and
+//! fits (`maps`); both kinds of figure draw their axes with the same code (`axes`).
 //!
 //! ```no_run
-//! use irl::plot::{heatmap, line_chart, HeatmapSpec, LineChartSpec, Series, XScale};
+//! use irl::plot::{heatmap, line_chart, AxisScale, HeatmapSpec, LineChartSpec, Series};
 //! use ndarray::array;
 //! use std::path::Path;
 //!
@@ -24,22 +26,25 @@
 //!
 //! let evd = Series::new("MaxEnt IRL", vec![(4.0, 2.1), (16.0, 0.9), (64.0, 0.3)]);
 //! let mut chart = LineChartSpec::new("EVD", "demonstrations N", "EVD", vec![evd]);
-//! chart.x_scale = XScale::Log;
+//! chart.x_scale = AxisScale::Log;
 //! line_chart(&chart, Path::new("evd.png"))?;
 //! # Ok::<(), irl::Error>(())
 //! ```
 
 mod axes;
+mod color_scale;
 pub mod colormap;
 pub mod curve;
 mod font;
 pub mod heatmap;
+mod legend;
 mod maps;
 
 use std::io::Write;
 use std::path::Path;
 
 use image::{codecs::png::PngEncoder, ColorType, ImageEncoder};
+use plotters::coord::combinators::{IntoLogRange, LogCoord};
 use plotters::coord::ranged1d::Ranged;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
@@ -51,9 +56,12 @@ use crate::error::{Error, Result};
 use crate::io::write_atomic;
 
 pub use colormap::{series_color, viridis, Rgb};
-pub use curve::{line_chart, LineChartSpec, Series, XScale};
-pub use heatmap::{heatmap, HeatmapSpec, Marker, MarkerShape, Track};
-pub use maps::{reward_map, state_map, training_curve, trajectory_track};
+pub use curve::{line_chart, AxisScale, LineChartSpec, Series};
+pub use heatmap::{heatmap, ColorScale, HeatmapSpec, Marker, MarkerShape, Track};
+pub use maps::{
+    cell_path, goal_marker, recorded_path, start_marker, training_curve, StateMap,
+    FORECAST_LOG_FLOOR,
+};
 
 /// Figure size in pixels (width, height) used when a spec does not say otherwise.
 pub const DEFAULT_SIZE: (u32, u32) = (900, 700);
@@ -191,9 +199,12 @@ impl Typography {
 }
 
 /// Draw `title` centred in a band at the top of `root` and return the area below it
-/// (all of `root` when the title is empty). The band is 1.9 title heights tall and the
-/// text is anchored at its vertical centre, which both backends honour, so large titles
-/// are not clipped at the top edge.
+/// (all of `root` when the title is empty). A line break starts a subtitle: the first
+/// line is drawn in the title font, each further line in the smaller axis-label font.
+/// A line wider than the figure (less a margin each side) is wrapped at spaces. The
+/// first line's band is 1.9 title heights tall, each further line's 1.5 of its own
+/// heights, and the text is anchored at each band's vertical centre, which both backends
+/// honour, so large titles are not clipped at the top edge.
 pub(crate) fn with_title<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
@@ -202,27 +213,66 @@ pub(crate) fn with_title<DB: DrawingBackend>(
     if title.is_empty() {
         return Ok(root.clone());
     }
-    let style = typo.title().pos(Pos::new(HPos::Center, VPos::Center));
-    let band = (1.9 * style.font.get_size()).round() as u32;
     let (w, _) = root.dim_in_pixel();
-    root.draw_text(title, &style, ((w / 2) as i32, (band / 2) as i32))
-        .map_err(drawing_error)?;
-    Ok(root.split_vertically(band).1)
+    let room = w.saturating_sub(2 * typo.px(20.0));
+    let mut top = 0u32;
+    for (i, line) in title.lines().enumerate() {
+        let (font, spacing) = if i == 0 {
+            (typo.title(), 1.9)
+        } else {
+            (typo.axis_label(), 1.5)
+        };
+        let style = font.pos(Pos::new(HPos::Center, VPos::Center));
+        let band = (spacing * style.font.get_size()).round() as u32;
+        for part in wrapped(root, line, &style, room)? {
+            root.draw_text(&part, &style, ((w / 2) as i32, (top + band / 2) as i32))
+                .map_err(drawing_error)?;
+            top += band;
+        }
+    }
+    Ok(root.split_vertically(top).1)
 }
 
-/// Width of the label area of a vertical axis over `range` with about `labels` ticks:
-/// the widest tick label, the tick mark with its gaps and, when `with_description`, room
-/// for the rotated axis description.
+/// `line` broken at spaces into pieces at most `room` pixels wide in `style` (a single
+/// word wider than that stays whole).
+fn wrapped<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    line: &str,
+    style: &TextStyle<'_>,
+    room: u32,
+) -> Result<Vec<String>> {
+    let mut pieces: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for word in line.split(' ') {
+        let candidate = if current.is_empty() {
+            word.to_string()
+        } else {
+            format!("{current} {word}")
+        };
+        let (width, _) = area
+            .estimate_text_size(&candidate, style)
+            .map_err(drawing_error)?;
+        if width > room && !current.is_empty() {
+            pieces.push(std::mem::replace(&mut current, word.to_string()));
+        } else {
+            current = candidate;
+        }
+    }
+    pieces.push(current);
+    Ok(pieces)
+}
+
+/// Width of the label area of a vertical axis with tick labels at `ticks`: the widest
+/// tick label, the tick mark with its gaps and, when `with_description`, room for the
+/// rotated axis description.
 pub(crate) fn vertical_label_area<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     typo: Typography,
-    range: (f64, f64),
-    labels: usize,
+    ticks: &[f64],
     with_description: bool,
 ) -> Result<u32> {
-    let axis = RangedCoordf64::from(range.0..range.1);
     let mut widest = 0;
-    for value in axis.key_points(labels) {
+    for &value in ticks {
         let (w, _) = area
             .estimate_text_size(&tick_label(value), &typo.tick())
             .map_err(drawing_error)?;
@@ -232,20 +282,35 @@ pub(crate) fn vertical_label_area<DB: DrawingBackend>(
     Ok(widest + typo.px(18.0) + description)
 }
 
+/// The values plotters ticks on a linear axis over `range` when asked for `labels`.
+pub(crate) fn linear_ticks(range: (f64, f64), labels: usize) -> Vec<f64> {
+    RangedCoordf64::from(range.0..range.1).key_points(labels)
+}
+
+/// The values plotters ticks on a base-10 logarithmic axis over `range` (both ends
+/// positive) when asked for `labels`.
+pub(crate) fn log_ticks(range: (f64, f64), labels: usize) -> Vec<f64> {
+    LogCoord::from((range.0..range.1).log_scale()).key_points(labels)
+}
+
 /// The plotters colour of an [`Rgb`].
 pub(crate) fn rgb(color: Rgb) -> RGBColor {
     RGBColor(color.0, color.1, color.2)
 }
 
 /// A tick value printed with at most six significant digits and no trailing zeros
-/// (integers without a decimal point); very large or small magnitudes in scientific form.
+/// (integers without a decimal point); magnitudes below 10⁻³ or from 10⁶ on in
+/// scientific form with at most three significant digits (`1e-4`, `2.5e7`).
 pub(crate) fn tick_label(value: f64) -> String {
     if value == 0.0 {
         return "0".into();
     }
     let magnitude = value.abs();
     if !(1e-3..1e6).contains(&magnitude) {
-        return format!("{value:.2e}");
+        let text = format!("{value:.2e}");
+        let (mantissa, exponent) = text.split_once('e').expect("scientific form");
+        let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+        return format!("{mantissa}e{exponent}");
     }
     let decimals = (5 - magnitude.log10().floor() as i32).clamp(0, 8) as usize;
     let text = format!("{value:.decimals$}");
@@ -300,8 +365,11 @@ mod tests {
         assert_eq!(tick_label(-2.5), "-2.5");
         assert_eq!(tick_label(1234.5), "1234.5");
         assert_eq!(tick_label(2.999_999_999), "3");
-        assert_eq!(tick_label(2.5e7), "2.50e7");
-        assert_eq!(tick_label(-1e-4), "-1.00e-4");
+        assert_eq!(tick_label(2.5e7), "2.5e7");
+        assert_eq!(tick_label(-1e-4), "-1e-4");
+        assert_eq!(tick_label(1.0000000000000002e-5), "1e-5");
+        assert_eq!(tick_label(1.234e-7), "1.23e-7");
+        assert_eq!(tick_label(3e6), "3e6");
     }
 
     #[test]

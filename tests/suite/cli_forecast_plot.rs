@@ -13,8 +13,13 @@
 //! - Bad cells and steps beyond the horizon are errors that name the problem and leave
 //!   no file.
 //! - `irl plot reward|forecast|training` write PNG (decoding at 900×700, not blank) and
-//!   SVG (holding the title and, for maps, axes in metres); any other extension is an
-//!   error that leaves no file.
+//!   SVG (holding the default title and, for maps, axes in metres); any other extension
+//!   is an error that leaves no file.
+//! - `--tracks` draws recorded tracks as recorded: the SVG segments of a track join its
+//!   vertices where its metres are, with one pixel scale on both axes (y up), and the
+//!   legend names it; `--track-ids` picks tracks; `--title` and `--scale` change the
+//!   title and the colour bar. Tracks off the grid, unknown ids, malformed track files
+//!   and grids without metres are errors that name the problem and leave no file.
 
 use crate::common;
 
@@ -342,7 +347,11 @@ fn plots_write_png_and_svg_and_refuse_other_extensions() {
         (
             "reward",
             vec!["--mdp", &mdp, "--model", &model, "--demos", &demos],
-            vec!["Recovered reward".into(), "x (m)".into(), "y (m)".into()],
+            vec![
+                "model.json: reward θ·f(s)".into(),
+                "x (m)".into(),
+                "y (m)".into(),
+            ],
         ),
         (
             "forecast",
@@ -357,8 +366,9 @@ fn plots_write_png_and_svg_and_refuse_other_extensions() {
                 &observed.id,
             ],
             vec![
-                format!("Forecast: expected visits over {HORIZON} steps"),
-                "expected visits".into(),
+                format!("forecast.json: expected visits over {HORIZON} steps"),
+                "expected visits (log scale)".into(),
+                format!("trajectory {} (cells)", observed.id),
                 "x (m)".into(),
                 "y (m)".into(),
             ],
@@ -366,7 +376,12 @@ fn plots_write_png_and_svg_and_refuse_other_extensions() {
         (
             "training",
             vec!["--model", &model],
-            vec!["Training curve".into(), "iteration".into()],
+            vec![
+                "model.json: training curve".into(),
+                "converged after".into(),
+                "objective − best (log scale)".into(),
+                "iteration".into(),
+            ],
         ),
     ];
     for (kind, inputs, texts) in &figures {
@@ -439,5 +454,188 @@ fn plots_write_png_and_svg_and_refuse_other_extensions() {
         assert!(!output.status.success());
         assert!(stderr.contains(message), "{stderr}");
         assert!(!Path::new(&out).exists());
+    }
+}
+
+/// Recorded tracks on the fixture's grid, which covers x ∈ [1, 4] and y ∈ [−2, 0.5] m.
+const TRACKS: &str = "track,frame,x,y\n\
+                      a,0,1.2,-1.8\n\
+                      a,10,2.6,-0.4\n\
+                      a,20,3.8,0.3\n\
+                      b,0,3.9,-1.9\n\
+                      b,10,1.1,0.4\n";
+
+/// The vertices of the SVG polylines of colour `stroke`, in document order.
+fn polylines(svg: &str, stroke: &str) -> Vec<Vec<(f64, f64)>> {
+    svg.split("<polyline ")
+        .skip(1)
+        .filter(|element| {
+            element[..element.find('>').unwrap()].contains(&format!("stroke=\"{stroke}\""))
+        })
+        .map(|element| {
+            let points = element.split("points=\"").nth(1).unwrap();
+            points[..points.find('"').unwrap()]
+                .split_whitespace()
+                .map(|pair| {
+                    let (x, y) = pair.split_once(',').unwrap();
+                    (x.parse().unwrap(), y.parse().unwrap())
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The recorded tracks' colour (`irl::plot` draws them in (230, 60, 60)).
+const RED: &str = "#E63C3C";
+
+#[test]
+fn recorded_tracks_are_drawn_in_metres_and_bad_ones_write_nothing() {
+    let f = Fixture::new();
+    fs::write(f.path("tracks.csv"), TRACKS).unwrap();
+    let (mdp, model, tracks) = (
+        f.file("mdp.json"),
+        f.file("model.json"),
+        f.file("tracks.csv"),
+    );
+    let svg_of = |args: &[&str], name: &str| {
+        let out = f.file(name);
+        let mut full = args.to_vec();
+        full.extend(["--out", &out]);
+        f.succeed(&full);
+        fs::read_to_string(&out).unwrap()
+    };
+
+    // One track: its line over the map and its sample in the legend.
+    let reward = ["plot", "reward", "--mdp", &mdp, "--model", &model];
+    let mut one = reward.to_vec();
+    one.extend(["--tracks", &tracks, "--track-ids", "a"]);
+    let svg = svg_of(&one, "one.svg");
+    assert!(svg.contains("recorded track a"));
+    // Lines are drawn segment by segment: the legend's sample comes first, above the
+    // map, then the track's two segments, v0–v1 and v1–v2.
+    let lines = polylines(&svg, RED);
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(lines.iter().all(|l| l.len() == 2), "{lines:?}");
+    assert_eq!(lines[1][1], lines[2][0]);
+    let drawn = [lines[1][0], lines[1][1], lines[2][1]];
+    assert!(lines[0][0].1 < drawn.iter().map(|v| v.1).fold(f64::INFINITY, f64::min));
+    // The vertices in pixels against the positions in metres: one scale for x and y,
+    // y pointing up, and the middle vertex where its metres say.
+    let metres = [(1.2, -1.8), (2.6, -0.4), (3.8, 0.3)];
+    let per_metre_x = (drawn[2].0 - drawn[0].0) / (metres[2].0 - metres[0].0);
+    let per_metre_y = (drawn[0].1 - drawn[2].1) / (metres[2].1 - metres[0].1);
+    assert!(per_metre_x > 100.0, "{per_metre_x} px per metre");
+    assert!(
+        (per_metre_x - per_metre_y).abs() < 1.0,
+        "{per_metre_x} vs {per_metre_y}"
+    );
+    let middle = (
+        drawn[0].0 + (metres[1].0 - metres[0].0) * per_metre_x,
+        drawn[0].1 - (metres[1].1 - metres[0].1) * per_metre_x,
+    );
+    assert!((middle.0 - drawn[1].0).abs() <= 1.5 && (middle.1 - drawn[1].1).abs() <= 1.5);
+    // The PNG has the red line.
+    let png = f.file("one.png");
+    let mut args = one.clone();
+    args.extend(["--out", &png]);
+    f.succeed(&args);
+    check_png(Path::new(&png));
+    let red = image::open(&png)
+        .unwrap()
+        .to_rgb8()
+        .pixels()
+        .filter(|p| p.0 == [230, 60, 60])
+        .count();
+    assert!(red > 300, "{red} red pixels");
+
+    // Every track without --track-ids (up to --max-tracks), one legend entry.
+    let mut all = reward.to_vec();
+    all.extend(["--tracks", &tracks, "--title", "First line\nsecond line"]);
+    let svg = svg_of(&all, "all.svg");
+    assert_eq!(polylines(&svg, RED).len(), 4);
+    for text in ["recorded tracks", "First line", "second line"] {
+        assert!(svg.contains(text), "all.svg lacks `{text}`");
+    }
+    let mut capped = all.clone();
+    capped.extend(["--max-tracks", "1"]);
+    assert_eq!(polylines(&svg_of(&capped, "capped.svg"), RED).len(), 3);
+
+    // A forecast with a linear scale and the recorded track b.
+    f.forecast("0,0", Some("5,4"), HORIZON, "forecast.json");
+    let forecast = f.file("forecast.json");
+    let map = ["plot", "forecast", "--mdp", &mdp, "--forecast", &forecast];
+    let mut linear = map.to_vec();
+    linear.extend([
+        "--tracks",
+        &tracks,
+        "--track-ids",
+        "b,b",
+        "--scale",
+        "linear",
+    ]);
+    let svg = svg_of(&linear, "linear.svg");
+    assert!(svg.contains("expected visits") && !svg.contains("log scale"));
+    assert!(svg.contains("recorded track b"));
+    assert_eq!(polylines(&svg, RED).len(), 2);
+
+    // Errors: each names the problem and writes nothing.
+    fs::write(f.path("far.csv"), "track,frame,x,y\nc,0,2,-1\nc,10,5,0\n").unwrap();
+    fs::write(f.path("bad.csv"), "track,frame,x,y\na,0,2,-1\na,10,abc,0\n").unwrap();
+    write_mdp(
+        &f.world.mdp(None),
+        fs::File::create(f.path("cells.json")).unwrap(),
+    )
+    .unwrap();
+    let (far, bad, cells) = (f.file("far.csv"), f.file("bad.csv"), f.file("cells.json"));
+    let before = f.listing();
+    let out = f.file("refused.png");
+    for (args, message) in [
+        (
+            vec!["--mdp", &mdp, "--model", &model, "--track-ids", "a"],
+            "--track-ids needs --tracks".to_string(),
+        ),
+        (
+            vec![
+                "--mdp",
+                &mdp,
+                "--model",
+                &model,
+                "--tracks",
+                &tracks,
+                "--track-ids",
+                "a,zz",
+            ],
+            format!("{tracks}: no track \"zz\" (the file has 2 tracks)"),
+        ),
+        (
+            vec!["--mdp", &mdp, "--model", &model, "--tracks", &far],
+            format!(
+                "{far}: invalid tracks at track c, frame 10: (5, 0) m lies outside the MDP's grid"
+            ),
+        ),
+        (
+            vec!["--mdp", &mdp, "--model", &model, "--tracks", &bad],
+            format!("{bad}, line 3"),
+        ),
+        (
+            vec!["--mdp", &cells, "--model", &model, "--tracks", &tracks],
+            format!(
+                "--tracks needs an MDP whose grid has a position in metres (origin_x, \
+                 origin_y, cell); {cells} has none"
+            ),
+        ),
+    ] {
+        let mut full = vec!["plot", "reward"];
+        full.extend(args.iter().copied());
+        full.extend(["--out", &out]);
+        let output = f.irl(&full);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{full:?} succeeded");
+        assert!(
+            stderr.contains(&message),
+            "expected `{message}` in {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert_eq!(f.listing(), before, "{full:?} left a file");
     }
 }

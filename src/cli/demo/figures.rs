@@ -84,17 +84,23 @@ fn forecast_figure(study: &SceneStudy, path: &Path) -> Result<bool> {
                 points: line,
                 color: Rgb(120, 170, 255),
                 width: 1,
+                label: "sampled continuations".into(),
+                halo: None,
             });
         }
         tracks.push(Track {
             points: points[o - 1..o + h].to_vec(),
             color: Rgb(40, 200, 90),
             width: 3,
+            label: "truth".into(),
+            halo: Some(Rgb(0, 0, 0)),
         });
         tracks.push(Track {
             points: observed.to_vec(),
             color: Rgb(255, 255, 255),
             width: 3,
+            label: "observed".into(),
+            halo: Some(Rgb(0, 0, 0)),
         });
         if let Some((g, p)) = posterior
             .iter()
@@ -122,9 +128,11 @@ fn forecast_figure(study: &SceneStudy, path: &Path) -> Result<bool> {
     });
     let mut spec = HeatmapSpec::new(values.view(), (scene.origin_x, scene.origin_y), scene.cell);
     spec.title = format!(
-        "{}: {} held-out forecasts, {o} seen (white), {h} ahead (green truth, blue samples)",
+        "{}: {} held-out forecasts, observe {o}, predict {h}\n{} m cells · held-out NLL {:.3} per step, destination inferred",
         study.name,
-        order.len()
+        order.len(),
+        study.params.cell,
+        study.nlls.model_inferred_goal
     );
     spec.color_bar_label = "log10 expected visits / largest".into();
     spec.tracks = tracks;
