@@ -319,6 +319,7 @@ mod tests {
             settings: Default::default(),
             training: history(&capped(1e-8), false, ITERATION_CAP),
             goals: Vec::new(),
+            goal_rule: GoalRule::LastCell,
             alignment: Alignment::Start,
         };
         let text = summary(&model);

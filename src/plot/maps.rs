@@ -335,6 +335,7 @@ mod tests {
             width: 4,
             height: 3,
             geometry,
+            lattice: None,
         };
         let moves = GridMoves::new(Connectivity::Eight, false);
         grid_mdp(grid, &moves, Features::one_hot(12), None).unwrap()
