@@ -129,17 +129,11 @@ fn observed(
         [x + offset.0, y + offset.1]
     };
     let occupancy = policies.occupancy(&posterior, start, args.steps);
-    let expected: Vec<[f64; 2]> = occupancy
-        .iter()
-        .map(|d| {
-            let total: f64 = d.iter().map(|x| x.1).sum();
-            let (x, y) = d.iter().fold((0.0, 0.0), |(x, y), &(s, p)| {
-                let q = at(s);
-                (x + p * q[0], y + p * q[1])
-            });
-            [x / total, y / total]
-        })
-        .collect();
+    let expected: Vec<[f64; 2]> =
+        irl::eval::expected_positions(mdp, &policies, &posterior, start, args.steps, offset)
+            .into_iter()
+            .map(|(x, y)| [x, y])
+            .collect();
     let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
     let samples: Vec<Vec<[f64; 2]>> = policies
         .sample(&posterior, start, args.steps, args.samples, &mut rng)

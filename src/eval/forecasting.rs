@@ -183,16 +183,13 @@ pub fn step_nlls(
         ));
     }
     let metrics = evaluate_model(mdp, model, &held, None)?;
-    let n_goals = model.goals.len();
     let (mut inferred, mut n) = (0.0, 0usize);
     for t in &held.trajectories {
-        let mut log_w: Vec<f64> = (0..n_goals).map(|_| 0.0).collect();
         for (i, (s, a)) in t.steps().enumerate() {
             let w = policies.posterior(&t.states[..=i], &t.actions[..i]);
-            let p = policies.mixture_probability(&w[..n_goals.min(w.len())], s, a);
+            let p = policies.mixture_probability(&w, s, a);
             inferred -= p.max(f64::MIN_POSITIVE).ln();
             n += 1;
-            log_w.truncate(0);
         }
     }
     let held_steps = scored_steps(mdp, &held_groups);
@@ -230,7 +227,9 @@ fn positions_of(mdp: &Mdp, states: &[usize], offset: (f64, f64)) -> Vec<(f64, f6
         .collect()
 }
 
-fn expected_positions(
+/// The expected position at each of `steps` steps from `start` under the mixture
+/// `weights`: Σ_s D_t(s)·centre(s) / Σ_s D_t(s), shifted by `offset` (metres).
+pub fn expected_positions(
     mdp: &Mdp,
     policies: &GoalPolicies,
     weights: &[f64],

@@ -28,8 +28,8 @@ pub use evd::{
     expected_value_difference, reward_correlation, EvdSettings, ExpectedValueDifference, ValueGap,
 };
 pub use forecasting::{
-    evaluate_forecasts, policies_for, step_nlls, DisplacementScores, ForecastReport,
-    ForecastSettings, HeldOutTrack, StepNlls,
+    evaluate_forecasts, expected_positions, policies_for, step_nlls, DisplacementScores,
+    ForecastReport, ForecastSettings, HeldOutTrack, StepNlls,
 };
 pub use heldout::{evaluate, evaluate_by_goal, evaluate_model, score, HeldOutMetrics};
 pub use optimal_policy::{
