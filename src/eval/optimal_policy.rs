@@ -105,15 +105,12 @@ pub fn hard_value_iteration(
             what: "hard value iteration",
             message: format!("the change of V became {change}"),
         }),
-        Err(Unconverged::Cap { last_change }) => Err(Error::NotConverged {
-            what: "hard value iteration",
-            iterations: settings.max_iterations,
-            last_change,
-            tolerance: settings.tolerance,
-            hint:
-                "with discount 1 every policy must reach a terminal state; give a discount below 1"
-                    .into(),
-        }),
+        Err(stopped) => Err(stopped.to_error(
+            "hard value iteration",
+            settings.max_iterations,
+            settings.tolerance,
+            "with discount 1 every policy must reach a terminal state; give a discount below 1",
+        )),
     }
 }
 

@@ -21,7 +21,7 @@ use ndarray_linalg::Solve;
 
 use super::{check_discount, check_reward};
 use crate::error::{Error, Result};
-use crate::inference::{for_each_state_chunk, iterate_to_fixed_point, scratch_for, Unconverged};
+use crate::inference::{for_each_state_chunk, iterate_to_fixed_point, scratch_for};
 use crate::mdp::{Mdp, Reward, PROBABILITY_SUM_TOLERANCE};
 
 /// Largest number of states solved with a dense linear system by default.
@@ -237,19 +237,12 @@ impl MarkovChain {
             sweep,
         ) {
             Ok((v, _)) => Ok(v),
-            Err(
-                Unconverged::Cap { last_change }
-                | Unconverged::NonFinite {
-                    change: last_change,
-                },
-            ) => Err(Error::NotConverged {
-                what: "iterative policy evaluation",
-                iterations: settings.max_iterations,
-                last_change,
-                tolerance: settings.tolerance,
-                hint: "with discount 1 the policy must reach a terminal state from every state"
-                    .into(),
-            }),
+            Err(stopped) => Err(stopped.to_error(
+                "iterative policy evaluation",
+                settings.max_iterations,
+                settings.tolerance,
+                "with discount 1 the policy must reach a terminal state from every state",
+            )),
         }
     }
 }

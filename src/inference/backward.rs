@@ -19,7 +19,7 @@
 use ndarray::{Array2, ArrayView1};
 
 use super::chunks::{chunk_states, for_each_state_chunk, on_pool, scratch_for};
-use super::fixed_point::{iterate_to_fixed_point, Unconverged};
+use super::fixed_point::iterate_to_fixed_point;
 use super::kernel::{SoftProblem, RUN_STATES};
 use super::lockstep::lockstep;
 use super::shared_slice::SharedSlice;
@@ -226,18 +226,12 @@ fn fixed_point(
             horizon: None,
             iterations,
         }),
-        Err(Unconverged::Cap { last_change }) => Err(not_converged(settings, last_change)),
-        Err(Unconverged::NonFinite { change }) => Err(not_converged(settings, change)),
-    }
-}
-
-fn not_converged(settings: &super::SoftSettings, last_change: f64) -> Error {
-    Error::NotConverged {
-        what: "infinite-horizon soft value iteration",
-        iterations: settings.max_iterations,
-        last_change,
-        tolerance: settings.tolerance,
-        hint: settings.divergence_hint(),
+        Err(stopped) => Err(stopped.to_error(
+            "infinite-horizon soft value iteration",
+            settings.max_iterations,
+            settings.tolerance,
+            &settings.divergence_hint(),
+        )),
     }
 }
 

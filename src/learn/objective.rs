@@ -139,7 +139,27 @@ impl Objective {
             .map(|((task, layout), spare)| {
                 nll_and_gradient_reusing(&task.mdp, layout, &per_task, &task.steps, theta, spare)
             })
-            .collect::<Result<Vec<_>>>()?;
+            .collect::<Vec<Result<_>>>();
+        // A task that failed loses its values; the others keep theirs for the next start.
+        if parts.iter().any(|part| part.is_err()) {
+            let mut first_error = None;
+            let kept = parts
+                .into_iter()
+                .map(|part| match part {
+                    Ok(part) => Some(part.values),
+                    Err(e) => {
+                        first_error.get_or_insert(e);
+                        None
+                    }
+                })
+                .collect();
+            *self.spare_values.lock().expect("unpoisoned") = kept;
+            return Err(first_error.expect("a task failed"));
+        }
+        let parts: Vec<_> = parts
+            .into_iter()
+            .map(|part| part.expect("checked"))
+            .collect();
         let k = theta.len();
         let mut nll = 0.0;
         let mut nll_gradient = Array1::zeros(k);
