@@ -105,7 +105,7 @@ pub fn hard_value_iteration(
             what: "hard value iteration",
             message: format!("the change of V became {change}"),
         }),
-        Err(stopped) => Err(stopped.to_error(
+        Err(stopped) => Err(stopped.into_error(
             "hard value iteration",
             settings.max_iterations,
             settings.tolerance,

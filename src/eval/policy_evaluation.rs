@@ -237,7 +237,7 @@ impl MarkovChain {
             sweep,
         ) {
             Ok((v, _)) => Ok(v),
-            Err(stopped) => Err(stopped.to_error(
+            Err(stopped) => Err(stopped.into_error(
                 "iterative policy evaluation",
                 settings.max_iterations,
                 settings.tolerance,

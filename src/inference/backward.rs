@@ -226,7 +226,7 @@ fn fixed_point(
             horizon: None,
             iterations,
         }),
-        Err(stopped) => Err(stopped.to_error(
+        Err(stopped) => Err(stopped.into_error(
             "infinite-horizon soft value iteration",
             settings.max_iterations,
             settings.tolerance,

@@ -48,14 +48,14 @@ impl Unconverged {
 
     /// The error of a computation `what` that stopped this way under the cap
     /// `max_iterations`, with the caller's `hint` of what to change.
-    pub fn to_error(
-        &self,
+    pub fn into_error(
+        self,
         what: &'static str,
         max_iterations: usize,
         tolerance: f64,
         hint: &str,
     ) -> Error {
-        let (iterations, hint) = match *self {
+        let (iterations, hint) = match self {
             Unconverged::TooSlow {
                 iterations,
                 projected,
