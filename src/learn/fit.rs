@@ -171,13 +171,17 @@ impl FitParams {
     /// feature named `step_cost` at −(ln A + 1), A the most actions a state has. With
     /// r ≡ 0 the soft values of such a problem are infinite (every path of every length
     /// counts); with each step costing ln A + 1 the soft value iteration contracts,
-    /// since Σ_a exp(r) ≤ A·e^{−ln A − 1} = 1/e < 1.
+    /// since Σ_a exp(r) ≤ A·e^{−ln A − 1} = 1/e < 1. A stationary goal-conditioned fit
+    /// with γ < 1 starts there too: its values are finite from θ = 0, but as large as
+    /// ln A/(1−γ), far from walkers who pay for each step on the way to a goal.
     pub fn starting_point(&self, mdp: &Mdp) -> Array1<f64> {
         if let Some(theta) = &self.initial {
             return theta.clone();
         }
         let mut theta = Array1::zeros(mdp.features().dim());
-        if self.settings.horizon.is_none() && self.settings.discount >= 1.0 {
+        if self.settings.horizon.is_none()
+            && (self.settings.discount >= 1.0 || self.goal_conditioned)
+        {
             let most = (0..mdp.n_states())
                 .map(|s| mdp.n_available(s))
                 .max()

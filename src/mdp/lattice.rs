@@ -10,6 +10,11 @@
 //! to 0 from a displacement with |d|∞ > 1 (where no acceleration reaches 0). The next
 //! displacement d' must have |d'|∞ ≤ m and land in the grid; the next state is
 //! (c + d', d'). A walker can therefore always stop, and every state keeps an action.
+//!
+//! Action 10, `pause`, stays in the cell and keeps d (from d ≠ 0): the next state is
+//! (c, d). It is how a walker slower than a cell a step moves on a lattice (at 0.8 cells
+//! a step, one step in five or six advances no cell), told apart from stopping, after
+//! which the walker stands with d = 0 and must start again.
 
 use serde::{Deserialize, Serialize};
 
@@ -20,14 +25,25 @@ pub struct Lattice {
     pub max_displacement: usize,
 }
 
-/// Number of lattice actions: nine accelerations and `stop`.
-pub const LATTICE_ACTIONS: usize = 10;
+/// Number of lattice actions: nine accelerations, `stop` and `pause`.
+pub const LATTICE_ACTIONS: usize = 11;
 
 /// The largest `max_displacement` an MDP document may give.
 pub const MAX_LATTICE_DISPLACEMENT: usize = 100;
 
 /// The `stop` action.
 pub const STOP_ACTION: usize = 9;
+
+/// The `pause` action.
+pub const PAUSE_ACTION: usize = 10;
+
+/// What one lattice action does: the walker moves by `moved` cells and its state then
+/// carries the displacement `next`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LatticeStep {
+    pub moved: (i64, i64),
+    pub next: (i64, i64),
+}
 
 impl Lattice {
     /// Number of displacements V = (2m + 1)².
@@ -53,8 +69,21 @@ impl Lattice {
         Some(((dy + m) * (2 * m + 1) + dx + m) as usize)
     }
 
-    /// The displacement after `action` from displacement (dx, dy), if the action exists
-    /// there (see the module documentation; leaving the grid is checked by the caller).
+    /// What `action` does from displacement d, if the action exists there (see the module
+    /// documentation; leaving the grid is checked by the caller).
+    pub fn step(&self, d: (i64, i64), action: usize) -> Option<LatticeStep> {
+        if action == PAUSE_ACTION {
+            return (d != (0, 0)).then_some(LatticeStep {
+                moved: (0, 0),
+                next: d,
+            });
+        }
+        self.next_displacement(d, action)
+            .map(|next| LatticeStep { moved: next, next })
+    }
+
+    /// The displacement after the acceleration or `stop` `action` from displacement
+    /// (dx, dy), if the action exists there (`None` for `pause`, which moves no cell).
     pub fn next_displacement(&self, (dx, dy): (i64, i64), action: usize) -> Option<(i64, i64)> {
         let m = self.max_displacement as i64;
         if action == STOP_ACTION {
@@ -68,17 +97,20 @@ impl Lattice {
         (next.0.abs() <= m && next.1.abs() <= m).then_some(next)
     }
 
-    /// The action that takes displacement `from` to `to`, if one does.
+    /// The acceleration or `stop` that takes displacement `from` to `to` (a move by
+    /// `to`), if one does.
     pub fn action(&self, from: (i64, i64), to: (i64, i64)) -> Option<usize> {
-        (0..LATTICE_ACTIONS).find(|&a| self.next_displacement(from, a) == Some(to))
+        (0..STOP_ACTION + 1).find(|&a| self.next_displacement(from, a) == Some(to))
     }
 
-    /// Action names: `accelerate(ax,ay)` for the nine accelerations, then `stop`.
+    /// Action names: `accelerate(ax,ay)` for the nine accelerations, then `stop` and
+    /// `pause`.
     pub fn action_names() -> Vec<String> {
         let mut names: Vec<String> = (0..9)
             .map(|i| format!("accelerate({},{})", i % 3 - 1, i / 3 - 1))
             .collect();
         names.push("stop".into());
+        names.push("pause".into());
         names
     }
 }
@@ -114,5 +146,22 @@ mod tests {
         assert_eq!(l.action((0, 0), (2, 0)), None);
         assert_eq!(Lattice::action_names()[5], "accelerate(1,0)");
         assert_eq!(Lattice::action_names()[9], "stop");
+        assert_eq!(Lattice::action_names()[PAUSE_ACTION], "pause");
+        assert_eq!(l.next_displacement((1, 0), PAUSE_ACTION), None);
+        assert_eq!(
+            l.step((2, -1), PAUSE_ACTION),
+            Some(LatticeStep {
+                moved: (0, 0),
+                next: (2, -1)
+            })
+        );
+        assert_eq!(l.step((0, 0), PAUSE_ACTION), None);
+        assert_eq!(
+            l.step((1, 0), 5),
+            Some(LatticeStep {
+                moved: (2, 0),
+                next: (2, 0)
+            })
+        );
     }
 }

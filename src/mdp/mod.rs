@@ -19,7 +19,9 @@ mod transitions;
 pub use features::{FeatureTable, Features, Reward};
 pub use files::{read_mdp_file, write_mdp_with_npz};
 pub use json::{read_mdp, write_mdp, write_mdp_with_npz_reference, MDP_FORMAT};
-pub use lattice::{Lattice, LATTICE_ACTIONS, MAX_LATTICE_DISPLACEMENT, STOP_ACTION};
+pub use lattice::{
+    Lattice, LatticeStep, LATTICE_ACTIONS, MAX_LATTICE_DISPLACEMENT, PAUSE_ACTION, STOP_ACTION,
+};
 pub use npz::{
     read_csr_npz, read_transitions_npz, write_csr_npz, write_transitions_npz, NpzCompression,
     NPZ_MEMBERS,

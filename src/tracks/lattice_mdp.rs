@@ -14,7 +14,9 @@
 //!   `speed` = u; `speed_squared` = u²; `standing` = [d' = 0];
 //!   `acceleration` = |d' − d|·c/Δ, the change of velocity in m/s;
 //!   `turn` = (1 − cos φ)/2 for the angle φ between d and d' when both are non-zero
-//!   (0 straight on, 1 reversing), else 0; `start` = [d = 0, d' ≠ 0]; `stop` = [d ≠ 0, d' = 0].
+//!   (0 straight on, 1 reversing), else 0; `start` = [d = 0, d' ≠ 0]; `stop` = [d ≠ 0, d' = 0];
+//!   `pause` = 1 for the `pause` action (which moves no cell and keeps d), whose other
+//!   kinematic features are 0.
 //!
 //! With weights on `speed` and `speed_squared` the reward can prefer a walking speed, with
 //! `acceleration` and `turn` it can prefer keeping the velocity ("momentum"), and the
@@ -27,10 +29,11 @@ use super::scene::Scene;
 use crate::error::{Error, Result};
 use crate::mdp::{
     FeatureTable, Features, Grid, Lattice, Mdp, MdpParts, Transitions, LATTICE_ACTIONS,
+    PAUSE_ACTION,
 };
 
 /// The names of the kinematic features, in column order after the cell features.
-pub const KINEMATIC_FEATURES: [&str; 7] = [
+pub const KINEMATIC_FEATURES: [&str; 8] = [
     "speed",
     "speed_squared",
     "standing",
@@ -38,7 +41,38 @@ pub const KINEMATIC_FEATURES: [&str; 7] = [
     "turn",
     "start",
     "stop",
+    "pause",
 ];
+
+/// The kinematic features of `pause`: only its own.
+const PAUSE_FEATURES: [f64; KINEMATIC_FEATURES.len()] = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0];
+
+/// The kinematic features of a move by e after a step of d.
+fn move_features(
+    d: (i64, i64),
+    e: (i64, i64),
+    metres_per_second: f64,
+) -> [f64; KINEMATIC_FEATURES.len()] {
+    let length = |(x, y): (i64, i64)| ((x * x + y * y) as f64).sqrt();
+    let speed = length(e) * metres_per_second;
+    let moving = (d != (0, 0), e != (0, 0));
+    let turn = if moving == (true, true) {
+        let cos = (d.0 * e.0 + d.1 * e.1) as f64 / (length(d) * length(e));
+        (1.0 - cos) / 2.0
+    } else {
+        0.0
+    };
+    [
+        speed,
+        speed * speed,
+        f64::from(u8::from(!moving.1)),
+        length((e.0 - d.0, e.1 - d.1)) * metres_per_second,
+        turn,
+        f64::from(u8::from(moving == (false, true))),
+        f64::from(u8::from(moving == (true, false))),
+        0.0,
+    ]
+}
 
 /// The lattice grid of a scene.
 pub fn lattice_grid(scene: &Scene, lattice: Lattice) -> Grid {
@@ -52,16 +86,16 @@ pub fn lattice_grid(scene: &Scene, lattice: Lattice) -> Grid {
 pub fn lattice_step(scene: &Scene, lattice: Lattice, state: usize, action: usize) -> Option<usize> {
     let n_v = lattice.n_displacements();
     let (cell, v) = (state / n_v, state % n_v);
-    let d = lattice.next_displacement(lattice.displacement(v), action)?;
+    let step = lattice.step(lattice.displacement(v), action)?;
     let (x, y) = (
-        (cell % scene.width) as i64 + d.0,
-        (cell / scene.width) as i64 + d.1,
+        (cell % scene.width) as i64 + step.moved.0,
+        (cell / scene.width) as i64 + step.moved.1,
     );
     if x < 0 || y < 0 || x >= scene.width as i64 || y >= scene.height as i64 {
         return None;
     }
     let next_cell = y as usize * scene.width + x as usize;
-    Some(next_cell * n_v + lattice.index(d.0, d.1).expect("a lattice displacement"))
+    Some(next_cell * n_v + lattice.index(step.next.0, step.next.1).expect("a lattice displacement"))
 }
 
 /// Bytes of the lattice MDP's dense feature table with `cell_features` cell features.
@@ -109,28 +143,14 @@ pub fn lattice_mdp(
             s_list.push(state);
             a_list.push(action);
             next_list.push(next);
-            let e = lattice.displacement(next % n_v);
             let mut row = values.slice_mut(ndarray::s![state, action, ..]);
             row.slice_mut(ndarray::s![..k_cells])
                 .assign(&cells.row(next / n_v));
-            let length = |(x, y): (i64, i64)| ((x * x + y * y) as f64).sqrt();
-            let speed = length(e) * metres_per_second;
-            let moving = (d != (0, 0), e != (0, 0));
-            let turn = if moving == (true, true) {
-                let cos = (d.0 * e.0 + d.1 * e.1) as f64 / (length(d) * length(e));
-                (1.0 - cos) / 2.0
+            let kinematic = if action == PAUSE_ACTION {
+                PAUSE_FEATURES
             } else {
-                0.0
+                move_features(d, lattice.displacement(next % n_v), metres_per_second)
             };
-            let kinematic = [
-                speed,
-                speed * speed,
-                f64::from(u8::from(!moving.1)),
-                length((e.0 - d.0, e.1 - d.1)) * metres_per_second,
-                turn,
-                f64::from(u8::from(moving == (false, true))),
-                f64::from(u8::from(moving == (true, false))),
-            ];
             for (j, x) in kinematic.into_iter().enumerate() {
                 row[k_cells + j] = x;
             }
@@ -169,7 +189,7 @@ mod tests {
         let cell_values = Array2::from_shape_fn((6, 1), |(c, _)| c as f64 * 10.0);
         let cells = Features::new(vec!["cell".into()], FeatureTable::State(cell_values)).unwrap();
         let mdp = lattice_mdp(&scene, lattice, &cells, 0.25, None).unwrap();
-        assert_eq!((mdp.n_states(), mdp.n_actions()), (54, 10));
+        assert_eq!((mdp.n_states(), mdp.n_actions()), (54, 11));
         let v = |dx, dy| lattice.index(dx, dy).unwrap();
         // Cell 0 moving east (d = (1, 0)); action 8 accelerates by (1, 1): d' = (2, 1) is
         // beyond m = 1, so not listed; action 7 adds (0, 1): d' = (1, 1) to cell 4.
@@ -184,7 +204,7 @@ mod tests {
         let speed = 2f64.sqrt() * 2.0;
         // cell 4's feature 40; speed √2 cells a step; a change of (0, 1): 2 m/s; a 45° turn.
         let turn = (1.0 - 1.0 / 2f64.sqrt()) / 2.0;
-        let want = [40.0, speed, speed * speed, 0.0, 2.0, turn, 0.0, 0.0];
+        let want = [40.0, speed, speed * speed, 0.0, 2.0, turn, 0.0, 0.0, 0.0];
         for (g, w) in row.iter().zip(want) {
             assert!((g - w).abs() < 1e-12, "{row:?}");
         }
@@ -192,11 +212,18 @@ mod tests {
         let (next, _) = mdp.transitions().successors(9 + v(0, 0), 3);
         assert_eq!(next, &[v(-1, 0) as u32][..]);
         assert_eq!(f[[9 + v(0, 0), 3, 6]], 1.0);
-        // At the west edge moving west, only accelerations with ax ≥ 1 stay in the grid.
+        // At the west edge moving west, only accelerations with ax ≥ 1 stay in the grid,
+        // and the pause, which stays in cell 3 keeping d; its only feature is its own.
         let edge = 3 * 9 + v(-1, 0);
-        let listed: Vec<usize> = (0..10).filter(|&a| mdp.available(edge, a)).collect();
-        assert_eq!(listed, vec![2, 5]);
+        let listed: Vec<usize> = (0..11).filter(|&a| mdp.available(edge, a)).collect();
+        assert_eq!(listed, vec![2, 5, PAUSE_ACTION]);
         assert_eq!(f[[edge, 5, 3]], 1.0);
         assert_eq!(f[[edge, 5, 7]], 1.0);
+        let (next, _) = mdp.transitions().successors(edge, PAUSE_ACTION);
+        assert_eq!(next, &[edge as u32][..]);
+        let pause: Vec<f64> = f.slice(ndarray::s![edge, PAUSE_ACTION, ..]).to_vec();
+        assert_eq!(pause, [30.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0]);
+        // Standing, there is no pause.
+        assert!(!mdp.available(9 + v(0, 0), PAUSE_ACTION));
     }
 }

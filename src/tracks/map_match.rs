@@ -10,12 +10,24 @@
 //! over those candidates, by dynamic programming over (candidate, displacement) with back
 //! pointers: O(n · 9² · V) time for V displacements.
 //!
+//! A step may also be a `pause` (stay in the cell, keep d ≠ 0). Paths of equal distance
+//! are told apart by tiny costs, far below any difference of positions: [`PAUSE_COST`]
+//! per pause and [`STOP_COST`] per change between moving and standing (a stop, a start).
+//! With 1 < PAUSE_COST/STOP_COST < 2, a single step without a move inside a walk is a
+//! pause, and two or more are a stop, standing, and a start.
+//!
 //! Where no candidate of p_t can follow any path to p_{t−1} (the walker moved further than
 //! the lattice allows in one step), the path is split: one piece ends at t − 1 and the
 //! next starts at t.
 
 use super::scene::{Cell, Scene};
-use crate::mdp::Lattice;
+use crate::mdp::{Lattice, PAUSE_ACTION};
+
+/// The tie-breaking cost of a change between moving and standing, m².
+pub const STOP_COST: f64 = 1e-9;
+
+/// The tie-breaking cost of a pause, m².
+pub const PAUSE_COST: f64 = 1.5e-9;
 
 /// One matched piece of a track.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,6 +69,7 @@ pub fn map_match(
     lattice: Lattice,
 ) -> Vec<MatchedPiece> {
     let n_v = lattice.n_displacements();
+    let zero = lattice.index(0, 0).expect("zero is a displacement");
     let mut reachable = vec![None; n_v * n_v];
     for u in 0..n_v {
         for v in 0..n_v {
@@ -64,6 +77,13 @@ pub fn map_match(
                 lattice.action(lattice.displacement(u), lattice.displacement(v));
         }
     }
+    let change_cost = |u: usize, v: usize| {
+        if (u == zero) != (v == zero) {
+            STOP_COST
+        } else {
+            0.0
+        }
+    };
     let mut pieces = Vec::new();
     let mut first = 0;
     // Per step of the current piece: candidates, and per (candidate, v) the back pointer.
@@ -81,13 +101,22 @@ pub fn map_match(
                     let Some(v) = lattice.index(d.0, d.1) else {
                         continue;
                     };
+                    let mut relax = |u: usize, v: usize, extra: f64| {
+                        let total = cost[j * n_v + u] + dist + extra;
+                        if total < next_cost[i * n_v + v] {
+                            next_cost[i * n_v + v] = total;
+                            next_back[i * n_v + v] = (j * n_v + u) as u32;
+                        }
+                    };
                     for u in 0..n_v {
-                        let c = cost[j * n_v + u];
-                        if c.is_finite() && reachable[u * n_v + v].is_some() {
-                            let total = c + dist;
-                            if total < next_cost[i * n_v + v] {
-                                next_cost[i * n_v + v] = total;
-                                next_back[i * n_v + v] = (j * n_v + u) as u32;
+                        if cost[j * n_v + u].is_finite() && reachable[u * n_v + v].is_some() {
+                            relax(u, v, change_cost(u, v));
+                        }
+                    }
+                    if v == zero {
+                        for u in (0..n_v).filter(|&u| u != zero) {
+                            if cost[j * n_v + u].is_finite() {
+                                relax(u, u, PAUSE_COST);
                             }
                         }
                     }
@@ -148,10 +177,16 @@ fn backtrack(
         None => lattice.index(0, 0).expect("zero is a displacement"),
     };
     states[0] = states[0] / n_v * n_v + first_v;
+    let zero = lattice.index(0, 0).expect("zero is a displacement");
     let actions = states
         .windows(2)
         .map(|w| {
-            reachable[(w[0] % n_v) * n_v + w[1] % n_v].expect("matched steps are lattice actions")
+            if w[0] == w[1] && w[0] % n_v != zero {
+                PAUSE_ACTION
+            } else {
+                reachable[(w[0] % n_v) * n_v + w[1] % n_v]
+                    .expect("matched steps are lattice actions")
+            }
         })
         .collect();
     MatchedPiece {
@@ -235,6 +270,33 @@ mod tests {
             vec![v(1, 0), 9 + v(1, 0), 2 * 9 + v(1, 0), 6 * 9 + v(0, 1)]
         );
         assert_eq!(p.actions, vec![4, 4, 6]);
+    }
+
+    #[test]
+    fn one_step_without_a_move_is_a_pause_and_two_are_a_stop() {
+        // 1 m cells along a row, m = 2, positions at the centres of cells 0, 1, 2, 2, 3:
+        // every path through them costs 0, so the tie-breaking costs decide. One step in
+        // place inside a walk east is a pause (the state keeps d = (1, 0)); two are a
+        // stop (acceleration (−1, 0), action 3), standing (action 4) and a start
+        // (acceleration (1, 0), action 5).
+        let scene = Scene::new(0.0, 0.0, 1.0, 6, 1).unwrap();
+        let l = Lattice {
+            max_displacement: 2,
+        };
+        let v = |dx: i64| l.index(dx, 0).unwrap();
+        let at = |cells: &[usize]| -> Vec<(f64, f64)> {
+            cells.iter().map(|&c| (c as f64 + 0.5, 0.5)).collect()
+        };
+        let once = matched(&at(&[0, 1, 2, 2, 3]), &scene, l);
+        assert_eq!(once.len(), 1);
+        assert_eq!(once[0].actions, vec![4, 4, PAUSE_ACTION, 4]);
+        assert_eq!(
+            once[0].states,
+            vec![v(1), 25 + v(1), 50 + v(1), 50 + v(1), 75 + v(1)]
+        );
+        let twice = matched(&at(&[0, 1, 2, 2, 2, 3]), &scene, l);
+        assert_eq!(twice[0].actions, vec![4, 4, 3, 4, 5]);
+        assert_eq!(twice[0].states[3], 50 + v(0));
     }
 
     #[test]

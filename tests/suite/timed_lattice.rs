@@ -51,7 +51,7 @@ fn stationary_fit() -> FitParams {
 #[test]
 fn the_demonstrations_are_the_hand_matched_lattice_paths() {
     let (d, mdp) = world();
-    assert_eq!((mdp.n_states(), mdp.n_actions()), (135, 10));
+    assert_eq!((mdp.n_states(), mdp.n_actions()), (135, 11));
     // Walker a: cells 0, 1, 2, 3, 4, every step east (d = (1, 0), index 5), so after
     // the free first displacement every action keeps the velocity (action 4).
     let a = &d.demos.trajectories[0];

@@ -7,7 +7,8 @@
 //!    never visit count as obstacles), and the lattice's kinematic features.
 //! 4. Fit θ goal-conditioned and stationary: the training demonstrations' end cells are
 //!    clustered into destinations, each an absorbing goal of its own soft dynamic
-//!    program, all sharing θ; no horizon.
+//!    program, all sharing θ; no horizon, γ = 0.99 (with γ = 1 a line search that tries
+//!    a θ under which standing pays finds no finite values, and backs off blindly).
 //! 5. Score the held-out demonstrations: step NLLs of the model (goal known, and goal
 //!    inferred online) and of the walker baselines on the same steps, and forecasts
 //!    (observe 8, predict 12) against constant velocity and a straight walk.
@@ -46,6 +47,11 @@ pub struct StudyParams {
     /// Share of demonstrations held out.
     pub held_out_fraction: f64,
     pub seed: u64,
+    /// γ of the walkers' soft dynamic programs: below 1, so that every θ a line search
+    /// tries has finite values (an effective horizon of 1/(1−γ) steps).
+    pub discount: f64,
+    /// Tolerance of the soft value iteration, relative to max(1, ‖V‖∞).
+    pub value_tolerance: f64,
     /// λ of the Gaussian prior.
     pub l2: f64,
     pub max_iterations: u64,
@@ -65,6 +71,8 @@ impl Default for StudyParams {
             goal_radius: 1.5,
             held_out_fraction: 0.2,
             seed: 0,
+            discount: 0.99,
+            value_tolerance: 1e-6,
             l2: 0.1,
             max_iterations: 50,
             gradient_tolerance: 2e-4,
@@ -121,8 +129,8 @@ pub fn study_scene(
     let fit = FitParams {
         settings: SoftSettings {
             max_iterations: 3_000,
-            tolerance: 1e-9,
-            ..SoftSettings::infinite(1.0)
+            tolerance: params.value_tolerance,
+            ..SoftSettings::infinite(params.discount)
         },
         goal_conditioned: true,
         goal_rule: GoalRule::Clustered {
