@@ -49,14 +49,16 @@ pub enum Error {
         hint: String,
     },
 
-    /// A computation would allocate more memory than its limit allows.
-    #[error("{what} would need {needed} ({parts}) but {limit_source} is {limit}; raise the memory limit, or shorten the horizon")]
+    /// A computation would allocate more memory than its limit allows: what it would
+    /// need, with its parts (`818 KiB (values 710 KiB, …)`), the limit and where it comes
+    /// from (`the memory limit is 700 KiB`), and `cause`, the input that makes it that
+    /// large and what to change.
+    #[error("{what} would need {needed} but {limit}; {cause}")]
     MemoryLimit {
         what: &'static str,
         needed: String,
-        parts: String,
         limit: String,
-        limit_source: &'static str,
+        cause: String,
     },
 
     /// A computation produced a non-finite number where a finite one was required.
