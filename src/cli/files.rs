@@ -10,8 +10,14 @@ use irl::learn::{read_weights, Weights};
 use irl::mdp::{read_mdp_file, Features, Mdp, Reward};
 
 /// Read and validate an `irl-mdp/1` file (with its `.npz` transitions, if it has them).
+/// Its declared sizes are checked against the available memory, which no flag changes
+/// (`--memory-limit` bounds a command's computation, not its input), so that error is
+/// reported without naming a flag.
 pub fn load_mdp(path: &Path) -> Result<Mdp> {
-    Ok(read_mdp_file(path)?)
+    read_mdp_file(path).map_err(|e| match e.without_file() {
+        irl::Error::MemoryLimit { .. } => anyhow::anyhow!("{e}"),
+        _ => e.into(),
+    })
 }
 
 /// Read weights (`irl-weights/1` or `irl-model/1`) that must fit the MDP's features.

@@ -8,6 +8,7 @@
 //! at least one available action. On disk an MDP is an `irl-mdp/1` document (`json`),
 //! whose transitions may live in a SciPy CSR `.npz` file beside it (`npz`, `files`).
 
+mod declared;
 mod features;
 mod files;
 mod json;
