@@ -118,6 +118,13 @@ fn observed(
         )
     })?;
     let policies = GoalPolicies::new(model, mdp, &model.goals)?;
+    // The document holds every number of the rows and paths as a JSON value (32 bytes
+    // and an array around each pair), some eight times their own size.
+    let memory = policies.prediction_memory(args.steps, args.samples);
+    let document = memory.total().saturating_mul(8);
+    memory
+        .with("the document", document)
+        .check("this forecast", policies.memory_limit())?;
     let posterior = policies.posterior(&piece.states, &piece.actions);
     let start = *piece.states.last().expect("a state");
     let grid = mdp.grid().expect("matched on a grid");
