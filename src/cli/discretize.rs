@@ -11,8 +11,8 @@ use irl::inference::MemoryLimit;
 use irl::mdp::write_mdp;
 use irl::tracks::{
     check_grid_memory, discretize_in_scene, grid_features, read_tracks_file, visited_cells,
-    Connectivity, DiscretizeParams, Discretized, Extent, GridFeatureParams, GridMoves, Scene,
-    Track,
+    Connectivity, DiscretizeParams, Discretized, Extent, GridFeatureParams, GridMemory, GridMoves,
+    Scene, Track,
 };
 
 use super::discretize_grid::on_grid;
@@ -188,14 +188,13 @@ fn covering(
     let extent = Extent::of(tracks).map_err(in_tracks)?;
     let scene =
         Scene::covering_extent(&extent, args.cell.unwrap_or(DEFAULT_CELL)).map_err(in_tracks)?;
-    check_grid_memory(
+    let memory = GridMemory::of(
         &scene,
-        &extent,
         &GridMoves::new(connectivity, args.stay),
         &feature_params(args),
-        args.memory_limit,
     )
     .map_err(in_tracks)?;
+    check_grid_memory(&scene, &extent, &memory, args.memory_limit).map_err(in_tracks)?;
     Ok(discretize_in_scene(tracks, &scene, connectivity, args.stay).map_err(in_tracks)?)
 }
 
