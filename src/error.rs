@@ -69,6 +69,11 @@ pub enum Error {
     #[error("drawing the figure failed: {message}")]
     Plot { message: String },
 
+    /// An output that cannot be written where it is asked for, found before the work
+    /// that would fill it: a missing folder, a file that is not a regular one.
+    #[error("cannot write {path}: {message}")]
+    Output { path: PathBuf, message: String },
+
     /// A reading or writing error, with the file it concerns.
     #[error("{path}: {source}")]
     Io {
@@ -98,7 +103,7 @@ impl Error {
     /// Attach the file this error came from.
     pub fn in_file(self, path: impl Into<PathBuf>) -> Self {
         match self {
-            Error::InFile { .. } | Error::Io { .. } => self,
+            Error::InFile { .. } | Error::Io { .. } | Error::Output { .. } => self,
             other => Error::InFile {
                 path: path.into(),
                 source: Box::new(other),

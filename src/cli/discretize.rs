@@ -16,7 +16,7 @@ use irl::tracks::{
 };
 
 use super::discretize_grid::on_grid;
-use super::files::{save, write_folder};
+use super::files::{check_out_folder, save, write_folder};
 use super::memory_limit::parse_memory_limit;
 
 /// The cell side without `--cell` or `--grid`, in metres.
@@ -94,6 +94,12 @@ pub struct DiscretizeArgs {
 }
 
 pub fn run(args: DiscretizeArgs) -> Result<()> {
+    let outputs: &[&str] = if args.time_step.is_some() {
+        &TIMED_OUTPUTS
+    } else {
+        &OUTPUTS
+    };
+    check_out_folder(&args.out, outputs)?;
     if let Some(cell) = args.cell {
         if !(cell.is_finite() && cell > 0.0) {
             anyhow::bail!("--cell must be a positive number of metres, got {cell}");

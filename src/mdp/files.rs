@@ -47,10 +47,10 @@ pub fn write_mdp_with_npz(
     })?;
     staged_npz
         .persist(&npz_path)
-        .map_err(|e| io_error(&npz_path, e.error))?;
+        .map_err(|e| io_error(&npz_path, e))?;
     staged_json.persist(json_path).map_err(|e| {
         let _ = fs::remove_file(&npz_path);
-        io_error(json_path, e.error)
+        io_error(json_path, e)
     })
 }
 
