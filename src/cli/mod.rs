@@ -14,6 +14,7 @@ mod forecast;
 mod generate;
 mod memory_limit;
 mod plot;
+mod signals;
 mod solve;
 mod solver_args;
 
@@ -55,6 +56,7 @@ enum Command {
 /// Parse the command line, run the subcommand, and turn its outcome into an exit code.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
+    signals::clean_up_on_signals();
     let has_memory_limit = cli.command.has_memory_limit();
     let result = match cli.command {
         Command::Solve(args) => solve::run(args),

@@ -1,7 +1,8 @@
 //! Where the commands write: every output path is checked before the work (a missing
 //! folder is named before any input is read), a device or another file that is not a
-//! regular one is never replaced, and the temporary files of a run killed outright are
-//! removed by the next write of the same output.
+//! regular one is never replaced, a command ended by SIGTERM while it writes leaves no
+//! temporary file, and the temporary files of a run killed outright are removed by the
+//! next write of the same output.
 
 use std::fs;
 use std::path::Path;
@@ -192,6 +193,69 @@ fn temporaries(dir: &Path, name: &str) -> Vec<String> {
         .into_iter()
         .filter(|n| n.starts_with(&format!(".{name}.")) && n.ends_with(".tmp"))
         .collect()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_write_ended_by_sigterm_leaves_no_temporary_file() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    succeed(&[
+        "generate",
+        "gridworld",
+        "--size",
+        "30",
+        "--demos",
+        "5",
+        "--length",
+        "5",
+        "--out",
+        path(dir.path()),
+    ]);
+    let out = dir.path().join("solution.json");
+    // Q and π of 300 steps over 900 states and 5 actions: tens of megabytes to write.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_irl"))
+        .args(["solve", "--mdp"])
+        .arg(dir.path().join("mdp.json"))
+        .arg("--weights")
+        .arg(dir.path().join("true_weights.json"))
+        .args(["--horizon", "300", "--out"])
+        .arg(&out)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id().to_string();
+    let signal = |name: &str| {
+        let sent = Command::new("kill").args([name, &pid]).status().unwrap();
+        assert!(sent.success(), "kill {name}");
+    };
+    // Wait for the temporary file to hold data (the check of the output before the work
+    // creates an empty one and removes it), then stop the writer there.
+    let writing = loop {
+        let holding = temporaries(dir.path(), "solution.json")
+            .into_iter()
+            .find(|n| fs::metadata(dir.path().join(n)).is_ok_and(|m| m.len() > 0));
+        if let Some(name) = holding {
+            signal("-STOP");
+            break name;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the solve ended before it was signalled"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    };
+    assert!(dir.path().join(&writing).exists());
+    signal("-TERM");
+    signal("-CONT");
+    let status = child.wait().unwrap();
+    assert_eq!(status.signal(), Some(15), "{status:?}");
+    assert_eq!(
+        temporaries(dir.path(), "solution.json"),
+        Vec::<String>::new()
+    );
+    assert!(!out.exists());
 }
 
 #[cfg(target_os = "linux")]
