@@ -88,6 +88,7 @@ pub fn solve(
     arrays: bool,
 ) -> Result<Solution> {
     settings.check(mdp)?;
+    settings.check_way_out(mdp)?;
     if theta.len() != mdp.features().dim() {
         return Err(Error::param(
             "weights",

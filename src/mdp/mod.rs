@@ -15,6 +15,7 @@ mod json;
 mod lattice;
 mod npy;
 mod npz;
+mod reach;
 mod transitions;
 
 pub use features::{FeatureTable, Features, Reward};

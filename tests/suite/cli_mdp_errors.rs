@@ -8,7 +8,8 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 #[cfg(target_os = "linux")]
-use crate::common::{irl_under_ulimit, path};
+use crate::common::irl_under_ulimit;
+use crate::common::{irl, path};
 
 /// The transitions of the valid MDP: state 2 is terminal (its listed self-loop is
 /// ignored) and action 1 is unavailable there.
@@ -233,6 +234,51 @@ fn declared_sizes_the_file_cannot_hold_are_refused_before_allocating() {
         );
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(!stderr.contains("--memory-limit"), "{stderr}");
+    }
+}
+
+#[test]
+fn an_undiscounted_stationary_solve_without_a_way_out_fails_at_once() {
+    // State 0 leaves for the terminal state 1; states 2 and 3 only pass to each other.
+    let mdp = r#"{"format": "irl-mdp/1", "n_states": 4, "n_actions": 1,
+ "transitions": {"s": [0, 2, 3], "a": [0, 0, 0], "s_next": [1, 3, 2], "p": [1.0, 1.0, 1.0]},
+ "terminal": [1],
+ "features": {"kind": "state", "names": ["good"], "values": [[0.0], [1.0], [2.0], [3.0]]}}"#;
+    let inputs = tempfile::tempdir().expect("temporary folder");
+    let (mdp_path, weights) = (inputs.path().join("mdp.json"), inputs.path().join("w.json"));
+    fs::write(&mdp_path, mdp).expect("write mdp");
+    fs::write(&weights, WEIGHTS).expect("write weights");
+    let out = inputs.path().join("solution.json");
+    let solve = |extra: &[&str]| {
+        let mut args = vec![
+            "solve",
+            "--mdp",
+            path(&mdp_path),
+            "--weights",
+            path(&weights),
+            "--out",
+            path(&out),
+        ];
+        args.extend(extra);
+        irl(&args)
+    };
+    let refused = solve(&[]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("invalid parameter `discount`")
+            && stderr.contains("no policy leads from state 2 to one")
+            && stderr.contains("give a discount below 1 or a horizon"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+    for fine in [&["--discount", "0.9"][..], &["--horizon", "5"][..]] {
+        let output = solve(fine);
+        assert!(
+            output.status.success(),
+            "{fine:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
 }
 
