@@ -49,14 +49,16 @@ pub enum Error {
         hint: String,
     },
 
-    /// A computation would allocate more memory than its limit allows.
-    #[error("{what} would need {needed} ({parts}) but {limit_source} is {limit}; raise the memory limit, or shorten the horizon")]
+    /// A computation would allocate more memory than its limit allows: what it would
+    /// need, with its parts (`818 KiB (values 710 KiB, …)`), the limit and where it comes
+    /// from (`the memory limit is 700 KiB`), and `cause`, the input that makes it that
+    /// large and what to change.
+    #[error("{what} would need {needed} but {limit}; {cause}")]
     MemoryLimit {
         what: &'static str,
         needed: String,
-        parts: String,
         limit: String,
-        limit_source: &'static str,
+        cause: String,
     },
 
     /// A computation produced a non-finite number where a finite one was required.
@@ -66,6 +68,11 @@ pub enum Error {
     /// Drawing a figure failed inside the plotting backend (font, rasteriser or encoder).
     #[error("drawing the figure failed: {message}")]
     Plot { message: String },
+
+    /// An output that cannot be written where it is asked for, found before the work
+    /// that would fill it: a missing folder, a file that is not a regular one.
+    #[error("cannot write {path}: {message}")]
+    Output { path: PathBuf, message: String },
 
     /// A reading or writing error, with the file it concerns.
     #[error("{path}: {source}")]
@@ -96,7 +103,7 @@ impl Error {
     /// Attach the file this error came from.
     pub fn in_file(self, path: impl Into<PathBuf>) -> Self {
         match self {
-            Error::InFile { .. } | Error::Io { .. } => self,
+            Error::InFile { .. } | Error::Io { .. } | Error::Output { .. } => self,
             other => Error::InFile {
                 path: path.into(),
                 source: Box::new(other),

@@ -1,14 +1,21 @@
 //! File output that never leaves a partial file behind: write to a temporary file in
-//! the destination's folder (`tempfile`, a hidden name of random letters), then rename it
-//! over the destination. A temporary file that is not renamed is removed, when writing
-//! fails or when it is dropped. The file gets the permissions `File::create` would give
-//! it (on Unix 0666 less the umask), not tempfile's owner-only ones.
+//! the destination's folder, then rename it over the destination. A temporary file that
+//! is not renamed is removed, when writing fails or when it is dropped, and on SIGINT or
+//! SIGTERM by the binary's handler; its name, `.{name}.{pid}.{n}.tmp`, lets a later write
+//! of the same output remove it when its process was killed outright (see
+//! [`Temporary`]). The file gets the permissions `File::create` would give it (on Unix
+//! 0666 less the umask). An output must be a regular file in an existing folder, which
+//! [`check_output_file`] checks before the work that fills it .
+
+mod output;
+mod temporaries;
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use tempfile::TempPath;
+pub use output::{check_folder, check_output_file, describe};
+pub use temporaries::{remove_temporaries, Kind, Temporary};
 
 use crate::error::{Error, Result};
 
@@ -21,33 +28,20 @@ where
 {
     write_temporary(path, write)?
         .persist(path)
-        .map_err(|e| io_error(path, e.error))
+        .map_err(|e| io_error(path, e))
 }
 
 /// Write the complete file that is to become `path` under a temporary name beside it,
-/// flushed to disk; the returned path removes it when dropped unless it is persisted.
-/// On failure nothing is left behind. Errors name `path`.
-pub(crate) fn write_temporary<F>(path: &Path, write: F) -> Result<TempPath>
+/// flushed to disk; the returned temporary is removed when dropped unless it is
+/// persisted. On failure nothing is left behind. Errors name `path`; a `path` whose
+/// folder is missing or that is not a regular file is refused before anything is written.
+pub(crate) fn write_temporary<F>(path: &Path, write: F) -> Result<Temporary>
 where
     F: FnOnce(&mut BufWriter<File>) -> Result<()>,
 {
+    output::check_place(path)?;
     let io = |e: std::io::Error| io_error(path, e);
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let folder = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let prefix = format!(".{name}.");
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix).suffix(".tmp");
-    // tempfile makes files for their owner alone; an output gets what `File::create`
-    // would give it, read-write for everyone the umask lets through.
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    let (file, temporary) = builder.tempfile_in(folder).map_err(io)?.into_parts();
+    let (file, temporary) = Temporary::file(path).map_err(io)?;
     let mut writer = BufWriter::new(file);
     write(&mut writer).map_err(|e| match e {
         Error::Io { source, .. } => io_error(path, source),
@@ -148,6 +142,23 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
+    fn a_device_in_the_destination_s_place_is_never_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        let message = write_atomic(Path::new("/dev/null"), writing(b"x", false))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("cannot write /dev/null: it is a character device"),
+            "{message}"
+        );
+        assert!(fs::metadata("/dev/null")
+            .unwrap()
+            .file_type()
+            .is_char_device());
+    }
+
+    #[cfg(unix)]
+    #[test]
     fn written_files_get_the_permissions_of_a_created_file() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
@@ -165,16 +176,18 @@ mod tests {
         let path = dir.path().join("m.npz");
         let temporary = write_temporary(&path, writing(b"abc", false)).unwrap();
         let name = temporary
+            .path()
             .file_name()
             .unwrap()
             .to_string_lossy()
             .into_owned();
+        let pid = std::process::id();
         assert!(
-            name.starts_with(".m.npz.") && name.ends_with(".tmp"),
+            name.starts_with(&format!(".m.npz.{pid}.")) && name.ends_with(".tmp"),
             "{name}"
         );
-        assert_eq!(temporary.parent(), Some(dir.path()));
-        assert_eq!(fs::read(&temporary).unwrap(), b"abc");
+        assert_eq!(temporary.path().parent(), Some(dir.path()));
+        assert_eq!(fs::read(temporary.path()).unwrap(), b"abc");
         drop(temporary);
         assert!(folder_entries(dir.path()).is_empty());
     }

@@ -11,12 +11,12 @@ use irl::inference::MemoryLimit;
 use irl::mdp::write_mdp;
 use irl::tracks::{
     check_grid_memory, discretize_in_scene, grid_features, read_tracks_file, visited_cells,
-    Connectivity, DiscretizeParams, Discretized, Extent, GridFeatureParams, GridMoves, Scene,
-    Track,
+    Connectivity, DiscretizeParams, Discretized, Extent, GridFeatureParams, GridMemory, GridMoves,
+    Scene, Track,
 };
 
 use super::discretize_grid::on_grid;
-use super::files::{save, write_folder};
+use super::files::{check_out_folder, save, write_folder};
 use super::memory_limit::parse_memory_limit;
 
 /// The cell side without `--cell` or `--grid`, in metres.
@@ -94,6 +94,12 @@ pub struct DiscretizeArgs {
 }
 
 pub fn run(args: DiscretizeArgs) -> Result<()> {
+    let outputs: &[&str] = if args.time_step.is_some() {
+        &TIMED_OUTPUTS
+    } else {
+        &OUTPUTS
+    };
+    check_out_folder(&args.out, outputs)?;
     if let Some(cell) = args.cell {
         if !(cell.is_finite() && cell > 0.0) {
             anyhow::bail!("--cell must be a positive number of metres, got {cell}");
@@ -188,14 +194,13 @@ fn covering(
     let extent = Extent::of(tracks).map_err(in_tracks)?;
     let scene =
         Scene::covering_extent(&extent, args.cell.unwrap_or(DEFAULT_CELL)).map_err(in_tracks)?;
-    check_grid_memory(
+    let memory = GridMemory::of(
         &scene,
-        &extent,
         &GridMoves::new(connectivity, args.stay),
         &feature_params(args),
-        args.memory_limit,
     )
     .map_err(in_tracks)?;
+    check_grid_memory(&scene, &extent, &memory, args.memory_limit).map_err(in_tracks)?;
     Ok(discretize_in_scene(tracks, &scene, connectivity, args.stay).map_err(in_tracks)?)
 }
 

@@ -7,8 +7,8 @@ use anyhow::Result;
 use irl::demos::{split_demos, write_demos, Demonstrations};
 use irl::mdp::write_mdp;
 use irl::tracks::{
-    discretize_timed, grid_features, lattice_memory, write_positions, GridFeatureParams, Scene,
-    TimeStep, TimedParams, Track,
+    check_grid_memory, discretize_timed, grid_features, timed_moves, write_positions, Extent,
+    GridFeatureParams, GridMemory, Scene, TimeStep, TimedParams, Track,
 };
 
 use super::files::{save, write_folder};
@@ -34,25 +34,17 @@ pub fn run(tracks: &[Track], args: &TimedArgs) -> Result<()> {
         max_displacement: args.max_displacement,
         lattice: args.lattice,
     };
-    let scene = Scene::covering(tracks, args.cell).map_err(|e| e.in_file(args.tracks_path))?;
-    if let Some(lattice) = params.lattice() {
-        let regions = scene.width.div_ceil(args.region_size.max(1))
-            * scene.height.div_ceil(args.region_size.max(1));
-        let bytes = lattice_memory(&scene, lattice, regions + 3);
-        if let Some((limit, source)) = args.memory_limit.resolve() {
-            if bytes > limit {
-                anyhow::bail!(
-                    "a lattice of {}×{} cells with {} displacements each would need {} for its features, \
-                     but {source} is {}; use larger cells, a smaller --max-displacement or larger --region-size",
-                    scene.width,
-                    scene.height,
-                    lattice.n_displacements(),
-                    irl::inference::format_bytes(bytes),
-                    irl::inference::format_bytes(limit)
-                );
-            }
-        }
-    }
+    let in_tracks = |e: irl::Error| e.in_file(args.tracks_path);
+    let extent = Extent::of(tracks).map_err(in_tracks)?;
+    let scene = Scene::covering_extent(&extent, args.cell).map_err(in_tracks)?;
+    let features = GridFeatureParams {
+        region_size: args.region_size,
+    };
+    let memory = match params.lattice() {
+        Some(lattice) => GridMemory::lattice(&scene, lattice, &features),
+        None => GridMemory::of(&scene, &timed_moves(params.max_displacement), &features),
+    }?;
+    check_grid_memory(&scene, &extent, &memory, args.memory_limit).map_err(in_tracks)?;
     let d = discretize_timed(tracks, &scene, &params).map_err(|e| e.in_file(args.tracks_path))?;
     let (train, held_out) = match args.heldout_fraction {
         Some(f) => {
@@ -62,14 +54,7 @@ pub fn run(tracks: &[Track], args: &TimedArgs) -> Result<()> {
         None => (d.demos.clone(), None),
     };
     let visited = d.visited_cells(&train)?;
-    let features = grid_features(
-        &scene,
-        &visited,
-        &GridFeatureParams {
-            region_size: args.region_size,
-        },
-    )?;
-    let mdp = d.mdp(&features)?;
+    let mdp = d.mdp(&grid_features(&scene, &visited, &features)?)?;
     let report = serde_json::json!({
         "tracks": args.tracks_path.display().to_string(),
         "params": {"cell": args.cell, "time_step": params.time_step.seconds, "fps": params.time_step.fps,

@@ -85,8 +85,14 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
             args.model.display()
         );
     }
-    let metrics =
-        evaluate_model(&mdp, &model, &demos, truth.as_ref()).map_err(|e| e.in_file(&args.demos))?;
+    let metrics = evaluate_model(&mdp, &model, &demos, truth.as_ref()).map_err(|e| {
+        // The model's settings (its horizon) size the memory; the rest is the demonstrations'.
+        if matches!(e, irl::Error::MemoryLimit { .. }) {
+            e.in_file(&args.model)
+        } else {
+            e.in_file(&args.demos)
+        }
+    })?;
     let mut json = serde_json::to_value(&metrics)?;
     let weights: Vec<serde_json::Value> = model
         .feature_names

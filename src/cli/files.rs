@@ -1,17 +1,23 @@
 //! Reading inputs and writing outputs with the file name in every error.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result};
 use irl::demos::{read_demos, Demonstrations};
-use irl::io::{open, write_atomic};
+use irl::io::{check_folder, check_output_file, describe, open, write_atomic, Kind, Temporary};
 use irl::learn::{read_weights, Weights};
 use irl::mdp::{read_mdp_file, Features, Mdp, Reward};
 
 /// Read and validate an `irl-mdp/1` file (with its `.npz` transitions, if it has them).
+/// Its declared sizes are checked against the available memory, which no flag changes
+/// (`--memory-limit` bounds a command's computation, not its input), so that error is
+/// reported without naming a flag.
 pub fn load_mdp(path: &Path) -> Result<Mdp> {
-    Ok(read_mdp_file(path)?)
+    read_mdp_file(path).map_err(|e| match e.without_file() {
+        irl::Error::MemoryLimit { .. } => anyhow::anyhow!("{e}"),
+        _ => e.into(),
+    })
 }
 
 /// Read weights (`irl-weights/1` or `irl-model/1`) that must fit the MDP's features.
@@ -55,15 +61,41 @@ pub fn save(
     write_atomic(path, |w| write(w)).with_context(|| format!("could not write {}", path.display()))
 }
 
-/// A fresh hidden folder beside `out`, where a command writes until its output is complete.
+/// Fail unless `out` can be written as an output file (see
+/// [`check_output_file`](irl::io::check_output_file)): checked before a command's work.
+pub fn check_out(out: &Path) -> Result<()> {
+    Ok(check_output_file(out)?)
+}
+
+/// Fail unless `out` can become the output folder of a command that writes `outputs`:
+/// [`staging_place`]'s conditions, an existing folder to hold it, and an `out` that
+/// holds nothing but `outputs`. Checked before the work, and again by [`write_folder`].
+pub fn check_out_folder(out: &Path, outputs: &[&str]) -> Result<()> {
+    let (parent, _) = staging_place(out)?;
+    check_folder(out, parent)?;
+    if out.is_dir() {
+        let foreign = foreign_entries(out, outputs)?;
+        if !foreign.is_empty() {
+            anyhow::bail!(
+                "--out {} holds {}, which this command does not write; the folder is replaced \
+                 as a whole, so choose a new or empty folder",
+                out.display(),
+                foreign.join(", ")
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A fresh hidden folder beside `out`, where a command writes until its output is
+/// complete, removed when dropped (and on SIGINT or SIGTERM) unless it is put in place.
 /// `out` must name a folder (not `.`, `..` or `/`, which cannot be replaced) and must
 /// not be an existing file.
-pub fn staging_dir(out: &Path) -> Result<PathBuf> {
-    let (parent, name) = staging_place(out)?;
-    let staging = parent.join(format!(".{name}.{}.partial", std::process::id()));
-    fs::create_dir_all(&staging)
-        .with_context(|| format!("could not create {}", staging.display()))?;
-    Ok(staging)
+pub fn staging_dir(out: &Path) -> Result<Temporary> {
+    let (parent, _) = staging_place(out)?;
+    check_folder(out, parent)?;
+    Temporary::folder(out, Kind::Folder)
+        .with_context(|| format!("could not create a folder in {}", parent.display()))
 }
 
 /// The folder beside `out` for its staging folder, and the name of `out`, under the
@@ -79,8 +111,14 @@ fn staging_place(out: &Path) -> Result<(&Path, String)> {
         })?
         .to_string_lossy()
         .into_owned();
-    if out.exists() && !out.is_dir() {
-        anyhow::bail!("--out {} is an existing file, not a folder", out.display());
+    if let Ok(meta) = fs::metadata(out) {
+        if !meta.is_dir() {
+            anyhow::bail!(
+                "--out {} is {}, not a folder",
+                out.display(),
+                describe(meta.file_type())
+            );
+        }
     }
     let parent = out
         .parent()
@@ -101,36 +139,22 @@ pub fn write_folder(
     outputs: &[&str],
     write: impl FnOnce(&Path) -> Result<()>,
 ) -> Result<()> {
-    let (parent, name) = staging_place(out)?;
-    if out.is_dir() {
-        let foreign = foreign_entries(out, outputs)?;
-        if !foreign.is_empty() {
-            anyhow::bail!(
-                "--out {} holds {}, which this command does not write; the folder is replaced \
-                 as a whole, so choose a new or empty folder",
-                out.display(),
-                foreign.join(", ")
-            );
-        }
-    }
-    let staging = folder_builder(&format!(".{name}."), ".partial")
-        .tempdir_in(parent)
-        .with_context(|| format!("could not create a folder in {}", parent.display()))?;
+    check_out_folder(out, outputs)?;
+    let staging = staging_dir(out)?;
     write(staging.path())?;
     if !out.exists() {
-        fs::rename(staging.path(), out)
-            .with_context(|| format!("could not create {}", out.display()))?;
-        let _ = staging.keep();
-        return Ok(());
+        return staging
+            .persist(out)
+            .with_context(|| format!("could not create {}", out.display()));
     }
-    let aside = folder_builder(&format!(".{name}."), ".old")
-        .tempdir_in(parent)
+    let (parent, _) = staging_place(out)?;
+    // From here the old folder must survive whatever happens: the aside folder is never
+    // removed but by the success below, or as stale by a later run once this one ended.
+    let aside = Temporary::folder(out, Kind::Aside)
         .with_context(|| format!("could not create a folder in {}", parent.display()))?;
-    fs::rename(out, aside.path())
-        .with_context(|| format!("could not replace {}", out.display()))?;
-    if let Err(e) = fs::rename(staging.path(), out) {
-        // From here the old folder must survive whatever happens: it is never removed.
-        let aside = aside.keep();
+    let aside = aside.path().to_path_buf();
+    fs::rename(out, &aside).with_context(|| format!("could not replace {}", out.display()))?;
+    if let Err(e) = staging.persist(out) {
         fs::rename(&aside, out).with_context(|| {
             format!(
                 "could not replace {}, nor move it back from {}",
@@ -140,8 +164,8 @@ pub fn write_folder(
         })?;
         return Err(e).with_context(|| format!("could not replace {}", out.display()));
     }
-    let _ = staging.keep();
-    Ok(())
+    fs::remove_dir_all(&aside)
+        .with_context(|| format!("could not remove the old {}", aside.display()))
 }
 
 /// The names of the entries of the folder `out` that are not among `outputs`, sorted.
@@ -155,17 +179,4 @@ fn foreign_entries(out: &Path, outputs: &[&str]) -> Result<Vec<String>> {
     }
     foreign.sort();
     Ok(foreign)
-}
-
-/// A builder of hidden folders with the permissions of a folder made by `mkdir` (the
-/// umask's), not the owner-only ones of a temporary folder: it becomes the output.
-fn folder_builder<'a>(prefix: &'a str, suffix: &'a str) -> tempfile::Builder<'a, 'a> {
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(prefix).suffix(suffix);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(fs::Permissions::from_mode(0o777));
-    }
-    builder
 }

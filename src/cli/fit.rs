@@ -12,7 +12,7 @@ use irl::learn::{
 };
 use irl::Error;
 
-use super::files::{load_demos, load_mdp, save};
+use super::files::{check_out, load_demos, load_mdp, save};
 use super::solver_args::SolverArgs;
 
 #[derive(Args)]
@@ -69,6 +69,7 @@ enum OptimizerArg {
 }
 
 pub fn run(args: FitArgs) -> Result<()> {
+    check_out(&args.out)?;
     let mdp = load_mdp(&args.mdp)?;
     let demos = load_demos(&args.demos, &mdp)?;
     let params = FitParams {

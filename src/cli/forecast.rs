@@ -13,7 +13,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::cells::parse_cell;
-use super::files::{load_mdp, save};
+use super::files::{check_out, load_mdp, save};
 
 /// The format tag of forecast documents.
 pub const FORECAST_FORMAT: &str = "irl-forecast/1";
@@ -60,6 +60,7 @@ pub struct ForecastArgs {
 }
 
 pub fn run(args: ForecastArgs) -> Result<()> {
+    check_out(&args.out)?;
     let mdp = load_mdp(&args.mdp)?;
     let model = FittedModel::read(open(&args.model)?).map_err(|e| e.in_file(&args.model))?;
     model.check_mdp(&mdp).map_err(|e| e.in_file(&args.model))?;
@@ -118,6 +119,13 @@ fn observed(
         )
     })?;
     let policies = GoalPolicies::new(model, mdp, &model.goals)?;
+    // The document holds every number of the rows and paths as a JSON value (32 bytes
+    // and an array around each pair), some eight times their own size.
+    let memory = policies.prediction_memory(args.steps, args.samples);
+    let document = memory.total().saturating_mul(8);
+    memory
+        .with("the document", document)
+        .check("this forecast", policies.memory_limit())?;
     let posterior = policies.posterior(&piece.states, &piece.actions);
     let start = *piece.states.last().expect("a state");
     let grid = mdp.grid().expect("matched on a grid");

@@ -4,7 +4,7 @@
 //! keep their transitions in `DIR/transitions.npz` (SciPy CSR, deflated), which
 //! `DIR/mdp.json` references.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
@@ -17,7 +17,7 @@ use irl::worlds::{
     RandomMdpParams, World,
 };
 
-use super::files::{save, write_folder};
+use super::files::{check_out_folder, save, write_folder};
 
 /// The files `irl generate` writes into its folder.
 const OUTPUTS: [&str; 4] = [
@@ -175,7 +175,19 @@ struct ExpertArgs {
 /// (~31 MB, ~0.5 s to read) is still easy to handle, and smaller worlds stay one file.
 const NPZ_ABOVE_ENTRIES: usize = 1_000_000;
 
+impl WorldArgs {
+    /// The output folder.
+    fn out(&self) -> &Path {
+        match self {
+            WorldArgs::Gridworld { expert, .. }
+            | WorldArgs::Objectworld { expert, .. }
+            | WorldArgs::Random { expert, .. } => &expert.out,
+        }
+    }
+}
+
 pub fn run(args: GenerateArgs) -> Result<()> {
+    check_out_folder(args.world.out(), &OUTPUTS)?;
     let (world, expert) = match args.world {
         WorldArgs::Gridworld {
             size,

@@ -14,6 +14,7 @@ mod forecast;
 mod generate;
 mod memory_limit;
 mod plot;
+mod signals;
 mod solve;
 mod solver_args;
 
@@ -55,6 +56,8 @@ enum Command {
 /// Parse the command line, run the subcommand, and turn its outcome into an exit code.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
+    signals::clean_up_on_signals();
+    let has_memory_limit = cli.command.has_memory_limit();
     let result = match cli.command {
         Command::Solve(args) => solve::run(args),
         Command::Fit(args) => fit::run(args),
@@ -69,16 +72,27 @@ pub fn run() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("irl: error: {}", one_paragraph(&e));
+            eprintln!("irl: error: {}", one_paragraph(&e, has_memory_limit));
             ExitCode::FAILURE
         }
     }
 }
 
+impl Command {
+    /// Whether the command takes `--memory-limit`.
+    fn has_memory_limit(&self) -> bool {
+        matches!(
+            self,
+            Command::Solve(_) | Command::Fit(_) | Command::Discretize(_)
+        )
+    }
+}
+
 /// The error and its causes joined by ": ", leaving out a cause whose text the message
 /// already ends with (the library's errors display their source as well as return it),
-/// and the flag that changes what the library's error names.
-fn one_paragraph(error: &anyhow::Error) -> String {
+/// and the flag that changes what the library's error names (`--memory-limit` only for
+/// a command that has it).
+fn one_paragraph(error: &anyhow::Error, has_memory_limit: bool) -> String {
     let mut message = String::new();
     for cause in error.chain().map(|c| c.to_string()) {
         if message.is_empty() {
@@ -92,6 +106,7 @@ fn one_paragraph(error: &anyhow::Error) -> String {
         .chain()
         .find_map(|c| c.downcast_ref::<irl::Error>())
         .and_then(flag_for)
+        .filter(|&flag| flag != "--memory-limit" || has_memory_limit)
     {
         message.push_str(&format!(" ({flag})"));
     }

@@ -17,7 +17,7 @@ use irl::plot::{
 };
 use irl::tracks::read_tracks_file;
 
-use super::files::{load_demos, load_mdp, load_weights};
+use super::files::{check_out, load_demos, load_mdp, load_weights};
 use super::fit::fit_status;
 
 #[derive(Args)]
@@ -176,7 +176,19 @@ fn recorded_paths(
         .collect()
 }
 
+impl Figure {
+    /// Where the figure goes.
+    fn out(&self) -> &Path {
+        match self {
+            Figure::Reward { out, .. }
+            | Figure::Forecast { out, .. }
+            | Figure::Training { out, .. } => out,
+        }
+    }
+}
+
 pub fn run(args: PlotArgs) -> Result<()> {
+    check_out(args.figure.out())?;
     match args.figure {
         Figure::Reward {
             mdp,

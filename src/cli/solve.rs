@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Args;
 
-use super::files::{load_mdp, load_weights, save};
+use super::files::{check_out, load_mdp, load_weights, save};
 use super::solver_args::SolverArgs;
 
 #[derive(Args)]
@@ -27,6 +27,7 @@ pub struct SolveArgs {
 }
 
 pub fn run(args: SolveArgs) -> Result<()> {
+    check_out(&args.out)?;
     let mdp = load_mdp(&args.mdp)?;
     let weights = load_weights(&args.weights, &mdp)?;
     let settings = args.solver.settings();

@@ -40,6 +40,7 @@ use super::walkers::{
 };
 use crate::demos::Demonstrations;
 use crate::error::{Error, Result};
+use crate::inference::MemoryEstimate;
 use crate::learn::{
     goal_around, group_by_goal, FittedModel, Goal, GoalGroup, GoalPolicies, GoalRule,
 };
@@ -419,6 +420,13 @@ pub fn evaluate_forecasts(
             "forecasts need at least 2 observed positions and 1 predicted",
         ));
     }
+    let longest = tracks.iter().map(|t| t.positions.len()).max().unwrap_or(0);
+    let per_track = policies.prediction_memory(longest, settings.samples);
+    let mut memory = MemoryEstimate::default();
+    for _ in 0..rayon::current_num_threads().min(tracks.len()) {
+        memory.merge(&per_track);
+    }
+    memory.check("these forecasts", policies.memory_limit())?;
     let speed = median_step(train_positions);
     let parts = tracks
         .par_iter()

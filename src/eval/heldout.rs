@@ -20,7 +20,8 @@ use serde::Serialize;
 use crate::demos::Demonstrations;
 use crate::error::{Error, Result};
 use crate::inference::{
-    backward, state_action_occupancy, KernelLayout, SoftProblem, SoftSettings, SoftValues,
+    backward, state_action_occupancy, KernelLayout, MemoryEstimate, SoftProblem, SoftSettings,
+    SoftValues,
 };
 use crate::learn::{
     goal_mdp, group_by_goal, nll_and_gradient_reusing, Alignment, DemoSteps, FittedModel, Goal,
@@ -90,6 +91,12 @@ pub fn evaluate(
     demos: &Demonstrations,
     true_reward: Option<&Reward>,
 ) -> Result<HeldOutMetrics> {
+    let mut memory = MemoryEstimate::solve(mdp, settings, false);
+    if true_reward.is_some() {
+        // The true reward's values are held beside the fitted ones.
+        memory.merge(&MemoryEstimate::value_rows(mdp, settings));
+    }
+    memory.check("this evaluation", settings.memory_limit)?;
     let steps = DemoSteps::new(demos, settings.horizon, alignment)?;
     let layout = Arc::new(KernelLayout::new(mdp));
     let fitted = nll_and_gradient_reusing(mdp, &layout, settings, &steps, theta, None)?;
@@ -154,6 +161,13 @@ pub fn evaluate_by_goal(
     rule: GoalRule,
 ) -> Result<HeldOutMetrics> {
     let groups = group_by_goal(mdp, demos, goals, rule);
+    // Goals are evaluated in parallel, one per thread.
+    let per_goal = MemoryEstimate::solve(mdp, settings, false);
+    let mut memory = MemoryEstimate::default();
+    for _ in 0..rayon::current_num_threads().min(groups.len()) {
+        memory.merge(&per_goal);
+    }
+    memory.check("this evaluation", settings.memory_limit)?;
     let layout = Arc::new(KernelLayout::new(mdp));
     let parts = groups
         .par_iter()

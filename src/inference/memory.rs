@@ -1,7 +1,10 @@
-//! The memory guard: what a solve or a likelihood evaluation will allocate, checked
-//! against a limit before anything is allocated.
+//! The memory guard: what a computation will allocate, checked against a limit before
+//! anything is allocated. Every guard of the library reports the same way (see
+//! [`MemoryEstimate::check`]): what it would need, by part; the limit and where it comes
+//! from; and the input that makes it that large, with what to change.
 //!
-//! The count is exact for the large arrays, in bytes of f64 (8 each):
+//! For a solve or a likelihood evaluation the count is exact for the large arrays, in
+//! bytes of f64 (8 each):
 //!
 //! ```text
 //! values          (T + 1)·S          finite horizon;  2·S for the fixed point
@@ -19,10 +22,13 @@
 //! together, and the blocks and their windows are those of the kernels' layout (see
 //! [`ScatterBlocks`]), computed here from the transitions as the layout computes them.
 //! The MDP itself is already in memory and is not counted, nor is the kernels' layout
-//! of it, which a loop of solves builds once; neither are buffers of O(A) size. The default limit is the kernel's estimate of the memory available
-//! to new allocations (`MemAvailable` in `/proc/meminfo`); where that cannot be read the
-//! guard is off.
+//! of it, which a loop of solves builds once; neither are buffers of O(A) size. The
+//! default limit is the memory new allocations of the process can still take: the
+//! kernel's estimate of the memory available (`MemAvailable`), or less where the
+//! process's cgroup or its `ulimit -v` / `ulimit -d` leave less (see
+//! [`available`](super::available)); where none can be read the guard is off.
 
+use super::available::available_with_source;
 use super::chunks::chunk_states;
 use super::kernel::RUN_STATES;
 use super::layout::ScatterBlocks;
@@ -46,17 +52,18 @@ impl MemoryLimit {
     /// The limit in bytes and where it came from, or `None` when there is none.
     pub fn resolve(self) -> Option<(u64, &'static str)> {
         match self {
-            MemoryLimit::Available => available_memory().map(|b| (b, "the available memory")),
+            MemoryLimit::Available => available_with_source(),
             MemoryLimit::Bytes(b) => Some((b, "the memory limit")),
             MemoryLimit::Unlimited => None,
         }
     }
 }
 
-/// What a computation will allocate, by part.
+/// What a computation will allocate, by part, and the input that makes it that large.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MemoryEstimate {
     parts: Vec<(&'static str, u64)>,
+    cause: String,
 }
 
 impl MemoryEstimate {
@@ -68,25 +75,25 @@ impl MemoryEstimate {
         let (s, a) = (mdp.n_states() as u64, mdp.n_actions() as u64);
         if arrays {
             let steps = settings.horizon.map_or(1, |t| t as u64);
-            estimate.add("occupancy rows", (steps + 1) * s * 8);
-            estimate.add("Q and π", 2 * steps * s * a * 8);
+            estimate.add("occupancy rows", product(&[steps.saturating_add(1), s, 8]));
+            estimate.add("Q and π", product(&[2, steps, s, a, 8]));
         }
         estimate
     }
 
     /// The value rows of one backward pass, which a fit keeps between its evaluations.
     pub fn value_rows(mdp: &Mdp, settings: &SoftSettings) -> Self {
-        let mut estimate = Self::default();
-        let rows = settings.horizon.map_or(2, |t| t as u64 + 1);
-        estimate.add("values", rows * mdp.n_states() as u64 * 8);
-        estimate
+        let rows = settings.horizon.map_or(2, |t| (t as u64).saturating_add(1));
+        Self::default()
+            .with("values", product(&[rows, mdp.n_states() as u64, 8]))
+            .because(solver_cause(mdp, settings))
     }
 
     /// What one likelihood evaluation (backward pass plus the adjoint forward pass)
     /// allocates besides its value rows, only while it runs.
     pub fn likelihood_scratch(mdp: &Mdp, settings: &SoftSettings) -> Self {
         let (s, a) = (mdp.n_states() as u64, mdp.n_actions() as u64);
-        let mut estimate = Self::default();
+        let mut estimate = Self::default().because(solver_cause(mdp, settings));
         estimate.add("forward mass", 3 * s * 8);
         let chunk = chunk_states(mdp.n_states());
         let chunks = mdp.n_states().div_ceil(chunk) as u64;
@@ -105,26 +112,47 @@ impl MemoryEstimate {
         estimate
     }
 
-    fn add(&mut self, part: &'static str, bytes: u64) {
+    /// Count `bytes` more for `part` (added to what the part already has).
+    pub fn add(&mut self, part: &'static str, bytes: u64) {
         match self.parts.iter_mut().find(|(name, _)| *name == part) {
-            Some((_, total)) => *total += bytes,
+            Some((_, total)) => *total = total.saturating_add(bytes),
             None => self.parts.push((part, bytes)),
         }
     }
 
-    /// Add another computation that runs at the same time.
+    /// This estimate with `bytes` more for `part`.
+    pub fn with(mut self, part: &'static str, bytes: u64) -> Self {
+        self.add(part, bytes);
+        self
+    }
+
+    /// This estimate with `cause`: the input that makes it large and what to change,
+    /// as the error of [`check`](Self::check) ends.
+    pub fn because(mut self, cause: impl Into<String>) -> Self {
+        self.cause = cause.into();
+        self
+    }
+
+    /// Add another computation that runs at the same time (its cause is kept when this
+    /// estimate has none).
     pub fn merge(&mut self, other: &MemoryEstimate) {
         for &(part, bytes) in &other.parts {
             self.add(part, bytes);
+        }
+        if self.cause.is_empty() {
+            self.cause.clone_from(&other.cause);
         }
     }
 
     /// Total bytes.
     pub fn total(&self) -> u64 {
-        self.parts.iter().map(|(_, b)| b).sum()
+        self.parts
+            .iter()
+            .fold(0, |sum, (_, b)| sum.saturating_add(*b))
     }
 
-    /// Fail with the amount needed, by part, if the total exceeds `limit`.
+    /// Fail with the amount needed, by part, the limit and the cause, if the total
+    /// exceeds `limit`.
     pub fn check(&self, what: &'static str, limit: MemoryLimit) -> Result<()> {
         let Some((limit_bytes, source)) = limit.resolve() else {
             return Ok(());
@@ -139,26 +167,45 @@ impl MemoryEstimate {
             .map(|(name, b)| format!("{name} {}", format_bytes(*b)))
             .collect::<Vec<_>>()
             .join(", ");
+        let cause = if self.cause.is_empty() {
+            "raise the memory limit".to_string()
+        } else {
+            self.cause.clone()
+        };
         Err(Error::MemoryLimit {
             what,
-            needed: format_bytes(self.total()),
-            parts,
-            limit: format_bytes(limit_bytes),
-            limit_source: source,
+            needed: format!("{} ({parts})", format_bytes(self.total())),
+            limit: format!("{source} is {}", format_bytes(limit_bytes)),
+            cause,
         })
     }
 }
 
-/// `MemAvailable` from `/proc/meminfo`, in bytes.
-pub fn available_memory() -> Option<u64> {
-    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
-    parse_mem_available(&info)
+/// The product of `factors`, saturating at `u64::MAX` (a size no limit allows).
+pub fn product(factors: &[u64]) -> u64 {
+    factors.iter().fold(1, |p, &f| p.saturating_mul(f))
 }
 
-fn parse_mem_available(info: &str) -> Option<u64> {
-    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
+/// What makes a soft dynamic program large: its horizon, or the MDP's size without one.
+fn solver_cause(mdp: &Mdp, settings: &SoftSettings) -> String {
+    match settings.horizon {
+        Some(t) => format!(
+            "the horizon {t} over {} states makes it that large: shorten the horizon or raise \
+             the memory limit",
+            mdp.n_states()
+        ),
+        None => format!(
+            "the MDP's {} states and {} actions make it that large: raise the memory limit",
+            mdp.n_states(),
+            mdp.n_actions()
+        ),
+    }
+}
+
+/// The memory new allocations of this process can take, in bytes (see
+/// [`available`](super::available)).
+pub fn available_memory() -> Option<u64> {
+    available_with_source().map(|(bytes, _)| bytes)
 }
 
 /// Bytes in binary units with three significant digits: `812 MiB`, `1.52 GiB`.
@@ -237,12 +284,5 @@ mod tests {
     fn sizes_print_in_binary_units() {
         assert_eq!(format_bytes(1536), "1.50 KiB");
         assert_eq!(format_bytes(2_000_000_000), "1.86 GiB");
-    }
-
-    #[test]
-    fn mem_available_is_read_from_meminfo_lines() {
-        let info = "MemTotal:       24683572 kB\nMemFree:        14460000 kB\nMemAvailable:   22870000 kB\n";
-        assert_eq!(parse_mem_available(info), Some(22_870_000 * 1024));
-        assert_eq!(parse_mem_available("MemTotal: 1 kB\n"), None);
     }
 }

@@ -13,6 +13,7 @@
 
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+mod available;
 mod backward;
 mod chunks;
 mod diagonal_kernels;
@@ -34,7 +35,7 @@ pub use backward::{backward, backward_reusing, SoftValues};
 pub use forward::{forward, state_action_occupancy, Occupancy};
 pub use kernel::{log_add_exp, SoftProblem};
 pub use layout::KernelLayout;
-pub use memory::{available_memory, format_bytes, MemoryEstimate, MemoryLimit};
+pub use memory::{available_memory, format_bytes, product, MemoryEstimate, MemoryLimit};
 pub use sample::{draw, sample, sample_policy};
 pub use settings::{ActionPrior, Backup, SoftSettings};
 pub use solution::{q_and_policy, Solution, Timing, SOLUTION_FORMAT};
@@ -87,6 +88,7 @@ pub fn solve(
     arrays: bool,
 ) -> Result<Solution> {
     settings.check(mdp)?;
+    settings.check_way_out(mdp)?;
     if theta.len() != mdp.features().dim() {
         return Err(Error::param(
             "weights",

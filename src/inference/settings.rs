@@ -112,6 +112,33 @@ impl SoftSettings {
         }
     }
 
+    /// Fail at once when the problem is undiscounted and stationary (γ = 1, no horizon)
+    /// and some state of `mdp` cannot reach a terminal state under any policy: its soft
+    /// value sums rewards over endless paths and value iteration would run to its cap.
+    /// The error names the first such state. O(S + transitions).
+    pub fn check_way_out(&self, mdp: &Mdp) -> Result<()> {
+        if self.horizon.is_some() || self.discount < 1.0 {
+            return Ok(());
+        }
+        match mdp.state_without_way_out() {
+            None => Ok(()),
+            Some(s) => Err(Error::param(
+                "discount",
+                format!(
+                    "1 without a horizon needs every state to reach a terminal state, but no \
+                     policy leads from state {s} to one{}: its soft value would sum rewards \
+                     over endless paths, and value iteration could not converge; give a \
+                     discount below 1 or a horizon",
+                    if mdp.terminal_states().is_empty() {
+                        " (the MDP has no terminal state)"
+                    } else {
+                        ""
+                    }
+                ),
+            )),
+        }
+    }
+
     /// Check the ranges, and the prior's shape against the MDP.
     pub fn check(&self, mdp: &Mdp) -> Result<()> {
         if !(self.discount > 0.0 && self.discount <= 1.0) {

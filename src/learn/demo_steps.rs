@@ -6,7 +6,7 @@
 //! decisions of a time-homogeneous T-step problem are an L-step problem). Without a
 //! horizon every step uses the stationary policy, so all steps are pooled.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::demos::Demonstrations;
 use crate::error::{Error, Result};
@@ -23,11 +23,14 @@ pub enum Alignment {
     OwnHorizon,
 }
 
-/// Demonstrated (state, action) counts per decision step.
+/// Demonstrated (state, action) counts per decision step. Only the decisions that some
+/// demonstration takes are stored, so its size follows the demonstrations, never the
+/// horizon.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DemoSteps {
-    /// `pairs[t]` lists (s, a, count) at decision t; one pooled list without a horizon.
-    pairs: Vec<Vec<(usize, usize, f64)>>,
+    /// `pairs[&t]` lists (s, a, count) at decision t; one pooled list (t = 0) without a
+    /// horizon.
+    pairs: BTreeMap<usize, Vec<(usize, usize, f64)>>,
     n_actions: usize,
     /// The horizon the steps were arranged for.
     horizon: Option<usize>,
@@ -42,8 +45,7 @@ impl DemoSteps {
         horizon: Option<usize>,
         alignment: Alignment,
     ) -> Result<Self> {
-        let slots = horizon.unwrap_or(1);
-        let mut counts: Vec<HashMap<(usize, usize), f64>> = vec![HashMap::new(); slots];
+        let mut counts: HashMap<usize, HashMap<(usize, usize), f64>> = HashMap::new();
         for traj in &demos.trajectories {
             let len = traj.len();
             let offset = match (horizon, alignment) {
@@ -59,7 +61,7 @@ impl DemoSteps {
             };
             for (t, (s, a)) in traj.steps().enumerate() {
                 let slot = if horizon.is_some() { offset + t } else { 0 };
-                *counts[slot].entry((s, a)).or_insert(0.0) += 1.0;
+                *counts.entry(slot).or_default().entry((s, a)).or_insert(0.0) += 1.0;
             }
         }
         let n_actions = demos.n_actions();
@@ -71,10 +73,10 @@ impl DemoSteps {
         }
         let pairs = counts
             .into_iter()
-            .map(|m| {
+            .map(|(slot, m)| {
                 let mut v: Vec<_> = m.into_iter().map(|((s, a), c)| (s, a, c)).collect();
                 v.sort_by_key(|&(s, a, _)| (s, a));
-                v
+                (slot, v)
             })
             .collect();
         Ok(Self {
@@ -108,7 +110,7 @@ impl DemoSteps {
 
     /// (s, a, count) at decision `t` (the pooled list when stationary).
     pub fn at(&self, t: usize) -> &[(usize, usize, f64)] {
-        self.pairs.get(t).map_or(&[], Vec::as_slice)
+        self.pairs.get(&t).map_or(&[], Vec::as_slice)
     }
 
     /// Total number of demonstrated actions.
@@ -151,5 +153,14 @@ mod tests {
         assert_eq!(pooled.at(0), &[(0, 1, 2.0), (1, 0, 1.0)]);
         assert_eq!(pooled.n_actions(), 3);
         assert!(DemoSteps::new(&demos(), Some(1), Alignment::Start).is_err());
+    }
+
+    #[test]
+    fn a_long_horizon_stores_only_the_decisions_demonstrations_take() {
+        // 2^40 decisions: a list per decision would be 26 TiB.
+        let far = DemoSteps::new(&demos(), Some(1 << 40), Alignment::OwnHorizon).unwrap();
+        assert_eq!(far.pairs.len(), 2);
+        assert_eq!(far.at((1 << 40) - 1), &[(0, 1, 1.0), (1, 0, 1.0)]);
+        assert!(far.at(0).is_empty());
     }
 }

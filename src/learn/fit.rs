@@ -231,6 +231,7 @@ impl FitParams {
         let features = first.mdp.features().clone();
         for task in &tasks {
             self.check(&task.mdp)?;
+            self.settings.check_way_out(&task.mdp)?;
             task.steps.check_horizon(&self.settings)?;
             if task.mdp.features().names() != features.names() {
                 return Err(Error::param(

@@ -17,7 +17,9 @@ use super::goals::{Goal, GoalRule};
 use super::weights::check_feature_names;
 use super::MODEL_FORMAT;
 use crate::error::{Error, Result};
-use crate::inference::{backward, q_and_policy, ActionPrior, Backup, SoftProblem, SoftSettings};
+use crate::inference::{
+    backward, q_and_policy, ActionPrior, Backup, MemoryEstimate, SoftProblem, SoftSettings,
+};
 use crate::json::from_reader;
 use crate::mdp::{Mdp, Reward};
 
@@ -100,6 +102,8 @@ impl FittedModel {
     pub fn policy(&self, mdp: &Mdp) -> Result<Array3<f64>> {
         let reward = self.reward(mdp)?;
         self.settings.check(mdp)?;
+        MemoryEstimate::solve(mdp, &self.settings, true)
+            .check("this policy", self.settings.memory_limit)?;
         let problem = SoftProblem::new(mdp, reward, self.settings.clone());
         let values = backward(&problem)?;
         Ok(q_and_policy(&problem, &values).1)
@@ -116,6 +120,8 @@ impl FittedModel {
     ) -> Result<Forecast> {
         self.check_mdp(mdp)?;
         self.settings.check(mdp)?;
+        MemoryEstimate::solve(mdp, &self.settings, false)
+            .check("this forecast", self.settings.memory_limit)?;
         forecast(
             mdp,
             &self.settings,

@@ -15,7 +15,9 @@
 //! then each action from π_g. The predictive probability of the next action is
 //! Σ_g P(g | prefix)·π_g(a | s), which scores a model that does not know the goal.
 //!
-//! Each goal's policy is S × A numbers; the policies are solved in parallel.
+//! Each goal's policy is S × A numbers; the policies are solved in parallel. Their memory,
+//! and that of a forecast's per-step rows and samples, is checked before it is allocated
+//! ([`GoalPolicies::new`], [`GoalPolicies::prediction_memory`]).
 
 use std::sync::Arc;
 
@@ -25,7 +27,9 @@ use rayon::prelude::*;
 use super::goals::{goal_mdp, Goal};
 use super::model::FittedModel;
 use crate::error::{Error, Result};
-use crate::inference::{backward, draw, q_and_policy, KernelLayout, SoftProblem};
+use crate::inference::{
+    backward, draw, product, q_and_policy, KernelLayout, MemoryEstimate, MemoryLimit, SoftProblem,
+};
 use crate::mdp::Mdp;
 
 /// The stationary policies of a model's goals on an MDP.
@@ -36,6 +40,8 @@ pub struct GoalPolicies {
     /// π_g(a|s) at row s·A + a, per goal.
     policies: Vec<Vec<f64>>,
     mdp: Mdp,
+    /// The model's memory limit, which forecasts with these policies keep to.
+    memory_limit: MemoryLimit,
 }
 
 /// The smallest mass a forecast follows into a state.
@@ -57,6 +63,8 @@ impl GoalPolicies {
         if goals.is_empty() {
             return Err(Error::param("goals", "there are no goals to infer"));
         }
+        policies_memory(model, mdp, goals.len())
+            .check("the goals' policies", model.settings.memory_limit)?;
         let layout = Arc::new(KernelLayout::new(mdp));
         let policies = goals
             .par_iter()
@@ -85,7 +93,31 @@ impl GoalPolicies {
             goals: goals.to_vec(),
             policies,
             mdp: mdp.clone(),
+            memory_limit: model.settings.memory_limit,
         })
+    }
+
+    /// What forecasting `steps` steps with `samples` sampled continuations allocates: the
+    /// per-step rows of [`occupancy`](Self::occupancy) (at most every state in a row) and
+    /// the paths of [`sample`](Self::sample).
+    pub fn prediction_memory(&self, steps: usize, samples: usize) -> MemoryEstimate {
+        let (steps, samples) = (steps as u64, samples as u64);
+        let row = product(&[self.mdp.n_states() as u64, 16]).saturating_add(24);
+        MemoryEstimate::default()
+            .with("occupancy rows", product(&[steps, row]))
+            .with(
+                "sampled paths",
+                product(&[samples, steps.saturating_add(3), 8]),
+            )
+            .because(format!(
+                "{steps} steps and {samples} samples make it that large: forecast fewer steps \
+                 or draw fewer samples"
+            ))
+    }
+
+    /// The memory limit of the model the policies were solved for.
+    pub fn memory_limit(&self) -> MemoryLimit {
+        self.memory_limit
     }
 
     /// The goals.
@@ -242,6 +274,30 @@ impl GoalPolicies {
             })
             .collect()
     }
+}
+
+/// What the policies of `n_goals` goals take: each goal's S × A policy, kept, and the
+/// solves that run at once (one per thread), each with its values, Q and π.
+fn policies_memory(model: &FittedModel, mdp: &Mdp, n_goals: usize) -> MemoryEstimate {
+    let kept = product(&[
+        n_goals as u64,
+        mdp.n_states() as u64,
+        mdp.n_actions() as u64,
+        8,
+    ]);
+    let mut estimate = MemoryEstimate::default()
+        .with("policies", kept)
+        .because(format!(
+            "{n_goals} goals over {} states and {} actions make it that large: use fewer goals \
+             (a larger goal radius) or a smaller MDP",
+            mdp.n_states(),
+            mdp.n_actions()
+        ));
+    let solve = MemoryEstimate::solve(mdp, &model.settings, true);
+    for _ in 0..rayon::current_num_threads().min(n_goals) {
+        estimate.merge(&solve);
+    }
+    estimate
 }
 
 /// exp(x − logsumexp x), or `None` when every x is −∞.

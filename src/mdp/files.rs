@@ -12,12 +12,14 @@ use super::json::{read_mdp_in, write_mdp_with_npz_reference};
 use super::npz::{write_csr_npz, NpzCompression};
 use super::Mdp;
 use crate::error::{Error, Result};
+use crate::inference::MemoryLimit;
 use crate::io::{io_error, open, write_temporary};
 
 /// Read and validate an `irl-mdp/1` file; errors name the file (and the `.npz` file when
-/// the transitions live there).
+/// the transitions live there). What it declares must fit in the available memory.
 pub fn read_mdp_file(path: &Path) -> Result<Mdp> {
-    read_mdp_in(open(path)?, Some(folder_of(path))).map_err(|e| e.in_file(path))
+    read_mdp_in(open(path)?, Some(folder_of(path)), MemoryLimit::Available)
+        .map_err(|e| e.in_file(path))
 }
 
 /// Write `mdp` as the `irl-mdp/1` file `json_path` with its transitions in the SciPy CSR
@@ -45,10 +47,10 @@ pub fn write_mdp_with_npz(
     })?;
     staged_npz
         .persist(&npz_path)
-        .map_err(|e| io_error(&npz_path, e.error))?;
+        .map_err(|e| io_error(&npz_path, e))?;
     staged_json.persist(json_path).map_err(|e| {
         let _ = fs::remove_file(&npz_path);
-        io_error(json_path, e.error)
+        io_error(json_path, e)
     })
 }
 

@@ -15,8 +15,10 @@ use ndarray::{Array2, Array3};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::declared::Declared;
 use super::{read_transitions_npz, FeatureTable, Features, Grid, Mdp, MdpParts, Transitions};
 use crate::error::{Error, Result};
+use crate::inference::MemoryLimit;
 use crate::json::{from_reader, index_array};
 
 /// The format tag of MDP documents.
@@ -64,13 +66,18 @@ struct RawFeatures {
 
 /// Read and validate an `irl-mdp/1` document. A `.npz` reference must be an absolute
 /// path here, as a stream has no folder; [`read_mdp_file`](super::read_mdp_file) resolves
-/// relative ones.
+/// relative ones. The sizes it declares are checked against what it lists and against
+/// the available memory before anything of their size is allocated.
 pub fn read_mdp(reader: impl Read) -> Result<Mdp> {
-    read_mdp_in(reader, None)
+    read_mdp_in(reader, None, MemoryLimit::Available)
 }
 
-/// Read a document whose relative `.npz` reference lies in `folder`.
-pub(super) fn read_mdp_in(reader: impl Read, folder: Option<&Path>) -> Result<Mdp> {
+/// Read a document whose relative `.npz` reference lies in `folder`, within `limit`.
+pub(super) fn read_mdp_in(
+    reader: impl Read,
+    folder: Option<&Path>,
+    limit: MemoryLimit,
+) -> Result<Mdp> {
     let raw: RawMdp = from_reader(reader, MDP_FORMAT)?;
     if raw.format != MDP_FORMAT {
         return Err(Error::mdp(
@@ -80,6 +87,14 @@ pub(super) fn read_mdp_in(reader: impl Read, folder: Option<&Path>) -> Result<Md
     }
     let n_states = count("n_states", raw.n_states)?;
     let n_actions = count("n_actions", raw.n_actions)?;
+    Declared {
+        n_states,
+        n_actions,
+        states: raw.transitions.s.as_deref(),
+        terminal: raw.terminal.as_deref().unwrap_or_default(),
+        one_hot: raw.features.kind == "onehot",
+    }
+    .check(limit)?;
     let transitions = read_transitions(&raw.transitions, n_states, n_actions, folder)?;
     let terminal = match &raw.terminal {
         Some(list) => index_array("terminal", list, n_states, "state")?,

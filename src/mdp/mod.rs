@@ -8,12 +8,14 @@
 //! at least one available action. On disk an MDP is an `irl-mdp/1` document (`json`),
 //! whose transitions may live in a SciPy CSR `.npz` file beside it (`npz`, `files`).
 
+mod declared;
 mod features;
 mod files;
 mod json;
 mod lattice;
 mod npy;
 mod npz;
+mod reach;
 mod transitions;
 
 pub use features::{FeatureTable, Features, Reward};

@@ -31,6 +31,7 @@ use zip::{CompressionMethod, ZipArchive, ZipWriter};
 use super::npy::{write_header, write_vector, NpyMember};
 use super::Transitions;
 use crate::error::{Error, Result};
+use crate::inference::{MemoryEstimate, MemoryLimit};
 use crate::io::{open, write_atomic};
 
 /// The members of a SciPy CSR `.npz` archive, in the order SciPy writes them.
@@ -101,16 +102,21 @@ pub fn read_csr_npz(
             ),
         ));
     }
-    let row_start = read_vector(&mut archive, "indptr.npy", |reader, out| {
-        reader.read_integers(|k, v| {
-            let offset = usize::try_from(v).map_err(|_| {
-                Error::mdp(format!("indptr[{k}]"), format!("offset {v} is negative"))
-            })?;
-            out.push(offset);
-            Ok(())
-        })
-    })?;
-    let next = read_vector(&mut archive, "indices.npy", |reader, out| {
+    let row_start = read_vector(
+        &mut archive,
+        "indptr.npy",
+        Some(n_rows + 1),
+        |reader, out| {
+            reader.read_integers(|k, v| {
+                let offset = usize::try_from(v).map_err(|_| {
+                    Error::mdp(format!("indptr[{k}]"), format!("offset {v} is negative"))
+                })?;
+                out.push(offset);
+                Ok(())
+            })
+        },
+    )?;
+    let next = read_vector(&mut archive, "indices.npy", None, |reader, out| {
         reader.read_integers(|k, v| {
             if !(0..n_states as i64).contains(&v) {
                 return Err(Error::mdp(
@@ -122,7 +128,7 @@ pub fn read_csr_npz(
             Ok(())
         })
     })?;
-    let prob = read_vector(&mut archive, "data.npy", |reader, out| {
+    let prob = read_vector(&mut archive, "data.npy", None, |reader, out| {
         reader.read_floats(|_, v| {
             out.push(v);
             Ok(())
@@ -150,14 +156,28 @@ fn member<'a, R: Read + Seek>(
     NpyMember::open(file, name, Some(size))
 }
 
-/// Read a 1-D member into a vector reserved once at its declared length.
+/// Read a 1-D member of `element_bytes`-byte elements into a vector reserved once at its
+/// declared length, which must be `expected` when that is known, and whose elements must
+/// fit in the available memory: both are checked before anything is reserved.
 fn read_vector<T, R: Read + Seek>(
     archive: &mut ZipArchive<R>,
-    name: &str,
+    name: &'static str,
+    expected: Option<usize>,
     fill: impl FnOnce(NpyMember<ZipFile<'_, R>>, &mut Vec<T>) -> Result<()>,
 ) -> Result<Vec<T>> {
     let reader = member(archive, name)?;
     let len = reader.vector_len()?;
+    if let Some(expected) = expected.filter(|&e| e != len) {
+        return Err(Error::mdp(
+            name,
+            format!("has {len} elements, expected S·A + 1 = {expected}"),
+        ));
+    }
+    let bytes = (len as u64).saturating_mul(std::mem::size_of::<T>() as u64);
+    MemoryEstimate::default()
+        .with(name, bytes)
+        .because(format!("{name} declares {len} elements"))
+        .check("reading the transitions", MemoryLimit::Available)?;
     let mut out = Vec::new();
     out.try_reserve_exact(len).map_err(|_| {
         Error::mdp(

@@ -82,20 +82,21 @@ impl Transitions {
             check_probability(|| format!("transitions.p[{i}]"), p[i])?;
         }
         check_entry_count("transitions.p", n)?;
-        // Counting sort of entry indices by row, then by successor within a row.
+        // Entry indices sorted by row, then by successor within a row; each row's sum is
+        // checked when the sorted order leaves it, so nothing else of S·A size is kept.
         let mut order: Vec<usize> = (0..n).collect();
         order.sort_by_key(|&i| (s[i] * n_actions + a[i], s_next[i]));
         let mut row_start = vec![0usize; n_rows + 1];
         let mut next = Vec::with_capacity(n);
         let mut prob = Vec::with_capacity(n);
-        let mut row_sum = vec![0.0f64; n_rows];
-        let mut row_last_entry = vec![usize::MAX; n_rows];
+        let row_of = |i: usize| s[i] * n_actions + a[i];
+        let mut sum = 0.0;
         for w in 0..n {
             let i = order[w];
-            let row = s[i] * n_actions + a[i];
+            let row = row_of(i);
             if w > 0 {
                 let j = order[w - 1];
-                if s[j] == s[i] && a[j] == a[i] && s_next[j] == s_next[i] {
+                if row_of(j) == row && s_next[j] == s_next[i] {
                     let (first, second) = (i.min(j), i.max(j));
                     return Err(Error::mdp(
                         format!("transitions[{second}]"),
@@ -106,26 +107,26 @@ impl Transitions {
                     ));
                 }
             }
-            row_sum[row] += p[i];
-            row_last_entry[row] = i;
+            sum += p[i];
             if p[i] > 0.0 {
                 row_start[row + 1] += 1;
                 next.push(s_next[i] as u32);
                 prob.push(p[i]);
             }
-        }
-        for row in 0..n_rows {
-            let i = row_last_entry[row];
-            if i != usize::MAX && (row_sum[row] - 1.0).abs() > PROBABILITY_SUM_TOLERANCE {
-                return Err(Error::mdp(
-                    format!("transitions.p[{i}]"),
-                    format!(
-                        "probabilities of (s={}, a={}) sum to {:.12}, expected 1 within {PROBABILITY_SUM_TOLERANCE:e}",
-                        row / n_actions,
-                        row % n_actions,
-                        row_sum[row]
-                    ),
-                ));
+            let row_ends = w + 1 == n || row_of(order[w + 1]) != row;
+            if row_ends {
+                // The error names the row's last entry in sorted order.
+                if (sum - 1.0).abs() > PROBABILITY_SUM_TOLERANCE {
+                    return Err(Error::mdp(
+                        format!("transitions.p[{i}]"),
+                        format!(
+                            "probabilities of (s={}, a={}) sum to {sum:.12}, expected 1 within {PROBABILITY_SUM_TOLERANCE:e}",
+                            row / n_actions,
+                            row % n_actions,
+                        ),
+                    ));
+                }
+                sum = 0.0;
             }
         }
         for row in 0..n_rows {

@@ -104,19 +104,47 @@ impl Extent {
         Error::InvalidTracks {
             place: "all positions".into(),
             message: format!(
-                "they span x {}..{} m and y {}..{} m, which on cells of {} m is a grid of {} × {} cells, \
-                 {why}; the extreme positions are {}. Check the units (positions in pixels rather than \
-                 metres?) and stray rows, or choose a larger cell size (--cell)",
-                number(self.min_x.value),
-                number(self.max_x.value),
-                number(self.min_y.value),
-                number(self.max_y.value),
+                "they span {}, which on cells of {} m is a grid of {} × {} cells, {why}; {}",
+                self.span(),
                 number(cell),
                 count(cells.0),
                 count(cells.1),
-                self.extreme_rows()
+                self.advice()
             ),
         }
+    }
+
+    /// The cause of a memory check of a grid of `cells` of side `cell` over this extent:
+    /// the extent and the grid that make it large, the extreme rows and what to check.
+    pub fn memory_cause(&self, cell: f64, cells: (usize, usize)) -> String {
+        format!(
+            "the positions span {}, a grid of {} × {} cells of {} m, which makes it that large; {}",
+            self.span(),
+            cells.0,
+            cells.1,
+            number(cell),
+            self.advice()
+        )
+    }
+
+    /// `x 0..300 m and y 0..20 m`.
+    fn span(&self) -> String {
+        format!(
+            "x {}..{} m and y {}..{} m",
+            number(self.min_x.value),
+            number(self.max_x.value),
+            number(self.min_y.value),
+            number(self.max_y.value)
+        )
+    }
+
+    /// The extreme rows and what to check in them.
+    fn advice(&self) -> String {
+        format!(
+            "the extreme positions are {}. Check the units (positions in pixels rather than \
+             metres?) and stray rows, or choose a larger cell size (--cell)",
+            self.extreme_rows()
+        )
     }
 }
 
@@ -171,6 +199,12 @@ mod tests {
                 && message.contains("grid of 60021 × 61 cells, too many")
                 && message.contains("units"),
             "{message}"
+        );
+        let cause = e.memory_cause(0.05, (60021, 61));
+        assert!(
+            cause.starts_with("the positions span x -1..3000 m and y -0.5..2.5 m, a grid of 60021 × 61 cells of 0.05 m")
+                && cause.contains("x = 3000 at track b, frame 7"),
+            "{cause}"
         );
         assert_eq!(count(f64::INFINITY), "inf");
         assert_eq!(count(2e20), "2e20");

@@ -1,20 +1,33 @@
-//! The memory guard of discretisation: what the grid MDP of a scene, its grid features
-//! and the writing of its `irl-mdp/1` document will allocate, counted from the scene's
-//! size before anything is allocated and checked against a [`MemoryLimit`].
+//! The memory guard of discretisation: what the grid MDP of a scene (cells, or a
+//! kinematic lattice over them), its features and the writing of its `irl-mdp/1`
+//! document will allocate, counted from the scene's size before anything is allocated
+//! and checked against a [`MemoryLimit`] in the style of every memory guard (see
+//! [`MemoryEstimate`]), naming the extent of the positions and their extreme rows.
 //!
-//! For a scene of S = W·H cells, A actions, N listed moves (each move (dx, dy) is listed
-//! in (W − |dx|)·(H − |dy|) cells, `stay` in all S) and K grid features
-//! (⌈W/R⌉·⌈H/R⌉ + 2 for regions of R cells, see [`grid_features`](super::grid_features)),
-//! in bytes:
+//! **Cells.** For a scene of S = W·H cells, A actions, N listed moves (each move
+//! (dx, dy) is listed in (W − |dx|)·(H − |dy|) cells, `stay` in all S) and K grid
+//! features (⌈W/R⌉·⌈H/R⌉ + 2 for regions of R cells, see
+//! [`grid_features`](super::grid_features)), in bytes:
 //!
 //! ```text
 //! transitions   4·(S·A + 1) + 12·N      the rows kept: pointers, successors, probabilities
 //! features      8·S·K                    the feature table
 //! cell arrays   44·S                     p0 and terminal masks of two MDPs, the visited
 //!                                        cells and the distance arrays of the features
-//! working       max(40·N + 24·S·A + 8,   building the rows: the entry arrays, their order
-//!                   32·N + 40·S·K + 56·S) and row sums; writing mdp.json: the entry
+//! working       max(40·N + 8·(S·A + 1),  building the rows: the entry arrays, their order
+//!                   32·N + 40·S·K + 56·S) and row pointers; writing mdp.json: the entry
 //!                                        arrays and the feature rows as JSON values
+//! ```
+//!
+//! **Lattice.** With V displacements per cell, L = S·V states, A = 10 actions, N listed
+//! steps (each (displacement, action) pair whose next displacement d′ exists is listed
+//! in (W − |d′x|)·(H − |d′y|) cells) and K = K_cells + 7 features per state and action:
+//!
+//! ```text
+//! transitions   4·(L·A + 1) + 12·N
+//! features      8·L·A·K + 8·S·K_cells    the dense table, and the cell features under it
+//! cell arrays   44·S + 9·L
+//! working       max(52·N + 12·(L·A + 1), 32·N + 40·L·A·K)
 //! ```
 //!
 //! The two working sets never live at once, so the larger counts. The tracks and the
@@ -23,9 +36,11 @@
 use super::discretize::GridMoves;
 use super::extent::Extent;
 use super::grid_features::GridFeatureParams;
+use super::lattice_mdp::KINEMATIC_FEATURES;
 use super::scene::Scene;
 use crate::error::{Error, Result};
-use crate::inference::{format_bytes, MemoryLimit};
+use crate::inference::{product, MemoryEstimate, MemoryLimit};
+use crate::mdp::{Lattice, LATTICE_ACTIONS};
 
 /// What the grid MDP and grid features of a scene take, by part, in bytes (see the
 /// module documentation).
@@ -40,83 +55,98 @@ pub struct GridMemory {
 impl GridMemory {
     /// The count for `scene` under `moves`, with the grid features of `features`.
     pub fn of(scene: &Scene, moves: &GridMoves, features: &GridFeatureParams) -> Result<Self> {
-        let r = features.region_size;
-        if r == 0 {
-            return Err(Error::param(
-                "region_size",
-                "regions need at least one cell",
-            ));
-        }
+        let k = cell_features(scene, features)?;
         let (w, h) = (scene.width as u64, scene.height as u64);
         let s = w * h;
         let a = moves.len() as u64;
         let n: u64 = (0..moves.len())
-            .map(|action| {
-                let (dx, dy) = moves.delta(action);
-                w.saturating_sub(dx.unsigned_abs()) * h.saturating_sub(dy.unsigned_abs())
-            })
+            .map(|action| listed_cells(w, h, moves.delta(action)))
             .sum();
-        let k = w.div_ceil(r as u64) * h.div_ceil(r as u64) + 2;
-        let sk = s.saturating_mul(k);
-        let build = 40 * n + 24 * s * a + 8;
-        let write = (32 * n)
-            .saturating_add(sk.saturating_mul(40))
-            .saturating_add(56 * s);
+        let sk = product(&[s, k]);
+        let rows = product(&[s, a]).saturating_add(1);
+        let build = product(&[40, n]).saturating_add(product(&[8, rows]));
+        let write = product(&[32, n])
+            .saturating_add(product(&[40, sk]))
+            .saturating_add(product(&[56, s]));
         Ok(Self {
-            transitions: 4 * (s * a + 1) + 12 * n,
-            features: sk.saturating_mul(8),
-            cell_arrays: 44 * s,
+            transitions: product(&[4, rows]).saturating_add(product(&[12, n])),
+            features: product(&[8, sk]),
+            cell_arrays: product(&[44, s]),
+            working: build.max(write),
+        })
+    }
+
+    /// The count for the kinematic `lattice` over `scene`, with the grid features of
+    /// `features` as its cell features.
+    pub fn lattice(scene: &Scene, lattice: Lattice, features: &GridFeatureParams) -> Result<Self> {
+        let k_cells = cell_features(scene, features)?;
+        let k = k_cells + KINEMATIC_FEATURES.len() as u64;
+        let (w, h) = (scene.width as u64, scene.height as u64);
+        let s = w * h;
+        let l = product(&[s, lattice.n_displacements() as u64]);
+        let a = LATTICE_ACTIONS as u64;
+        let n: u64 = (0..lattice.n_displacements())
+            .flat_map(|v| (0..LATTICE_ACTIONS).map(move |action| (v, action)))
+            .filter_map(|(v, action)| lattice.next_displacement(lattice.displacement(v), action))
+            .map(|d| listed_cells(w, h, d))
+            .sum();
+        let lak = product(&[l, a, k]);
+        let rows = product(&[l, a]).saturating_add(1);
+        let build = product(&[52, n]).saturating_add(product(&[12, rows]));
+        let write = product(&[32, n]).saturating_add(product(&[40, lak]));
+        Ok(Self {
+            transitions: product(&[4, rows]).saturating_add(product(&[12, n])),
+            features: product(&[8, lak]).saturating_add(product(&[8, s, k_cells])),
+            cell_arrays: product(&[44, s]).saturating_add(product(&[9, l])),
             working: build.max(write),
         })
     }
 
     /// Total bytes.
     pub fn total(&self) -> u64 {
-        self.transitions
-            .saturating_add(self.features)
-            .saturating_add(self.cell_arrays)
-            .saturating_add(self.working)
+        self.estimate().total()
     }
 
-    /// The parts in binary units: `transitions 1.06 KiB, features 288 B, …`.
-    pub fn parts(&self) -> String {
-        format!(
-            "transitions {}, features {}, cell arrays {}, working memory {}",
-            format_bytes(self.transitions),
-            format_bytes(self.features),
-            format_bytes(self.cell_arrays),
-            format_bytes(self.working)
-        )
+    /// The parts as a memory estimate.
+    pub fn estimate(&self) -> MemoryEstimate {
+        MemoryEstimate::default()
+            .with("transitions", self.transitions)
+            .with("features", self.features)
+            .with("cell arrays", self.cell_arrays)
+            .with("working memory", self.working)
     }
 }
 
-/// Fail when the grid MDP and grid features of `scene`, laid over positions of
-/// `extent`, would take more than `limit`: the error names the extent, the grid, the
-/// memory by part and the rows of the extreme positions.
+/// K of the grid features of `scene`: ⌈W/R⌉·⌈H/R⌉ + 2.
+fn cell_features(scene: &Scene, features: &GridFeatureParams) -> Result<u64> {
+    let r = features.region_size as u64;
+    if r == 0 {
+        return Err(Error::param(
+            "region_size",
+            "regions need at least one cell",
+        ));
+    }
+    Ok((scene.width as u64).div_ceil(r) * (scene.height as u64).div_ceil(r) + 2)
+}
+
+/// The cells of a W × H grid from which the step `(dx, dy)` stays on it.
+fn listed_cells(w: u64, h: u64, (dx, dy): (i64, i64)) -> u64 {
+    w.saturating_sub(dx.unsigned_abs()) * h.saturating_sub(dy.unsigned_abs())
+}
+
+/// Fail when `memory`, that of the grid MDP and features of `scene` laid over positions
+/// of `extent`, exceeds `limit`: the error gives the memory by part and the limit, and
+/// names the extent, the grid and the rows of the extreme positions.
 pub fn check_grid_memory(
     scene: &Scene,
     extent: &Extent,
-    moves: &GridMoves,
-    features: &GridFeatureParams,
+    memory: &GridMemory,
     limit: MemoryLimit,
 ) -> Result<()> {
-    let Some((limit_bytes, source)) = limit.resolve() else {
-        return Ok(());
-    };
-    let memory = GridMemory::of(scene, moves, features)?;
-    if memory.total() <= limit_bytes {
-        return Ok(());
-    }
-    Err(extent.too_large(
-        scene.cell,
-        (scene.width as f64, scene.height as f64),
-        &format!(
-            "whose MDP and features would need {} ({}) but {source} is {} (--memory-limit)",
-            format_bytes(memory.total()),
-            memory.parts(),
-            format_bytes(limit_bytes)
-        ),
-    ))
+    memory
+        .estimate()
+        .because(extent.memory_cause(scene.cell, (scene.width, scene.height)))
+        .check("discretising", limit)
 }
 
 #[cfg(test)]
@@ -125,6 +155,7 @@ mod tests {
     use crate::mdp::Features;
     use crate::tracks::discretize::{grid_mdp, Connectivity};
     use crate::tracks::grid_features::grid_features;
+    use crate::tracks::lattice_mdp::lattice_mdp;
     use crate::tracks::reader::{Track, TrackPoint};
 
     fn extent(points: &[(f64, f64)]) -> Extent {
@@ -152,9 +183,9 @@ mod tests {
         assert_eq!(m.transitions, 4 * 97 + 12 * 58);
         assert_eq!(m.features, 8 * 12 * 3);
         assert_eq!(m.cell_arrays, 44 * 12);
-        // Building: 40·58 + 24·96 + 8 = 4632 > writing: 32·58 + 40·36 + 56·12 = 3968.
-        assert_eq!(m.working, 4632);
-        assert_eq!(m.total(), 1084 + 288 + 528 + 4632);
+        // Building: 40·58 + 8·97 = 3096 < writing: 32·58 + 40·36 + 56·12 = 3968.
+        assert_eq!(m.working, 3968);
+        assert_eq!(m.total(), 1084 + 288 + 528 + 3968);
         // N and K are those of the MDP and the features that would be built.
         let mdp = grid_mdp(scene.grid(), &moves, Features::one_hot(12), None).unwrap();
         assert_eq!(mdp.transitions().nnz(), 58);
@@ -179,22 +210,44 @@ mod tests {
         let features = GridFeatureParams::default();
         let m = GridMemory::of(&scene, &moves, &features).unwrap();
         assert_eq!(m.features, 8 * 6001 * 401 * 151_603);
-        let message = check_grid_memory(&scene, &e, &moves, &features, MemoryLimit::Bytes(1 << 30))
+        let message = check_grid_memory(&scene, &e, &m, MemoryLimit::Bytes(1 << 30))
             .unwrap_err()
             .to_string();
         assert!(
-            message.contains("x 0..300 m and y 0..20 m")
-                && message.contains("6001 × 401 cells")
+            message.starts_with("discretising would need ")
                 && message.contains("features 2.65 TiB")
                 && message.contains("the memory limit is 1.00 GiB")
+                && message.contains("x 0..300 m and y 0..20 m, a grid of 6001 × 401 cells")
                 && message.contains("x = 300 at track 7, frame 20"),
             "{message}"
         );
-        assert!(check_grid_memory(&scene, &e, &moves, &features, MemoryLimit::Unlimited).is_ok());
+        assert!(check_grid_memory(&scene, &e, &m, MemoryLimit::Unlimited).is_ok());
         let small = Scene::new(0.0, 0.0, 1.0, 4, 3).unwrap();
-        assert!(check_grid_memory(&small, &e, &moves, &features, MemoryLimit::Bytes(6532)).is_ok());
-        assert!(
-            check_grid_memory(&small, &e, &moves, &features, MemoryLimit::Bytes(6531)).is_err()
+        let m = GridMemory::of(&small, &moves, &features).unwrap();
+        assert!(check_grid_memory(&small, &e, &m, MemoryLimit::Bytes(5868)).is_ok());
+        assert!(check_grid_memory(&small, &e, &m, MemoryLimit::Bytes(5867)).is_err());
+    }
+
+    #[test]
+    fn a_lattice_is_counted_from_the_steps_it_lists() {
+        // A 3 × 2 scene, m = 1: V = 9, L = 54 states, 10 actions; one cell feature
+        // table of K_cells = 1·1 + 2 = 3, so K = 10.
+        let scene = Scene::new(0.0, 0.0, 0.5, 3, 2).unwrap();
+        let lattice = Lattice {
+            max_displacement: 1,
+        };
+        let features = GridFeatureParams::default();
+        let m = GridMemory::lattice(&scene, lattice, &features).unwrap();
+        let visited = vec![true; 6];
+        let cells = grid_features(&scene, &visited, &features).unwrap();
+        let mdp = lattice_mdp(&scene, lattice, &cells, 0.4, None).unwrap();
+        let n = mdp.transitions().nnz() as u64;
+        assert_eq!(m.transitions, 4 * (540 + 1) + 12 * n);
+        assert_eq!(
+            m.features,
+            8 * 540 * mdp.features().dim() as u64 + 8 * 6 * 3
         );
+        assert_eq!(m.cell_arrays, 44 * 6 + 9 * 54);
+        assert_eq!(m.working, (52 * n + 12 * 541).max(32 * n + 40 * 5400));
     }
 }

@@ -21,7 +21,8 @@
 //! With weights on `speed` and `speed_squared` the reward can prefer a walking speed, with
 //! `acceleration` and `turn` it can prefer keeping the velocity ("momentum"), and the
 //! cell features say where people go, slow or avoid. Unlisted actions have zero features.
-//! The table is dense, S × A × K values; [`lattice_memory`] is its size, to check first.
+//! The table is dense, S × A × K values; [`GridMemory::lattice`](super::GridMemory::lattice)
+//! counts it with the rest of the MDP, to check first.
 
 use ndarray::Array3;
 
@@ -96,13 +97,6 @@ pub fn lattice_step(scene: &Scene, lattice: Lattice, state: usize, action: usize
     }
     let next_cell = y as usize * scene.width + x as usize;
     Some(next_cell * n_v + lattice.index(step.next.0, step.next.1).expect("a lattice displacement"))
-}
-
-/// Bytes of the lattice MDP's dense feature table with `cell_features` cell features.
-pub fn lattice_memory(scene: &Scene, lattice: Lattice, cell_features: usize) -> u64 {
-    let states = scene.n_cells() as u64 * lattice.n_displacements() as u64;
-    let k = (cell_features + KINEMATIC_FEATURES.len()) as u64;
-    states * LATTICE_ACTIONS as u64 * (k + 2) * 8
 }
 
 /// The lattice MDP of `scene` with the cell features `cell_features` (one row per cell)

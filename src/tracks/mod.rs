@@ -11,8 +11,8 @@
 //!
 //! Before a grid is built its size can be checked: [`Extent`] keeps the rows of the
 //! extreme positions, [`Scene::covering_extent`] refuses more than [`MAX_CELLS`] cells
-//! and [`check_grid_memory`] a grid MDP with features over a memory limit, both naming
-//! those rows. [`discretize_on_grid`] puts new tracks on the grid of an existing MDP,
+//! and [`check_grid_memory`] a grid MDP with features ([`GridMemory`], of cells or of a
+//! kinematic lattice) over a memory limit, both naming those rows. [`discretize_on_grid`] puts new tracks on the grid of an existing MDP,
 //! keeping its features, and cuts tracks at the positions outside it.
 //!
 //! ```
@@ -54,9 +54,7 @@ pub use grid_features::{
     euclidean_distance_transform, grid_features, visited_cells, GridFeatureParams,
 };
 pub use grid_memory::{check_grid_memory, GridMemory};
-pub use lattice_mdp::{
-    lattice_grid, lattice_mdp, lattice_memory, lattice_step, KINEMATIC_FEATURES,
-};
+pub use lattice_mdp::{lattice_grid, lattice_mdp, lattice_step, KINEMATIC_FEATURES};
 pub use map_match::{map_match, match_positions, MatchedPiece};
 pub use on_grid::{discretize_on_grid, grid_moves_of};
 pub use reader::{read_tracks, read_tracks_file, Track, TrackPoint, TRACK_COLUMNS};

@@ -7,6 +7,10 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
+#[cfg(target_os = "linux")]
+use crate::common::irl_under_ulimit;
+use crate::common::{irl, path};
+
 /// The transitions of the valid MDP: state 2 is terminal (its listed self-loop is
 /// ignored) and action 1 is unavailable there.
 const TRANSITIONS: &str = r#""s": [0, 0, 0, 1, 1, 2], "a": [0, 0, 1, 0, 1, 0],
@@ -170,6 +174,111 @@ fn each_bad_mdp_is_reported_with_its_place() {
     for (what, mdp, places) in cases {
         let (output, left, _dir) = run(&mdp, WEIGHTS);
         assert_rejected(what, &output, &left, "mdp.json", &places);
+    }
+}
+
+#[test]
+fn declared_sizes_the_file_cannot_hold_are_refused_before_allocating() {
+    // Half a kilobyte declaring 10^9 states: a state needs a transition or to be
+    // terminal, and the file lists 6 transitions and 1 terminal state.
+    let base = mdp_with(TRANSITIONS);
+    let huge = edit(&base, "\"n_states\": 3", "\"n_states\": 1e9");
+    let (output, left, _dir) = run(&huge, WEIGHTS);
+    assert_rejected(
+        "10^9 states",
+        &output,
+        &left,
+        "mdp.json",
+        &[
+            "transitions (state 3)",
+            "declares 1000000000 states",
+            "at most 7 states",
+        ],
+    );
+    // 3 states with 10^9 actions each: 33.5 GiB of row pointers, more than a 2 GB
+    // address space leaves.
+    #[cfg(target_os = "linux")]
+    {
+        let inputs = tempfile::tempdir().expect("temporary folder");
+        let wide = edit(&base, "\"n_actions\": 2", "\"n_actions\": 1e9");
+        fs::write(inputs.path().join("mdp.json"), wide).expect("write mdp");
+        fs::write(inputs.path().join("weights.json"), WEIGHTS).expect("write weights");
+        let out_dir = inputs.path().join("out");
+        fs::create_dir(&out_dir).expect("output folder");
+        let (mdp, weights) = (
+            inputs.path().join("mdp.json"),
+            inputs.path().join("weights.json"),
+        );
+        let out = out_dir.join("solution.json");
+        let args = [
+            "solve",
+            "--mdp",
+            path(&mdp),
+            "--weights",
+            path(&weights),
+            "--out",
+            path(&out),
+        ];
+        let output = irl_under_ulimit(2_000_000, &args);
+        assert_rejected(
+            "10^9 actions",
+            &output,
+            &listing(&out_dir),
+            "mdp.json",
+            &[
+                "reading the MDP would need 33.5 GiB",
+                "row pointers 33.5 GiB",
+                "the address space left under ulimit -v is",
+                "n_states = 3 and n_actions = 1000000000",
+            ],
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.contains("--memory-limit"), "{stderr}");
+    }
+}
+
+#[test]
+fn an_undiscounted_stationary_solve_without_a_way_out_fails_at_once() {
+    // State 0 leaves for the terminal state 1; states 2 and 3 only pass to each other.
+    let mdp = r#"{"format": "irl-mdp/1", "n_states": 4, "n_actions": 1,
+ "transitions": {"s": [0, 2, 3], "a": [0, 0, 0], "s_next": [1, 3, 2], "p": [1.0, 1.0, 1.0]},
+ "terminal": [1],
+ "features": {"kind": "state", "names": ["good"], "values": [[0.0], [1.0], [2.0], [3.0]]}}"#;
+    let inputs = tempfile::tempdir().expect("temporary folder");
+    let (mdp_path, weights) = (inputs.path().join("mdp.json"), inputs.path().join("w.json"));
+    fs::write(&mdp_path, mdp).expect("write mdp");
+    fs::write(&weights, WEIGHTS).expect("write weights");
+    let out = inputs.path().join("solution.json");
+    let solve = |extra: &[&str]| {
+        let mut args = vec![
+            "solve",
+            "--mdp",
+            path(&mdp_path),
+            "--weights",
+            path(&weights),
+            "--out",
+            path(&out),
+        ];
+        args.extend(extra);
+        irl(&args)
+    };
+    let refused = solve(&[]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("invalid parameter `discount`")
+            && stderr.contains("no policy leads from state 2 to one")
+            && stderr.contains("give a discount below 1 or a horizon"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+    for fine in [&["--discount", "0.9"][..], &["--horizon", "5"][..]] {
+        let output = solve(fine);
+        assert!(
+            output.status.success(),
+            "{fine:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
 }
 

@@ -310,19 +310,36 @@ fn a_stray_row_that_makes_the_grid_too_large_is_named_and_nothing_is_built() {
         assert!(stderr.contains(part), "expected `{part}` in {stderr}");
     }
     // x = 300: 6001 × 401 cells, under the bound, but ⌈6001/4⌉·⌈401/4⌉ + 2 = 151,603
-    // features of 2.4 million cells are 2.65 TiB, over a limit of 64 MiB.
-    let stderr = fails_without_output(
-        "stray.csv",
-        &stray_tracks(300.0),
-        &["--cell", "0.05", "--memory-limit", "64M"],
-    );
-    for part in [
-        "grid of 6001 × 401 cells, whose MDP and features would need",
-        "features 2.65 TiB",
-        "but the memory limit is 64.0 MiB (--memory-limit)",
-        "x = 300 at track stray, frame 120",
+    // features of 2.4 million cells are 2.65 TiB, over a limit of 64 MiB; so are the
+    // timed grid's (the same features, 25 moves) and the lattice's (25 states a cell,
+    // 10 actions and 7 more features per state and action).
+    for (mode, features) in [
+        (&[][..], "features 2.65 TiB"),
+        (
+            &["--time-step", "0.4", "--fps", "25"][..],
+            "features 2.65 TiB",
+        ),
+        (
+            &["--time-step", "0.4", "--fps", "25", "--lattice"][..],
+            "features 666 TiB",
+        ),
     ] {
-        assert!(stderr.contains(part), "expected `{part}` in {stderr}");
+        let mut extra = vec!["--cell", "0.05", "--memory-limit", "64M"];
+        extra.extend(mode);
+        let stderr = fails_without_output("stray.csv", &stray_tracks(300.0), &extra);
+        for part in [
+            "stray.csv: discretising would need",
+            features,
+            "but the memory limit is 64.0 MiB;",
+            "the positions span x 0..300 m and y 0..20 m, a grid of 6001 × 401 cells of 0.05 m",
+            "x = 300 at track stray, frame 120",
+            "(--memory-limit)",
+        ] {
+            assert!(
+                stderr.contains(part),
+                "{mode:?}: expected `{part}` in {stderr}"
+            );
+        }
     }
     // With the stray position inside the square, 1 m cells fit the same limit:
     // 21 × 21 cells.

@@ -8,6 +8,7 @@ mod cli_fit;
 mod cli_forecast_plot;
 mod cli_mdp_errors;
 mod cli_npz;
+mod cli_outputs;
 mod cli_tracks;
 mod cli_tracks_grid;
 mod demo;

@@ -4,7 +4,7 @@
 
 use crate::common;
 
-use common::{irl, path, succeed};
+use common::{irl, irl_under_ulimit, path, succeed};
 
 /// A 30×30 gridworld with 5 actions (the four moves and stay) and its demonstrations.
 fn world(dir: &std::path::Path) {
@@ -102,4 +102,90 @@ fn a_fit_over_the_limit_stops_before_its_first_evaluation() {
     ]);
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("not a size"));
+}
+
+#[test]
+fn an_evaluation_under_a_model_with_a_huge_horizon_stops_before_allocating() {
+    let dir = tempfile::tempdir().unwrap();
+    succeed(&[
+        "generate",
+        "gridworld",
+        "--size",
+        "5",
+        "--demos",
+        "10",
+        "--length",
+        "8",
+        "--seed",
+        "1",
+        "--out",
+        path(dir.path()),
+    ]);
+    let (mdp, demos) = (dir.path().join("mdp.json"), dir.path().join("demos.csv"));
+    let model = dir.path().join("model.json");
+    succeed(&[
+        "fit",
+        "--mdp",
+        path(&mdp),
+        "--demos",
+        path(&demos),
+        "--horizon",
+        "10",
+        "--quiet",
+        "--out",
+        path(&model),
+    ]);
+    let with_horizon = |horizon: u64| {
+        let mut doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
+        doc["solver"]["horizon"] = horizon.into();
+        let edited = dir.path().join(format!("model-{horizon}.json"));
+        std::fs::write(&edited, doc.to_string()).unwrap();
+        edited
+    };
+    // 2^32 decisions over 25 states: 800 GiB of value rows, more than any machine here.
+    let far = with_horizon(1 << 32);
+    let refused = irl(&[
+        "evaluate",
+        "--mdp",
+        path(&mdp),
+        "--model",
+        path(&far),
+        "--demos",
+        path(&demos),
+    ]);
+    assert_eq!(refused.status.code(), Some(1));
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        message.contains(&format!(
+            "{}: this evaluation would need 800 GiB",
+            far.display()
+        )) && message.contains("values 800 GiB")
+            && message.contains("the horizon 4294967296 over 25 states")
+            && !message.contains("--memory-limit")
+            && !message.contains("panicked"),
+        "{message}"
+    );
+    // 10^8 decisions: 18.6 GiB, refused under a 2 GB address-space limit.
+    #[cfg(target_os = "linux")]
+    {
+        let long = with_horizon(100_000_000);
+        let args = [
+            "evaluate",
+            "--mdp",
+            path(&mdp),
+            "--model",
+            path(&long),
+            "--demos",
+            path(&demos),
+        ];
+        let refused = irl_under_ulimit(2_000_000, &args);
+        assert_eq!(refused.status.code(), Some(1));
+        let message = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            message.contains("this evaluation would need 18.6 GiB")
+                && message.contains("the address space left under ulimit -v is"),
+            "{message}"
+        );
+    }
 }

@@ -39,16 +39,16 @@ mod traffic;
 mod workload;
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{bail, Result};
+use anyhow::{Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use irl::worlds::GridActions;
 
-use super::files::save;
+use super::files::{check_out, save};
 use params::BenchParams;
 use run::{run_bench, Progress};
 use table::markdown;
@@ -107,7 +107,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
     let params = params(&args)?;
     params.check()?;
     if let Some(path) = &args.json {
-        check_writable_folder(path)?;
+        check_out(path).with_context(|| format!("--json {}", path.display()))?;
     }
     if cfg!(debug_assertions) {
         eprintln!(
@@ -169,23 +169,4 @@ fn params(args: &BenchArgs) -> Result<BenchParams> {
         fit_size: optional(args.fit_size),
         seed: args.seed,
     })
-}
-
-/// Fail before measuring anything if the JSON file's folder does not exist.
-fn check_writable_folder(path: &Path) -> Result<()> {
-    let folder = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    if !folder.is_dir() {
-        bail!(
-            "--json {}: the folder {} does not exist",
-            path.display(),
-            folder.display()
-        );
-    }
-    if path.is_dir() {
-        bail!("--json {}: is a folder, not a file name", path.display());
-    }
-    Ok(())
 }

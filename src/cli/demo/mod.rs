@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::Args;
+use irl::io::Temporary;
 use irl::tracks::read_tracks;
 
 use figures::write_figures;
@@ -67,11 +68,8 @@ pub fn run(args: DemoArgs) -> Result<()> {
         ..StudyParams::default()
     };
     let staging = staging_dir(&args.out)?;
-    let result = run_scenes(&args, &params, &staging).and_then(|()| replace(&staging, &args.out));
-    if result.is_err() {
-        let _ = fs::remove_dir_all(&staging);
-        return result;
-    }
+    run_scenes(&args, &params, staging.path())?;
+    replace(staging, &args.out)?;
     if !args.quiet {
         eprintln!("demo: report and figures in {}", args.out.display());
     }
@@ -115,9 +113,11 @@ fn run_scenes(args: &DemoArgs, params: &StudyParams, dir: &Path) -> Result<()> {
 }
 
 /// Put the finished `staging` folder in the place of `out`.
-fn replace(staging: &Path, out: &Path) -> Result<()> {
+fn replace(staging: Temporary, out: &Path) -> Result<()> {
     if out.exists() {
         fs::remove_dir_all(out).with_context(|| format!("could not replace {}", out.display()))?;
     }
-    fs::rename(staging, out).with_context(|| format!("could not create {}", out.display()))
+    staging
+        .persist(out)
+        .with_context(|| format!("could not create {}", out.display()))
 }

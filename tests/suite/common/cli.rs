@@ -23,6 +23,19 @@ pub fn succeed<S: AsRef<OsStr> + std::fmt::Debug>(args: &[S]) -> Output {
     output
 }
 
+/// Run `irl` with `args` under an address-space limit (`ulimit -v`) of `kib` KiB, which a
+/// shell sets before it becomes `irl`: a memory guard then sees that limit, whatever the
+/// machine's memory.
+pub fn irl_under_ulimit<S: AsRef<OsStr>>(kib: u64, args: &[S]) -> Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v {kib} && exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_irl"))
+        .args(args)
+        .output()
+        .expect("sh runs")
+}
+
 /// A temporary path as text for the command line.
 pub fn path(p: &Path) -> &str {
     p.to_str().expect("UTF-8 temporary path")
