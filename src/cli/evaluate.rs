@@ -16,6 +16,7 @@ use irl::io::open;
 use irl::learn::FittedModel;
 use irl::mdp::Mdp;
 use irl::tracks::read_tracks_file;
+use irl::Error;
 
 use super::files::{load_demos, load_mdp, load_true_reward};
 
@@ -85,8 +86,11 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
             args.model.display()
         );
     }
-    let metrics =
-        evaluate_model(&mdp, &model, &demos, truth.as_ref()).map_err(|e| e.in_file(&args.demos))?;
+    let metrics = evaluate_model(&mdp, &model, &demos, truth.as_ref()).map_err(|e| match e {
+        Error::InvalidDemos { .. } | Error::LongerThanHorizon { .. } => e.in_file(&args.demos),
+        Error::MemoryLimit { .. } => e,
+        other => other.in_file(&args.model),
+    })?;
     let mut json = serde_json::to_value(&metrics)?;
     let weights: Vec<serde_json::Value> = model
         .feature_names
@@ -96,7 +100,7 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
             serde_json::json!({
                 "feature": name,
                 "weight": model.weights[k],
-                "standard_error": model.standard_errors.as_ref().ok().map(|se| se[k]),
+                "standard_error": model.standard_errors.as_ref().ok().and_then(|se| se.get(k)),
             })
         })
         .collect();

@@ -7,6 +7,7 @@ mod cli_bench;
 mod cli_fit;
 mod cli_forecast_plot;
 mod cli_mdp_errors;
+mod cli_model_errors;
 mod cli_npz;
 mod cli_tracks;
 mod cli_tracks_grid;
