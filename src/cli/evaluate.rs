@@ -18,6 +18,7 @@ use irl::mdp::Mdp;
 use irl::tracks::read_tracks_file;
 use irl::Error;
 
+use super::console::print;
 use super::files::{load_demos, load_mdp, load_true_reward};
 
 #[derive(Args)]
@@ -152,18 +153,14 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
         forecast = Some(report);
     }
     if args.table {
-        print!(
-            "{}",
-            tables(
-                &metrics.nll_per_action,
-                baselines.as_ref(),
-                forecast.as_ref()
-            )
-        );
+        print(&tables(
+            &metrics.nll_per_action,
+            baselines.as_ref(),
+            forecast.as_ref(),
+        ))
     } else {
-        println!("{json}");
+        print(&format!("{json}\n"))
     }
-    Ok(())
 }
 
 /// Positions per demonstration, from a track CSV by id (one row per state) or the cell

@@ -3,6 +3,7 @@
 
 mod bench;
 mod cells;
+mod console;
 mod demo;
 mod discretize;
 mod discretize_grid;
@@ -17,9 +18,12 @@ mod plot;
 mod solve;
 mod solver_args;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+use console::note;
 
 /// Inverse reinforcement learning on tabular MDPs.
 #[derive(Parser)]
@@ -54,7 +58,10 @@ enum Command {
 
 /// Parse the command line, run the subcommand, and turn its outcome into an exit code.
 pub fn run() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(refused) => return parser_exit(&refused),
+    };
     let result = match cli.command {
         Command::Solve(args) => solve::run(args),
         Command::Fit(args) => fit::run(args),
@@ -69,9 +76,26 @@ pub fn run() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("irl: error: {}", one_paragraph(&e));
+            note(&format!("irl: error: {}", one_paragraph(&e)));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Print what the parser has to say (help and version on standard output, a refused
+/// command line on standard error) and give its status; help or version that cannot be
+/// written is an error (status 1).
+fn parser_exit(refused: &clap::Error) -> ExitCode {
+    let status = refused.exit_code();
+    match refused.print().and_then(|()| std::io::stdout().flush()) {
+        Ok(()) => ExitCode::from(u8::try_from(status).unwrap_or(1)),
+        Err(e) if status == 0 => {
+            note(&format!(
+                "irl: error: could not write to standard output: {e}"
+            ));
+            ExitCode::FAILURE
+        }
+        Err(_) => ExitCode::from(u8::try_from(status).unwrap_or(1)),
     }
 }
 

@@ -9,6 +9,7 @@ mod cli_forecast_plot;
 mod cli_mdp_errors;
 mod cli_model_errors;
 mod cli_npz;
+mod cli_streams;
 mod cli_tracks;
 mod cli_tracks_grid;
 mod demo;

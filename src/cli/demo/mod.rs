@@ -17,6 +17,7 @@ use figures::write_figures;
 use report::{markdown_report, StudyReport};
 use study::{study_scene, StudyParams};
 
+use super::console::note;
 use super::files::staging_dir;
 use super::fit::Progress;
 
@@ -73,7 +74,10 @@ pub fn run(args: DemoArgs) -> Result<()> {
         return result;
     }
     if !args.quiet {
-        eprintln!("demo: report and figures in {}", args.out.display());
+        note(&format!(
+            "demo: report and figures in {}",
+            args.out.display()
+        ));
     }
     Ok(())
 }
@@ -86,10 +90,10 @@ fn run_scenes(args: &DemoArgs, params: &StudyParams, dir: &Path) -> Result<()> {
     {
         let tracks = read_tracks(csv.as_bytes(), &format!("data/ucy/{name}.csv"))?;
         if !args.quiet {
-            eprintln!(
+            note(&format!(
                 "demo: {name}: {} tracks, fitting goal-conditioned rewards",
                 tracks.len()
-            );
+            ));
         }
         let progress = Progress::new(args.quiet, params.max_iterations);
         let study = study_scene(name, &tracks, params, progress.callback())?;
@@ -97,11 +101,14 @@ fn run_scenes(args: &DemoArgs, params: &StudyParams, dir: &Path) -> Result<()> {
         write_figures(&study, dir)?;
         let report = StudyReport::of(&study);
         if !args.quiet {
-            eprintln!("demo: {name}: {:.1} s", report.seconds);
-            eprint!(
-                "{}{}",
-                report::nll_table(std::slice::from_ref(&report)),
-                report::displacement_table(std::slice::from_ref(&report))
+            note(&format!("demo: {name}: {:.1} s", report.seconds));
+            note(
+                format!(
+                    "{}{}",
+                    report::nll_table(std::slice::from_ref(&report)),
+                    report::displacement_table(std::slice::from_ref(&report))
+                )
+                .trim_end(),
             );
         }
         reports.push(report);
