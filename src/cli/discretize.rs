@@ -15,6 +15,7 @@ use irl::tracks::{
     Scene, Track,
 };
 
+use super::console::note;
 use super::discretize_grid::on_grid;
 use super::files::{check_out_folder, save, write_folder};
 use super::memory_limit::parse_memory_limit;
@@ -179,7 +180,7 @@ pub fn run(args: DiscretizeArgs) -> Result<()> {
             irl::json::to_writer(w, &report)
         })
     })?;
-    eprintln!("{}", summary(&d, &args, train.len(), held_out.as_ref()));
+    note(&summary(&d, &args, train.len(), held_out.as_ref()));
     Ok(())
 }
 

@@ -11,6 +11,7 @@ use irl::tracks::{
     GridFeatureParams, GridMemory, Scene, TimeStep, TimedParams, Track,
 };
 
+use super::console::note;
 use super::files::{save, write_folder};
 
 /// What the timed path needs from the command line.
@@ -83,7 +84,7 @@ pub fn run(tracks: &[Track], args: &TimedArgs) -> Result<()> {
         })
     })?;
     let r = &d.report;
-    eprintln!(
+    note(&format!(
         "discretize: {}×{} cells of {} m{}, {} s steps; {} of {} tracks kept as {} pieces ({} splits, {} dropped: never left their first cell); \
          {} positions, RMS match error {:.3} m; {} train{} demonstrations written to {}",
         scene.width,
@@ -101,6 +102,6 @@ pub fn run(tracks: &[Track], args: &TimedArgs) -> Result<()> {
         train.len(),
         held_out.as_ref().map_or(String::new(), |h| format!(" + {} held-out", h.len())),
         args.out.display()
-    );
+    ));
     Ok(())
 }

@@ -16,7 +16,9 @@ use irl::io::open;
 use irl::learn::FittedModel;
 use irl::mdp::Mdp;
 use irl::tracks::read_tracks_file;
+use irl::Error;
 
+use super::console::print;
 use super::files::{load_demos, load_mdp, load_true_reward};
 
 #[derive(Args)]
@@ -85,13 +87,10 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
             args.model.display()
         );
     }
-    let metrics = evaluate_model(&mdp, &model, &demos, truth.as_ref()).map_err(|e| {
-        // The model's settings (its horizon) size the memory; the rest is the demonstrations'.
-        if matches!(e, irl::Error::MemoryLimit { .. }) {
-            e.in_file(&args.model)
-        } else {
-            e.in_file(&args.demos)
-        }
+    let metrics = evaluate_model(&mdp, &model, &demos, truth.as_ref()).map_err(|e| match e {
+        Error::InvalidDemos { .. } | Error::LongerThanHorizon { .. } => e.in_file(&args.demos),
+        // The model's settings (its horizon) size the memory, as they cause the rest.
+        other => other.in_file(&args.model),
     })?;
     let mut json = serde_json::to_value(&metrics)?;
     let weights: Vec<serde_json::Value> = model
@@ -102,7 +101,7 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
             serde_json::json!({
                 "feature": name,
                 "weight": model.weights[k],
-                "standard_error": model.standard_errors.as_ref().ok().map(|se| se[k]),
+                "standard_error": model.standard_errors.as_ref().ok().and_then(|se| se.get(k)),
             })
         })
         .collect();
@@ -154,18 +153,14 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
         forecast = Some(report);
     }
     if args.table {
-        print!(
-            "{}",
-            tables(
-                &metrics.nll_per_action,
-                baselines.as_ref(),
-                forecast.as_ref()
-            )
-        );
+        print(&tables(
+            &metrics.nll_per_action,
+            baselines.as_ref(),
+            forecast.as_ref(),
+        ))
     } else {
-        println!("{json}");
+        print(&format!("{json}\n"))
     }
-    Ok(())
 }
 
 /// Positions per demonstration, from a track CSV by id (one row per state) or the cell

@@ -12,6 +12,7 @@ use irl::learn::{
 };
 use irl::Error;
 
+use super::console::note;
 use super::files::{check_out, load_demos, load_mdp, save};
 use super::solver_args::SolverArgs;
 
@@ -103,7 +104,7 @@ pub fn run(args: FitArgs) -> Result<()> {
     progress.finish();
     save(&args.out, |w| model.write(w))?;
     if !args.quiet {
-        eprint!("{}", summary(&model));
+        note(summary(&model).trim_end());
     }
     Ok(())
 }
@@ -211,7 +212,7 @@ impl Progress {
             }
             (None, true) => Box::new(|_| {}),
             (None, false) => {
-                Box::new(move |r| eprintln!("iteration {:>4}  {}", r.iteration, line(r)))
+                Box::new(move |r| note(&format!("iteration {:>4}  {}", r.iteration, line(r))))
             }
         }
     }

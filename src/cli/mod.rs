@@ -3,6 +3,7 @@
 
 mod bench;
 mod cells;
+mod console;
 mod demo;
 mod discretize;
 mod discretize_grid;
@@ -18,9 +19,12 @@ mod signals;
 mod solve;
 mod solver_args;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+use console::note;
 
 /// Inverse reinforcement learning on tabular MDPs.
 #[derive(Parser)]
@@ -55,7 +59,10 @@ enum Command {
 
 /// Parse the command line, run the subcommand, and turn its outcome into an exit code.
 pub fn run() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(refused) => return parser_exit(&refused),
+    };
     signals::clean_up_on_signals();
     let has_memory_limit = cli.command.has_memory_limit();
     let result = match cli.command {
@@ -72,7 +79,10 @@ pub fn run() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("irl: error: {}", one_paragraph(&e, has_memory_limit));
+            note(&format!(
+                "irl: error: {}",
+                one_paragraph(&e, has_memory_limit)
+            ));
             ExitCode::FAILURE
         }
     }
@@ -85,6 +95,23 @@ impl Command {
             self,
             Command::Solve(_) | Command::Fit(_) | Command::Discretize(_)
         )
+    }
+}
+
+/// Print what the parser has to say (help and version on standard output, a refused
+/// command line on standard error) and give its status; help or version that cannot be
+/// written is an error (status 1).
+fn parser_exit(refused: &clap::Error) -> ExitCode {
+    let status = refused.exit_code();
+    match refused.print().and_then(|()| std::io::stdout().flush()) {
+        Ok(()) => ExitCode::from(u8::try_from(status).unwrap_or(1)),
+        Err(e) if status == 0 => {
+            note(&format!(
+                "irl: error: could not write to standard output: {e}"
+            ));
+            ExitCode::FAILURE
+        }
+        Err(_) => ExitCode::from(u8::try_from(status).unwrap_or(1)),
     }
 }
 

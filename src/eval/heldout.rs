@@ -53,9 +53,9 @@ pub fn score(
     alignment: Alignment,
 ) -> (f64, usize) {
     let n_actions = problem.mdp().n_actions();
-    let alpha = problem.settings().temperature;
     let horizon = problem.settings().horizon;
     let mut q = vec![0.0; n_actions];
+    let mut log_pi = vec![0.0; n_actions];
     let (mut log_likelihood, mut correct) = (0.0, 0);
     for traj in &demos.trajectories {
         let offset = match (horizon, alignment) {
@@ -63,10 +63,12 @@ pub fn score(
             _ => 0,
         };
         for (t, (s, a)) in traj.steps().enumerate() {
-            let v = problem.q_and_value(s, values.next(offset + t), &mut q);
-            log_likelihood += (q[a] - v) / alpha + problem.log_prior_at(s, a);
-            let best = (0..n_actions)
-                .map(|b| q[b] / alpha + problem.log_prior_at(s, b))
+            problem.q_values(s, values.next(offset + t), &mut q);
+            problem.log_policy_from_q(s, &q, &mut log_pi);
+            log_likelihood += log_pi[a];
+            let best = log_pi
+                .iter()
+                .copied()
                 .enumerate()
                 .fold((0, f64::NEG_INFINITY), |(bi, bv), (i, v)| {
                     if v > bv {

@@ -140,12 +140,12 @@ impl<'a> SoftProblem<'a> {
         }
     }
 
-    /// Write Q(s, ·) into `q` (length A) and return V(s); terminal states give V = 0 and
-    /// Q = −∞ everywhere.
-    pub fn q_and_value(&self, s: usize, next_v: ArrayView1<f64>, q: &mut [f64]) -> f64 {
+    /// Write Q(s, ·) into `q` (length A), −∞ where the action is not allowed; false (and
+    /// −∞ everywhere) at a terminal state.
+    pub fn q_values(&self, s: usize, next_v: ArrayView1<f64>, q: &mut [f64]) -> bool {
         if self.mdp.is_terminal(s) {
             q.fill(f64::NEG_INFINITY);
-            return 0.0;
+            return false;
         }
         let next_v = next_v.as_slice().expect("contiguous values");
         self.continuations(s, next_v, q);
@@ -156,35 +156,55 @@ impl<'a> SoftProblem<'a> {
                 self.reward.get(s, a) + *q_a
             };
         }
-        let alpha = self.settings.temperature;
-        let z_max = (0..q.len()).fold(f64::NEG_INFINITY, |m, a| m.max(self.logit(s, a, q[a])));
-        let sum: f64 = (0..q.len())
-            .map(|a| exp_nonpositive(self.logit(s, a, q[a]) - z_max))
-            .sum();
-        alpha * (z_max + sum.ln())
+        true
     }
 
-    /// z = Q/α + log ρ for one action.
-    #[inline]
-    fn logit(&self, s: usize, a: usize, q: f64) -> f64 {
-        q * self.inv_alpha + self.log_prior_at(s, a)
-    }
-
-    /// Write π(·|s) into `pi` given Q(s, ·) and V(s).
-    ///
-    /// π = ρ·exp((Q − V)/α), divided by its sum: when |V| is large (rewards of 10⁴ over
-    /// 10³ steps), V carries a rounding error of about |V|·ε shared by every action, and
-    /// the division removes it, so each row sums to 1 to rounding and the forward pass
-    /// conserves mass.
-    pub fn policy_from_q(&self, s: usize, q: &[f64], v: f64, pi: &mut [f64]) {
-        let mut total = 0.0;
-        for (a, p) in pi.iter_mut().enumerate() {
-            let log_rho = self.log_prior_at(s, a);
-            *p = if log_rho == f64::NEG_INFINITY {
-                0.0
+    /// Write the logits of π(·|s) given Q(s, ·) into `z`, shifted so that the largest is
+    /// 0: z_a = (Q(s,a) − Q_max)/α + log ρ(a|s) − max, −∞ where the action is not allowed
+    /// (everywhere at a terminal state). Q_max is taken out before dividing by α, so
+    /// that Q/α may exceed the largest double (rewards of 10³⁰⁰ at α = 10⁻¹⁰) as long as
+    /// the differences between actions do not; no other quantity of the state is needed
+    /// (V(s), of the size of Q, would cancel with a rounding error of |V|·ε that a large
+    /// |V|/α turns into an overflow of e^((Q − V)/α)).
+    pub fn shifted_logits(&self, s: usize, q: &[f64], z: &mut [f64]) {
+        let allowed = |a: usize| self.log_prior_at(s, a) != f64::NEG_INFINITY;
+        let q_max = (0..q.len())
+            .filter(|&a| allowed(a))
+            .fold(f64::NEG_INFINITY, |m, a| m.max(q[a]));
+        let mut top = f64::NEG_INFINITY;
+        for (a, z_a) in z.iter_mut().enumerate() {
+            *z_a = if allowed(a) && q[a] != f64::NEG_INFINITY {
+                (q[a] - q_max) * self.inv_alpha + self.log_prior_at(s, a)
             } else {
-                ((q[a] - v) * self.inv_alpha + log_rho).exp()
+                f64::NEG_INFINITY
             };
+            top = top.max(*z_a);
+        }
+        if top.is_finite() {
+            z.iter_mut().for_each(|z_a| *z_a -= top);
+        }
+    }
+
+    /// Write log π(·|s) given Q(s, ·) into `log_pi`: −∞ where the action is not allowed,
+    /// and at most 0 elsewhere.
+    pub fn log_policy_from_q(&self, s: usize, q: &[f64], log_pi: &mut [f64]) {
+        self.shifted_logits(s, q, log_pi);
+        let sum: f64 = log_pi.iter().map(|&z| z.exp()).sum();
+        if sum > 0.0 {
+            let log_sum = sum.ln();
+            log_pi.iter_mut().for_each(|z| *z -= log_sum);
+        }
+    }
+
+    /// Write π(·|s) given Q(s, ·) into `pi`: the exponentials of the
+    /// [shifted logits](Self::shifted_logits), divided by their sum, so that every row of
+    /// a state that can act sums to 1 to rounding, whatever the size of Q and α (a
+    /// terminal state's row is all 0: it has no actions).
+    pub fn policy_from_q(&self, s: usize, q: &[f64], pi: &mut [f64]) {
+        self.shifted_logits(s, q, pi);
+        let mut total = 0.0;
+        for p in pi.iter_mut() {
+            *p = p.exp();
             total += *p;
         }
         if total > 0.0 {
@@ -566,6 +586,7 @@ pub fn log_add_exp(x: f64, y: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::inference::ActionPrior;
     use crate::test_support::mixed_rows;
 
     #[test]
@@ -636,6 +657,82 @@ mod tests {
         let layout = Arc::new(KernelLayout::new(&mdp));
         let reward = Reward::per_state(vec![0.0; 6], 2);
         SoftProblem::with_layout(&copy, layout, reward, SoftSettings::finite(3, 1.0));
+    }
+
+    /// π depends on r/α alone (V scales with α), so rewards and temperature scaled
+    /// alike, by 10⁵⁰ or 10²⁰⁰ (Q and V as large) or 10⁻¹⁰⁰, give the policy of the
+    /// unscaled problem; rewards of 10¹² at α = 10⁻⁶ and of 10⁵⁰ at α = 10⁶, where V's
+    /// rounding error of |V|·ε once overflowed e^((Q − V)/α), give rows of finite numbers
+    /// that sum to 1.
+    #[test]
+    fn the_policy_depends_on_the_reward_over_the_temperature_alone_at_any_scale() {
+        let mdp = crate::test_support::random_mdp(7, 8, 3, 2, 1, false, &[5]);
+        let base: Vec<f64> = (0..8).map(|s| ((s * 5) % 7) as f64 * 0.3 - 1.0).collect();
+        let policy = |scale: f64, temperature: f64, prior: ActionPrior| {
+            let reward = Reward::per_state(base.iter().map(|r| r * scale).collect(), 3);
+            let settings = SoftSettings {
+                temperature,
+                action_prior: prior,
+                ..SoftSettings::finite(6, 0.9)
+            };
+            let problem = SoftProblem::new(&mdp, reward, settings);
+            let values = crate::inference::backward(&problem).unwrap();
+            crate::inference::q_and_policy(&problem, &values).1
+        };
+        let rows = |pi: &ndarray::Array3<f64>| -> Vec<Vec<f64>> {
+            let mut rows = Vec::new();
+            for t in 0..6 {
+                for s in (0..8).filter(|&s| s != 5) {
+                    let row = pi.slice(ndarray::s![t, s, ..]).to_vec();
+                    assert!(row.iter().all(|p| p.is_finite() && *p >= 0.0), "{row:?}");
+                    assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-12, "{row:?}");
+                    rows.push(row);
+                }
+            }
+            rows
+        };
+        for prior in [ActionPrior::None, ActionPrior::Uniform] {
+            let plain = rows(&policy(1.0, 1.0, prior.clone()));
+            for scale in [1e50, 1e200, 1e-100] {
+                let scaled = rows(&policy(scale, scale, prior.clone()));
+                for (got, want) in scaled.iter().zip(&plain) {
+                    for (g, w) in got.iter().zip(want) {
+                        assert!((g - w).abs() < 1e-9, "{got:?} vs {want:?} at scale {scale}");
+                    }
+                }
+            }
+            rows(&policy(1e12, 1e-6, prior.clone()));
+            rows(&policy(1e50, 1e6, prior));
+        }
+    }
+
+    /// Q of 10⁵⁰ whose actions differ by 10³⁵ at α = 10⁶: logits 10²⁹ apart, so π is
+    /// the hard maximum over the available actions, its log at most 0, and state 0's
+    /// unavailable action has π = 0.
+    #[test]
+    fn the_log_policy_is_at_most_zero_and_matches_the_policy() {
+        let mdp = crate::test_support::random_mdp(7, 8, 3, 2, 1, false, &[5]);
+        let settings = SoftSettings {
+            temperature: 1e6,
+            ..SoftSettings::finite(2, 1.0)
+        };
+        let problem = SoftProblem::new(&mdp, Reward::per_state(vec![0.0; 8], 3), settings);
+        for s in [0, 1] {
+            let q = [1e50, 1e50 + 1e35, 1e50 - 3e35];
+            let (mut log_pi, mut pi) = ([0.0; 3], [0.0; 3]);
+            problem.log_policy_from_q(s, &q, &mut log_pi);
+            problem.policy_from_q(s, &q, &mut pi);
+            assert!(log_pi.iter().all(|&l| l <= 0.0), "{log_pi:?}");
+            assert_eq!(pi, log_pi.map(f64::exp));
+            let best = (0..3)
+                .filter(|&a| mdp.available(s, a))
+                .max_by(|&a, &b| q[a].total_cmp(&q[b]))
+                .unwrap();
+            assert_eq!(pi[best], 1.0);
+            for a in (0..3).filter(|&a| !mdp.available(s, a)) {
+                assert_eq!(log_pi[a], f64::NEG_INFINITY);
+            }
+        }
     }
 
     #[test]

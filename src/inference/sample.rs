@@ -47,8 +47,8 @@ pub fn sample(
     let length = values.horizon().map_or(length, |h| length.min(h));
     let mut q = vec![0.0; mdp.n_actions()];
     sample_policy(mdp, n, length, start, seed, |t, s, pi| {
-        let v = problem.q_and_value(s, values.next(t), &mut q);
-        problem.policy_from_q(s, &q, v, pi);
+        problem.q_values(s, values.next(t), &mut q);
+        problem.policy_from_q(s, &q, pi);
     })
 }
 

@@ -141,6 +141,14 @@ impl SoftSettings {
 
     /// Check the ranges, and the prior's shape against the MDP.
     pub fn check(&self, mdp: &Mdp) -> Result<()> {
+        self.check_ranges()?;
+        self.check_prior(mdp)
+    }
+
+    /// Check the ranges of the numbers alone (no MDP needed): discount in (0, 1],
+    /// temperature and tolerance positive and finite, a horizon of at least 1. The error
+    /// is an [`Error::InvalidParameter`] named as the field (`discount`, …).
+    pub fn check_ranges(&self) -> Result<()> {
         if !(self.discount > 0.0 && self.discount <= 1.0) {
             return Err(Error::param(
                 "discount",
@@ -162,6 +170,11 @@ impl SoftSettings {
         if self.horizon == Some(0) {
             return Err(Error::param("horizon", "must be at least 1"));
         }
+        Ok(())
+    }
+
+    /// Check a per-state prior's shape against the MDP, and its entries.
+    fn check_prior(&self, mdp: &Mdp) -> Result<()> {
         if let ActionPrior::PerState(rho) = &self.action_prior {
             if rho.dim() != (mdp.n_states(), mdp.n_actions()) {
                 return Err(Error::param(

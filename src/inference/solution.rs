@@ -51,13 +51,13 @@ pub fn q_and_policy(problem: &SoftProblem, values: &SoftValues) -> (Array3<f64>,
                 .into_slice()
                 .expect("standard layout");
             let q_s = &mut q_row[s * n_actions..(s + 1) * n_actions];
-            let v = problem.q_and_value(s, next, q_s);
+            problem.q_values(s, next, q_s);
             let q_s = q_s.to_vec();
             let pi_row = pi
                 .index_axis_mut(Axis(0), t)
                 .into_slice()
                 .expect("standard layout");
-            problem.policy_from_q(s, &q_s, v, &mut pi_row[s * n_actions..(s + 1) * n_actions]);
+            problem.policy_from_q(s, &q_s, &mut pi_row[s * n_actions..(s + 1) * n_actions]);
         }
     }
     (q, pi)

@@ -160,7 +160,9 @@ struct Adjoint<'p, 'a> {
     state_total: Vec<f64>,
     /// Σ_t μ_t(s, a) per pair (state-action features).
     pair_total: Option<Vec<f64>>,
+    /// Q(s, ·) and log π(·|s) of the demonstrated state at hand.
     q: Vec<f64>,
+    log_pi: Vec<f64>,
 }
 
 impl<'p, 'a> Adjoint<'p, 'a> {
@@ -178,6 +180,7 @@ impl<'p, 'a> Adjoint<'p, 'a> {
                 .is_per_action()
                 .then(|| vec![0.0; n_states * n_actions]),
             q: vec![0.0; n_actions],
+            log_pi: vec![0.0; n_actions],
         }
     }
 
@@ -188,12 +191,11 @@ impl<'p, 'a> Adjoint<'p, 'a> {
             self.nu[s] -= count;
         }
         let n_actions = self.q.len();
-        let alpha = self.problem.settings().temperature;
         let mut nll = 0.0;
         for &(s, a, count) in pairs {
-            let v = self.problem.q_and_value(s, next_v, &mut self.q);
-            let log_pi = (self.q[a] - v) / alpha + self.problem.log_prior_at(s, a);
-            nll -= count * log_pi;
+            self.problem.q_values(s, next_v, &mut self.q);
+            self.problem.log_policy_from_q(s, &self.q, &mut self.log_pi);
+            nll -= count * self.log_pi[a];
             self.state_total[s] += count;
             if let Some(total) = self.pair_total.as_mut() {
                 total[s * n_actions + a] += count;

@@ -18,6 +18,7 @@ mod forecast;
 mod goals;
 mod likelihood;
 mod model;
+mod model_checks;
 mod objective;
 mod predict;
 mod recorder;

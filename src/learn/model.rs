@@ -14,9 +14,10 @@ use super::demo_steps::Alignment;
 use super::fit::Optimizer;
 use super::forecast::{forecast, Forecast};
 use super::goals::{Goal, GoalRule};
+use super::model_checks::model_error;
 use super::weights::check_feature_names;
 use super::MODEL_FORMAT;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::inference::{
     backward, q_and_policy, ActionPrior, Backup, MemoryEstimate, SoftProblem, SoftSettings,
 };
@@ -82,12 +83,8 @@ impl FittedModel {
 
     /// Fail unless `mdp` has the features the model was fitted on (same names, same order).
     pub fn check_mdp(&self, mdp: &Mdp) -> Result<()> {
-        check_feature_names(&self.feature_names, mdp.features()).map_err(|message| {
-            Error::InvalidJson {
-                format: MODEL_FORMAT,
-                message,
-            }
-        })
+        check_feature_names(&self.feature_names, mdp.features()).map_err(model_error)?;
+        self.check_goals(mdp)
     }
 
     /// The fitted reward r̂ = θ̂·f on `mdp`.
@@ -225,18 +222,14 @@ impl FittedModel {
     /// Read an `irl-model/1` document.
     pub fn read(reader: impl Read) -> Result<Self> {
         let doc: ModelDocument = from_reader(reader, MODEL_FORMAT)?;
-        let bad = |message: String| Error::InvalidJson {
-            format: MODEL_FORMAT,
-            message,
-        };
         if doc.format != MODEL_FORMAT {
-            return Err(bad(format!(
+            return Err(model_error(format!(
                 "format is \"{}\", expected \"{MODEL_FORMAT}\"",
                 doc.format
             )));
         }
         if doc.weights.len() != doc.feature_names.len() {
-            return Err(bad(format!(
+            return Err(model_error(format!(
                 "{} weights for {} feature_names",
                 doc.weights.len(),
                 doc.feature_names.len()
@@ -246,11 +239,17 @@ impl FittedModel {
             "none" => ActionPrior::None,
             "uniform" => ActionPrior::Uniform,
             other => {
-                return Err(bad(format!(
+                return Err(model_error(format!(
                     "solver.action_prior \"{other}\" is not \"none\" or \"uniform\""
                 )))
             }
         };
+        if doc.goal_conditioned && doc.goals.is_empty() {
+            return Err(model_error(
+                "goal_conditioned is true but there are no goals; expected the training goals"
+                    .into(),
+            ));
+        }
         let t = doc.training;
         let iterations = (0..t.objective.len())
             .map(|i| IterationRecord {
@@ -260,7 +259,7 @@ impl FittedModel {
                 feature_residual: t.feature_residual.get(i).copied().unwrap_or(f64::NAN),
             })
             .collect();
-        Ok(Self {
+        let model = Self {
             feature_names: doc.feature_names,
             weights: doc.weights,
             standard_errors: doc
@@ -289,7 +288,9 @@ impl FittedModel {
             goals: doc.goals,
             goal_rule: doc.goal_rule,
             alignment: doc.solver.alignment,
-        })
+        };
+        model.check_fields()?;
+        Ok(model)
     }
 }
 

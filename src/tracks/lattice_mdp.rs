@@ -96,7 +96,12 @@ pub fn lattice_step(scene: &Scene, lattice: Lattice, state: usize, action: usize
         return None;
     }
     let next_cell = y as usize * scene.width + x as usize;
-    Some(next_cell * n_v + lattice.index(step.next.0, step.next.1).expect("a lattice displacement"))
+    Some(
+        next_cell * n_v
+            + lattice
+                .index(step.next.0, step.next.1)
+                .expect("a lattice displacement"),
+    )
 }
 
 /// The lattice MDP of `scene` with the cell features `cell_features` (one row per cell)

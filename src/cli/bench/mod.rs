@@ -48,6 +48,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use irl::worlds::GridActions;
 
+use super::console::{note, print};
 use super::files::{check_out, save};
 use params::BenchParams;
 use run::{run_bench, Progress};
@@ -110,9 +111,9 @@ pub fn run(args: BenchArgs) -> Result<()> {
         check_out(path).with_context(|| format!("--json {}", path.display()))?;
     }
     if cfg!(debug_assertions) {
-        eprintln!(
+        note(
             "irl bench: WARNING: this is a debug build without optimisations; \
-             its timings say nothing about release speed (use cargo run --release -- bench)"
+             its timings say nothing about release speed (use cargo run --release -- bench)",
         );
     }
     let bar = (!args.quiet && std::io::stderr().is_terminal()).then(|| {
@@ -129,7 +130,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
             Arc::new(move |line: &str| bar.set_message(line.to_string()))
         }
         (None, true) => Arc::new(|_: &str| {}),
-        (None, false) => Arc::new(|line: &str| eprintln!("irl bench: {line}")),
+        (None, false) => Arc::new(|line: &str| note(&format!("irl bench: {line}"))),
     };
     let report = run_bench(&params, progress);
     if let Some(bar) = &bar {
@@ -139,8 +140,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
     if let Some(path) = &args.json {
         save(path, |w| irl::json::to_writer(w, &report))?;
     }
-    print!("{}", markdown(&report));
-    Ok(())
+    print(&markdown(&report))
 }
 
 fn params(args: &BenchArgs) -> Result<BenchParams> {

@@ -18,6 +18,7 @@ use figures::write_figures;
 use report::{markdown_report, StudyReport};
 use study::{study_scene, StudyParams};
 
+use super::console::note;
 use super::files::staging_dir;
 use super::fit::Progress;
 
@@ -71,7 +72,10 @@ pub fn run(args: DemoArgs) -> Result<()> {
     run_scenes(&args, &params, staging.path())?;
     replace(staging, &args.out)?;
     if !args.quiet {
-        eprintln!("demo: report and figures in {}", args.out.display());
+        note(&format!(
+            "demo: report and figures in {}",
+            args.out.display()
+        ));
     }
     Ok(())
 }
@@ -84,10 +88,10 @@ fn run_scenes(args: &DemoArgs, params: &StudyParams, dir: &Path) -> Result<()> {
     {
         let tracks = read_tracks(csv.as_bytes(), &format!("data/ucy/{name}.csv"))?;
         if !args.quiet {
-            eprintln!(
+            note(&format!(
                 "demo: {name}: {} tracks, fitting goal-conditioned rewards",
                 tracks.len()
-            );
+            ));
         }
         let progress = Progress::new(args.quiet, params.max_iterations);
         let study = study_scene(name, &tracks, params, progress.callback())?;
@@ -95,11 +99,14 @@ fn run_scenes(args: &DemoArgs, params: &StudyParams, dir: &Path) -> Result<()> {
         write_figures(&study, dir)?;
         let report = StudyReport::of(&study);
         if !args.quiet {
-            eprintln!("demo: {name}: {:.1} s", report.seconds);
-            eprint!(
-                "{}{}",
-                report::nll_table(std::slice::from_ref(&report)),
-                report::displacement_table(std::slice::from_ref(&report))
+            note(&format!("demo: {name}: {:.1} s", report.seconds));
+            note(
+                format!(
+                    "{}{}",
+                    report::nll_table(std::slice::from_ref(&report)),
+                    report::displacement_table(std::slice::from_ref(&report))
+                )
+                .trim_end(),
             );
         }
         reports.push(report);
