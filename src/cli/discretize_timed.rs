@@ -55,7 +55,7 @@ pub fn run(tracks: &[Track], args: &TimedArgs) -> Result<()> {
         None => (d.demos.clone(), None),
     };
     let visited = d.visited_cells(&train)?;
-    let mdp = d.mdp(&grid_features(&scene, &visited, &features)?)?;
+    let mdp = d.mdp(grid_features(&scene, &visited, &features)?)?;
     let report = serde_json::json!({
         "tracks": args.tracks_path.display().to_string(),
         "params": {"cell": args.cell, "time_step": params.time_step.seconds, "fps": params.time_step.fps,

@@ -11,8 +11,9 @@
 use std::io::{Read, Write};
 use std::path::Path;
 
-use ndarray::{Array2, Array3};
-use serde::{Deserialize, Serialize};
+use ndarray::{Array2, Array3, ArrayView1, ArrayView2, ArrayView3};
+use serde::ser::SerializeStruct;
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 
 use super::declared::Declared;
@@ -285,7 +286,7 @@ struct MdpDocument<'a> {
     transitions: TransitionsField<'a>,
     initial: &'a [f64],
     terminal: Vec<usize>,
-    features: Value,
+    features: FeaturesField<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     grid: Option<Grid>,
 }
@@ -293,24 +294,89 @@ struct MdpDocument<'a> {
 #[derive(Serialize)]
 #[serde(untagged)]
 enum TransitionsField<'a> {
-    Arrays(TransitionArrays),
+    Arrays(TransitionArrays<'a>),
     Npz { npz: &'a str },
 }
 
-#[derive(Serialize)]
-struct TransitionArrays {
-    s: Vec<usize>,
-    a: Vec<usize>,
-    s_next: Vec<usize>,
-    p: Vec<f64>,
+/// The transitions as the parallel arrays `s`, `a`, `s_next`, `p`, each streamed from
+/// the rows as it is written (no copy of the entries is made).
+struct TransitionArrays<'a>(&'a Transitions);
+
+impl Serialize for TransitionArrays<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let entries = || self.0.entries();
+        let mut arrays = serializer.serialize_struct("TransitionArrays", 4)?;
+        arrays.serialize_field("s", &Stream(|| entries().map(|e| e.state)))?;
+        arrays.serialize_field("a", &Stream(|| entries().map(|e| e.action)))?;
+        arrays.serialize_field("s_next", &Stream(|| entries().map(|e| e.next)))?;
+        arrays.serialize_field("p", &Stream(|| entries().map(|e| e.p)))?;
+        arrays.end()
+    }
 }
 
-/// Write an MDP as an `irl-mdp/1` document.
+/// A JSON array of the items `make` yields, written as they come.
+struct Stream<F>(F);
+
+impl<F, I> Serialize for Stream<F>
+where
+    F: Fn() -> I,
+    I: Iterator,
+    I::Item: Serialize,
+{
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_seq((self.0)())
+    }
+}
+
+/// The features as written: `{"kind": "onehot"}` or the kind, names and values, the
+/// values streamed row by row from the table.
+#[derive(Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum FeaturesField<'a> {
+    Onehot,
+    State {
+        names: &'a [String],
+        values: Rows<'a>,
+    },
+    StateAction {
+        names: &'a [String],
+        values: Blocks<'a>,
+    },
+}
+
+/// The rows of a matrix, each a JSON array.
+struct Rows<'a>(ArrayView2<'a, f64>);
+
+impl Serialize for Rows<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.outer_iter().map(Row))
+    }
+}
+
+struct Row<'a>(ArrayView1<'a, f64>);
+
+impl Serialize for Row<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter())
+    }
+}
+
+/// The matrices of a three-dimensional table, each as [`Rows`].
+struct Blocks<'a>(ArrayView3<'a, f64>);
+
+impl Serialize for Blocks<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.outer_iter().map(Rows))
+    }
+}
+
+/// Write an MDP as an `irl-mdp/1` document; arrays as large as the MDP are written as
+/// they are read from it, not copied first.
 pub fn write_mdp(mdp: &Mdp, writer: impl Write) -> Result<()> {
     write_document(
         mdp,
         writer,
-        TransitionsField::Arrays(transition_arrays(mdp)),
+        TransitionsField::Arrays(TransitionArrays(mdp.transitions())),
     )
 }
 
@@ -321,36 +387,18 @@ pub fn write_mdp_with_npz_reference(mdp: &Mdp, writer: impl Write, npz: &str) ->
     write_document(mdp, writer, TransitionsField::Npz { npz })
 }
 
-fn transition_arrays(mdp: &Mdp) -> TransitionArrays {
-    let mut arrays = TransitionArrays {
-        s: vec![],
-        a: vec![],
-        s_next: vec![],
-        p: vec![],
-    };
-    for e in mdp.transitions().entries() {
-        arrays.s.push(e.state);
-        arrays.a.push(e.action);
-        arrays.s_next.push(e.next);
-        arrays.p.push(e.p);
-    }
-    arrays
-}
-
 fn write_document(mdp: &Mdp, writer: impl Write, transitions: TransitionsField) -> Result<()> {
     let f = mdp.features();
     let features = match f.table() {
-        FeatureTable::OneHot { .. } => serde_json::json!({"kind": "onehot"}),
-        FeatureTable::State(v) => serde_json::json!({
-            "kind": "state", "names": f.names(),
-            "values": v.outer_iter().map(|r| r.to_vec()).collect::<Vec<_>>()
-        }),
-        FeatureTable::StateAction(v) => serde_json::json!({
-            "kind": "state_action", "names": f.names(),
-            "values": v.outer_iter()
-                .map(|m| m.outer_iter().map(|r| r.to_vec()).collect::<Vec<_>>())
-                .collect::<Vec<_>>()
-        }),
+        FeatureTable::OneHot { .. } => FeaturesField::Onehot,
+        FeatureTable::State(v) => FeaturesField::State {
+            names: f.names(),
+            values: Rows(v.view()),
+        },
+        FeatureTable::StateAction(v) => FeaturesField::StateAction {
+            names: f.names(),
+            values: Blocks(v.view()),
+        },
     };
     let doc = MdpDocument {
         format: MDP_FORMAT,

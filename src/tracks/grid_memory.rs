@@ -14,9 +14,8 @@
 //! features      8·S·K                    the feature table
 //! cell arrays   44·S                     p0 and terminal masks of two MDPs, the visited
 //!                                        cells and the distance arrays of the features
-//! working       max(40·N + 8·(S·A + 1),  building the rows: the entry arrays, their order
-//!                   32·N + 40·S·K + 56·S) and row pointers; writing mdp.json: the entry
-//!                                        arrays and the feature rows as JSON values
+//! working       40·N + 8·(S·A + 1)       building the rows: the entry arrays, their order
+//!                                        and the row pointers
 //! ```
 //!
 //! **Lattice.** With V displacements per cell, L = S·V states, A = 10 actions, N listed
@@ -27,11 +26,12 @@
 //! transitions   4·(L·A + 1) + 12·N
 //! features      8·L·A·K + 8·S·K_cells    the dense table, and the cell features under it
 //! cell arrays   44·S + 9·L
-//! working       max(52·N + 12·(L·A + 1), 32·N + 40·L·A·K)
+//! working       52·N + 12·(L·A + 1)      the lists of steps, their order and the rows
 //! ```
 //!
-//! The two working sets never live at once, so the larger counts. The tracks and the
-//! demonstrations are not counted: they are as large as the input, not as the grid.
+//! Writing `mdp.json` streams the arrays from the MDP and takes nothing of their size.
+//! The tracks and the demonstrations are not counted: they are as large as the input,
+//! not as the grid.
 
 use super::discretize::GridMoves;
 use super::extent::Extent;
@@ -62,17 +62,12 @@ impl GridMemory {
         let n: u64 = (0..moves.len())
             .map(|action| listed_cells(w, h, moves.delta(action)))
             .sum();
-        let sk = product(&[s, k]);
         let rows = product(&[s, a]).saturating_add(1);
-        let build = product(&[40, n]).saturating_add(product(&[8, rows]));
-        let write = product(&[32, n])
-            .saturating_add(product(&[40, sk]))
-            .saturating_add(product(&[56, s]));
         Ok(Self {
             transitions: product(&[4, rows]).saturating_add(product(&[12, n])),
-            features: product(&[8, sk]),
+            features: product(&[8, s, k]),
             cell_arrays: product(&[44, s]),
-            working: build.max(write),
+            working: product(&[40, n]).saturating_add(product(&[8, rows])),
         })
     }
 
@@ -90,15 +85,12 @@ impl GridMemory {
             .filter_map(|(v, action)| lattice.next_displacement(lattice.displacement(v), action))
             .map(|d| listed_cells(w, h, d))
             .sum();
-        let lak = product(&[l, a, k]);
         let rows = product(&[l, a]).saturating_add(1);
-        let build = product(&[52, n]).saturating_add(product(&[12, rows]));
-        let write = product(&[32, n]).saturating_add(product(&[40, lak]));
         Ok(Self {
             transitions: product(&[4, rows]).saturating_add(product(&[12, n])),
-            features: product(&[8, lak]).saturating_add(product(&[8, s, k_cells])),
+            features: product(&[8, l, a, k]).saturating_add(product(&[8, s, k_cells])),
             cell_arrays: product(&[44, s]).saturating_add(product(&[9, l])),
-            working: build.max(write),
+            working: product(&[52, n]).saturating_add(product(&[12, rows])),
         })
     }
 
@@ -183,9 +175,9 @@ mod tests {
         assert_eq!(m.transitions, 4 * 97 + 12 * 58);
         assert_eq!(m.features, 8 * 12 * 3);
         assert_eq!(m.cell_arrays, 44 * 12);
-        // Building: 40·58 + 8·97 = 3096 < writing: 32·58 + 40·36 + 56·12 = 3968.
-        assert_eq!(m.working, 3968);
-        assert_eq!(m.total(), 1084 + 288 + 528 + 3968);
+        // Building: 40·58 + 8·97.
+        assert_eq!(m.working, 3096);
+        assert_eq!(m.total(), 1084 + 288 + 528 + 3096);
         // N and K are those of the MDP and the features that would be built.
         let mdp = grid_mdp(scene.grid(), &moves, Features::one_hot(12), None).unwrap();
         assert_eq!(mdp.transitions().nnz(), 58);
@@ -224,8 +216,8 @@ mod tests {
         assert!(check_grid_memory(&scene, &e, &m, MemoryLimit::Unlimited).is_ok());
         let small = Scene::new(0.0, 0.0, 1.0, 4, 3).unwrap();
         let m = GridMemory::of(&small, &moves, &features).unwrap();
-        assert!(check_grid_memory(&small, &e, &m, MemoryLimit::Bytes(5868)).is_ok());
-        assert!(check_grid_memory(&small, &e, &m, MemoryLimit::Bytes(5867)).is_err());
+        assert!(check_grid_memory(&small, &e, &m, MemoryLimit::Bytes(4996)).is_ok());
+        assert!(check_grid_memory(&small, &e, &m, MemoryLimit::Bytes(4995)).is_err());
     }
 
     #[test]
@@ -248,6 +240,6 @@ mod tests {
             8 * 540 * mdp.features().dim() as u64 + 8 * 6 * 3
         );
         assert_eq!(m.cell_arrays, 44 * 6 + 9 * 54);
-        assert_eq!(m.working, (52 * n + 12 * 541).max(32 * n + 40 * 5400));
+        assert_eq!(m.working, 52 * n + 12 * 541);
     }
 }

@@ -261,21 +261,21 @@ impl TimedDiscretized {
         visited_cells(&cells, self.scene.n_cells())
     }
 
-    /// The MDP with the given cell features (one row per cell): the timed cell MDP, or
-    /// the lattice MDP with the kinematic features added.
-    pub fn mdp(&self, cell_features: &Features) -> Result<Mdp> {
+    /// The MDP with the given cell features (one row per cell): the timed cell MDP, which
+    /// keeps them, or the lattice MDP with the kinematic features added.
+    pub fn mdp(&self, cell_features: Features) -> Result<Mdp> {
         match self.params.lattice() {
             Some(lattice) => lattice_mdp(
                 &self.scene,
                 lattice,
-                cell_features,
+                &cell_features,
                 self.params.time_step.seconds,
                 Some(self.initial.clone()),
             ),
             None => grid_mdp(
                 self.scene.grid(),
                 &timed_moves(self.params.max_displacement),
-                cell_features.clone(),
+                cell_features,
                 Some(self.initial.clone()),
             ),
         }

@@ -31,7 +31,7 @@ fn world() -> (TimedDiscretized, Mdp) {
     let d = discretize_timed(&tracks, &scene, &params).unwrap();
     let visited = d.visited_cells(&d.demos).unwrap();
     let cells = grid_features(&scene, &visited, &GridFeatureParams { region_size: 3 }).unwrap();
-    let mdp = d.mdp(&cells).unwrap();
+    let mdp = d.mdp(cells).unwrap();
     (d, mdp)
 }
 

@@ -125,7 +125,7 @@ pub fn study_scene(
             region_size: params.region_size,
         },
     )?;
-    let mdp = d.mdp(&cell_features)?;
+    let mdp = d.mdp(cell_features)?;
     let fit = FitParams {
         settings: SoftSettings {
             max_iterations: 3_000,
