@@ -18,7 +18,9 @@ use super::model_checks::model_error;
 use super::weights::check_feature_names;
 use super::MODEL_FORMAT;
 use crate::error::Result;
-use crate::inference::{backward, q_and_policy, ActionPrior, Backup, SoftProblem, SoftSettings};
+use crate::inference::{
+    backward, name_weights, q_and_policy, ActionPrior, Backup, SoftProblem, SoftSettings,
+};
 use crate::json::from_reader;
 use crate::mdp::{Mdp, Reward};
 
@@ -98,7 +100,8 @@ impl FittedModel {
         let reward = self.reward(mdp)?;
         self.settings.check(mdp)?;
         let problem = SoftProblem::new(mdp, reward, self.settings.clone());
-        let values = backward(&problem)?;
+        let values = backward(&problem)
+            .map_err(|e| name_weights(e, self.theta(), mdp.features().names()))?;
         Ok(q_and_policy(&problem, &values).1)
     }
 

@@ -25,7 +25,7 @@ use rayon::prelude::*;
 use super::goals::{goal_mdp, Goal};
 use super::model::FittedModel;
 use crate::error::{Error, Result};
-use crate::inference::{backward, draw, q_and_policy, KernelLayout, SoftProblem};
+use crate::inference::{backward, draw, name_weights, q_and_policy, KernelLayout, SoftProblem};
 use crate::mdp::Mdp;
 
 /// The stationary policies of a model's goals on an MDP.
@@ -69,7 +69,8 @@ impl GoalPolicies {
                     reward,
                     model.settings.clone(),
                 );
-                let values = backward(&problem)?;
+                let values = backward(&problem)
+                    .map_err(|e| name_weights(e, model.theta(), mdp.features().names()))?;
                 let (_, pi) = q_and_policy(&problem, &values);
                 Ok(pi.into_raw_vec_and_offset().0)
             })
