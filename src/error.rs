@@ -61,6 +61,11 @@ pub enum Error {
         cause: String,
     },
 
+    /// Values left the range of a double (an infinity or NaN where a number should be):
+    /// `message` says which value went first and what made it.
+    #[error("{what} overflowed: {message}")]
+    Overflow { what: &'static str, message: String },
+
     /// A computation produced a non-finite number where a finite one was required.
     #[error("numerical failure in {what}: {message}")]
     Numerical { what: &'static str, message: String },

@@ -26,7 +26,7 @@ pub struct FitArgs {
     demos: PathBuf,
     #[command(flatten)]
     solver: SolverArgs,
-    /// λ of the Gaussian prior: the objective is Σ log π − λ‖θ‖².
+    /// λ of the Gaussian prior, at most 1e100: the objective is Σ log π − λ‖θ‖².
     #[arg(long, default_value_t = DEFAULT_L2)]
     l2: f64,
     /// Optimiser.

@@ -19,9 +19,9 @@
 use ndarray::{Array2, ArrayView1, Axis};
 
 use super::{check_discount, check_reward};
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::inference::iterate_to_fixed_point;
 use crate::inference::{backward, q_and_policy, SoftProblem, SoftSettings};
-use crate::inference::{iterate_to_fixed_point, Unconverged};
 use crate::mdp::{Mdp, Reward};
 
 /// Relative width of a tie between Q values in [`greedy_policy`].
@@ -101,10 +101,6 @@ pub fn hard_value_iteration(
                 iterations,
             })
         }
-        Err(Unconverged::NonFinite { change }) => Err(Error::Numerical {
-            what: "hard value iteration",
-            message: format!("the change of V became {change}"),
-        }),
         Err(stopped) => Err(stopped.into_error(
             "hard value iteration",
             settings.max_iterations,
@@ -172,6 +168,7 @@ pub fn soft_optimal_policy(mdp: &Mdp, reward: &Reward, discount: f64) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
     use crate::eval::evaluate_policy;
     use crate::worlds::{random_mdp, RandomMdpParams};
 

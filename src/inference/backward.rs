@@ -19,11 +19,12 @@
 use ndarray::{Array2, ArrayView1};
 
 use super::chunks::{chunk_states, for_each_state_chunk, on_pool, scratch_for};
-use super::fixed_point::iterate_to_fixed_point;
+use super::fixed_point::{iterate_to_fixed_point, Unconverged};
 use super::kernel::{SoftProblem, RUN_STATES};
 use super::lockstep::lockstep;
+use super::overflow::{overflow_error, FirstOverflow, OverflowPlace};
 use super::shared_slice::SharedSlice;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// The soft values of a solved problem.
 #[derive(Debug, Clone, PartialEq)]
@@ -160,20 +161,28 @@ fn backward_here(problem: &SoftProblem, spare: Option<SoftValues>) -> Result<Sof
         None => fixed_point(problem, spare, sweep)?,
     };
     let flat = values.values.as_slice().expect("standard layout");
-    if let Some(s) = (!all_finite(flat))
-        .then(|| flat.iter().position(|v| !v.is_finite()))
-        .flatten()
-    {
-        return Err(Error::Numerical {
-            what: "soft backward pass",
-            message: format!(
-                "V of state {} is {}",
-                s % n_states,
-                values.values[[s / n_states, s % n_states]]
-            ),
-        });
+    if !all_finite(flat) {
+        return Err(overflow_error(problem, first_overflow(&values.values)));
     }
     Ok(values)
+}
+
+/// The first value out of range in the order the finite-horizon pass computes them:
+/// the latest step t with such a value (V_T = 0, and each V_t comes from V_{t+1}), and
+/// its first state there. `rows` must hold one.
+fn first_overflow(rows: &Array2<f64>) -> FirstOverflow {
+    (0..rows.nrows())
+        .rev()
+        .find_map(|t| {
+            let row = rows.row(t);
+            let state = row.iter().position(|v| !v.is_finite())?;
+            Some(FirstOverflow {
+                place: OverflowPlace::Step(t),
+                state,
+                value: row[state],
+            })
+        })
+        .expect("a value out of range")
 }
 
 /// `len` numbers to overwrite: `spare`'s memory if it has the room (its old values,
@@ -226,6 +235,18 @@ fn fixed_point(
             horizon: None,
             iterations,
         }),
+        Err(Unconverged::NonFinite {
+            iteration,
+            state,
+            value,
+        }) => Err(overflow_error(
+            problem,
+            FirstOverflow {
+                place: OverflowPlace::Sweep(iteration),
+                state,
+                value,
+            },
+        )),
         Err(stopped) => Err(stopped.into_error(
             "infinite-horizon soft value iteration",
             settings.max_iterations,
@@ -287,19 +308,42 @@ mod tests {
     }
 
     #[test]
-    fn an_overflowing_value_is_an_error_naming_its_state() {
+    fn an_overflowing_value_is_an_error_naming_its_step_state_and_cause() {
         let mdp = random_mdp(5, 6, 2, 2, 1, false, &[]);
-        // The largest finite reward everywhere: V_{T−1} = MAX + ln|A| rounds to MAX, and
-        // the logits of the step before overflow, so no state keeps a finite value.
-        let reward = vec![f64::MAX; 6];
-        let settings = SoftSettings {
-            horizon: Some(3),
-            ..SoftSettings::default()
+        // The largest finite reward everywhere: V_2 = MAX + ln|A| rounds to MAX, and V_1
+        // = MAX + MAX overflows first; V_0, computed from it, is no number at all.
+        let problem = |reward: Vec<f64>, settings: SoftSettings| {
+            SoftProblem::new(&mdp, Reward::per_state(reward, 2), settings)
         };
-        let problem = SoftProblem::new(&mdp, Reward::per_state(reward, 2), settings);
-        let message = backward(&problem).unwrap_err().to_string();
-        assert!(message.contains("soft backward pass"), "{message}");
-        assert!(message.contains("V of state 0 is "), "{message}");
-        assert!(message.ends_with("inf"), "{message}");
+        let message = backward(&problem(vec![f64::MAX; 6], SoftSettings::finite(3, 1.0)))
+            .unwrap_err()
+            .to_string();
+        for part in [
+            "the soft backward pass overflowed: V_1(state 0) = inf, the first value out of range",
+            "the rewards range from 1.7976931348623157e308",
+            "over up to 3 steps",
+            "scale the weights down",
+        ] {
+            assert!(message.contains(part), "{part:?} not in: {message}");
+        }
+        // Rewards of −10³⁰⁰ at α = 10⁻¹⁰: r/α is −∞ and V_1 keeps the sign.
+        let cold = SoftSettings {
+            temperature: 1e-10,
+            ..SoftSettings::finite(3, 1.0)
+        };
+        let message = backward(&problem(vec![-1e300; 6], cold))
+            .unwrap_err()
+            .to_string();
+        for part in ["V_1(state 0) = -inf", "|r|/α", "raise the temperature"] {
+            assert!(message.contains(part), "{part:?} not in: {message}");
+        }
+        // The fixed point names its sweep instead of a step.
+        let message = backward(&problem(vec![1e307; 6], SoftSettings::infinite(0.999)))
+            .unwrap_err()
+            .to_string();
+        for part in ["V(state ", "in sweep ", "1/(1 − γ) = 1000 steps"] {
+            assert!(message.contains(part), "{part:?} not in: {message}");
+        }
+        assert!(!message.contains("iteration cap"), "{message}");
     }
 }

@@ -21,8 +21,13 @@ use crate::error::Error;
 pub enum Unconverged {
     /// The cap was reached; the last sup-norm change.
     Cap { last_change: f64 },
-    /// The change became NaN or infinite.
-    NonFinite { change: f64 },
+    /// In sweep `iteration`, V(`state`) became `value`, an infinity or NaN: the first
+    /// value of that sweep outside the range of a double.
+    NonFinite {
+        iteration: usize,
+        state: usize,
+        value: f64,
+    },
     /// Stopped after `iterations`: at the change's rate the tolerance was `projected`
     /// iterations away in all (infinite when the change stopped shrinking), past the cap.
     TooSlow {
@@ -36,16 +41,6 @@ pub enum Unconverged {
 pub const RATE_WINDOW: usize = 50;
 
 impl Unconverged {
-    /// The last change (NaN or infinite for [`Unconverged::NonFinite`]).
-    pub fn last_change(&self) -> f64 {
-        match *self {
-            Unconverged::Cap { last_change } | Unconverged::TooSlow { last_change, .. } => {
-                last_change
-            }
-            Unconverged::NonFinite { change } => change,
-        }
-    }
-
     /// The error of a computation `what` that stopped this way under the cap
     /// `max_iterations`, with the caller's `hint` of what to change.
     pub fn into_error(
@@ -55,24 +50,37 @@ impl Unconverged {
         tolerance: f64,
         hint: &str,
     ) -> Error {
-        let (iterations, hint) = match self {
+        let (iterations, last_change, hint) = match self {
+            Unconverged::NonFinite {
+                iteration,
+                state,
+                value,
+            } => {
+                return Error::Overflow {
+                    what,
+                    message: format!(
+                        "V(state {state}) became {value} in sweep {iteration}, out of the range of a double"
+                    ),
+                }
+            }
             Unconverged::TooSlow {
                 iterations,
+                last_change,
                 projected,
-                ..
             } => (
                 iterations,
+                last_change,
                 format!(
                     "stopped early: at its rate it would need {} iterations, past the cap of {max_iterations}; {hint}",
                     if projected.is_finite() { format!("about {projected:.0}") } else { "endless".to_string() }
                 ),
             ),
-            _ => (max_iterations, hint.to_string()),
+            Unconverged::Cap { last_change } => (max_iterations, last_change, hint.to_string()),
         };
         Error::NotConverged {
             what,
             iterations,
-            last_change: self.last_change(),
+            last_change,
             tolerance,
             hint,
         }
@@ -104,11 +112,17 @@ pub fn iterate_to_fixed_point(
             .iter()
             .zip(&next)
             .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
+        if !change.is_finite() {
+            if let Some(state) = next.iter().position(|x| !x.is_finite()) {
+                return Err(Unconverged::NonFinite {
+                    iteration,
+                    state,
+                    value: next[state],
+                });
+            }
+        }
         let scale = next.iter().fold(1.0f64, |m, x| m.max(x.abs()));
         std::mem::swap(&mut v, &mut next);
-        if !change.is_finite() {
-            return Err(Unconverged::NonFinite { change });
-        }
         if change <= tolerance * scale {
             return Ok((v, iteration));
         }
@@ -157,8 +171,24 @@ mod tests {
         assert!((v[0] - 2.0).abs() < 1e-11 && iterations > 30);
         let capped = iterate_to_fixed_point(1, None, 1e-12, 10, |v, next| next[0] = 1.0 + v[0]);
         assert_eq!(capped, Err(Unconverged::Cap { last_change: 1.0 }));
-        let blown = iterate_to_fixed_point(1, None, 1e-12, 10, |_, next| next[0] = f64::INFINITY);
-        assert!(matches!(blown, Err(Unconverged::NonFinite { .. })));
+        let blown = iterate_to_fixed_point(2, None, 1e-12, 10, |v, next| {
+            next[0] = 1.0;
+            next[1] = if v[0] == 1.0 { f64::NEG_INFINITY } else { 0.0 };
+        });
+        assert_eq!(
+            blown,
+            Err(Unconverged::NonFinite {
+                iteration: 2,
+                state: 1,
+                value: f64::NEG_INFINITY
+            })
+        );
+        // A change too large for a double between finite values is no overflow: −MAX,
+        // then MAX (a change of +∞), then MAX again.
+        let swing = iterate_to_fixed_point(1, None, 1e-12, 10, |v, next| {
+            next[0] = if v[0] == 0.0 { -f64::MAX } else { f64::MAX };
+        });
+        assert_eq!(swing, Ok((vec![f64::MAX], 3)));
     }
 
     #[test]

@@ -391,7 +391,8 @@ impl<'a> SoftProblem<'a> {
     /// V(s) = α·(max + ln Σ) plus the parts of r/α + log ρ that only depend on s (times
     /// α), for the run of states from `first` whose parts
     /// [`soft_max_run`](Self::soft_max_run) wrote; −∞ when no action is allowed (Σ = 0),
-    /// 0 at terminal states. Every step is a loop over the run, so the logarithms
+    /// 0 at terminal states, +∞ when a logit is +∞ (its Σ is NaN), so that an overflow
+    /// keeps its sign. Every step is a loop over the run, so the logarithms
     /// vectorise, and each zeroes the terminal states as it writes them: a loop of its
     /// own that only zeroed them would compile to masked stores.
     #[inline(always)]
@@ -401,7 +402,7 @@ impl<'a> SoftProblem<'a> {
         let terminal = &self.mdp.terminal_mask()[states.clone()];
         for (((v, &max), &sum), &end) in v.iter_mut().zip(max).zip(sum).zip(terminal) {
             let value = alpha * (max + ln_positive(sum));
-            *v = zero_if(end, if sum > 0.0 { value } else { f64::NEG_INFINITY });
+            *v = zero_if(end, if sum == 0.0 { f64::NEG_INFINITY } else { value });
         }
         let mut add = |part: &[f64], scale: f64| {
             for ((v, &x), &end) in v.iter_mut().zip(part).zip(terminal) {

@@ -25,6 +25,7 @@ mod layout;
 mod lockstep;
 mod matrix_kernels;
 mod memory;
+mod overflow;
 mod propagate;
 mod sample;
 mod settings;
@@ -41,7 +42,8 @@ pub use settings::{ActionPrior, Backup, SoftSettings};
 pub use solution::{q_and_policy, Solution, Timing, SOLUTION_FORMAT};
 
 pub(crate) use chunks::{for_each_state_chunk, on_pool, scratch_for};
-pub(crate) use fixed_point::{iterate_to_fixed_point, Unconverged};
+pub(crate) use fixed_point::iterate_to_fixed_point;
+pub(crate) use overflow::name_weights;
 pub(crate) use propagate::{add_acting, Carry, Propagator, Totals};
 
 use std::time::Instant;
@@ -109,13 +111,13 @@ pub fn solve(
     let reward = mdp.features().reward(theta, mdp.n_actions());
     let problem = SoftProblem::new(mdp, reward, settings.clone());
     let clock = Instant::now();
-    let values = backward(&problem)?;
+    let values = backward(&problem).map_err(|e| name_weights(e, theta, mdp.features().names()))?;
     let backward_seconds = clock.elapsed().as_secs_f64();
     let clock = Instant::now();
     let occupancy = forward(&problem, &values, mdp.initial(), arrays)?;
     let forward_seconds = clock.elapsed().as_secs_f64();
     let q_and_policy = arrays.then(|| q_and_policy(&problem, &values));
-    Ok(Solution {
+    let solution = Solution {
         settings: settings.clone(),
         log_partition: values.log_partition(mdp.initial()),
         values,
@@ -125,5 +127,7 @@ pub fn solve(
             backward_seconds,
             forward_seconds,
         },
-    })
+    };
+    solution.check_finite()?;
+    Ok(solution)
 }

@@ -10,7 +10,7 @@ use super::backward::SoftValues;
 use super::forward::Occupancy;
 use super::kernel::SoftProblem;
 use super::settings::SoftSettings;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::json::finite_or_null;
 
 /// The format tag of solution documents.
@@ -64,6 +64,50 @@ pub fn q_and_policy(problem: &SoftProblem, values: &SoftValues) -> (Array3<f64>,
 }
 
 impl Solution {
+    /// Fail unless every number the document holds is one: Q may be −∞ (written `null`:
+    /// no action), nothing else may be an infinity or NaN. The values were checked by
+    /// the backward pass; the expected features, sums of the features over the steps,
+    /// and the log partition can still exceed the range of a double.
+    pub fn check_finite(&self) -> Result<()> {
+        let out_of_range = |field: String, value: f64| {
+            Error::Overflow {
+            what: "the solution",
+            message: format!(
+                "{field} is {value}, out of the range of a double; scale the features or weights down"
+            ),
+        }
+        };
+        if !self.log_partition.is_finite() {
+            return Err(out_of_range("log_partition".into(), self.log_partition));
+        }
+        let features = &self.occupancy.expected_features;
+        if let Some(k) = features.iter().position(|f| !f.is_finite()) {
+            return Err(out_of_range(format!("expected_features[{k}]"), features[k]));
+        }
+        // The document's index of step t and the rest: stationary arrays have no step.
+        let place = |field: &str, t: usize, rest: String| match self.settings.horizon {
+            Some(_) => format!("{field}[{t}]{rest}"),
+            None => format!("{field}{rest}"),
+        };
+        if let Some(rows) = &self.occupancy.states {
+            if let Some(((t, s), &d)) = rows.indexed_iter().find(|(_, d)| !d.is_finite()) {
+                return Err(out_of_range(place("occupancy", t, format!("[{s}]")), d));
+            }
+        }
+        if let Some((q, pi)) = &self.q_and_policy {
+            let q_bad = q
+                .indexed_iter()
+                .find(|(_, q)| !(q.is_finite() || **q == f64::NEG_INFINITY));
+            if let Some(((t, s, a), &v)) = q_bad {
+                return Err(out_of_range(place("q", t, format!("[{s}][{a}]")), v));
+            }
+            if let Some(((t, s, a), &p)) = pi.indexed_iter().find(|(_, p)| !p.is_finite()) {
+                return Err(out_of_range(place("policy", t, format!("[{s}][{a}]")), p));
+            }
+        }
+        Ok(())
+    }
+
     /// Write the `irl-solution/1` document; `arrays` adds value, q, policy and occupancy.
     pub fn write(&self, writer: impl Write, arrays: bool) -> Result<()> {
         let s = &self.settings;

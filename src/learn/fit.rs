@@ -40,6 +40,11 @@ use crate::mdp::Mdp;
 /// demonstrations accumulate (the objective is per demonstrated action).
 pub const DEFAULT_L2: f64 = 0.01;
 
+/// The largest λ a fit accepts. The optimiser squares gradients of about 2λ‖θ‖ (in its
+/// norms and curvature pairs), which leave the range of a double from about λ = 10¹⁵⁰ on,
+/// while a λ far smaller already pins θ̂ to 0 (to within 10⁻⁶ at λ = 10⁶).
+pub const MAX_L2: f64 = 1e100;
+
 /// The optimiser.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -110,6 +115,17 @@ impl FitParams {
             return Err(Error::param(
                 "l2",
                 format!("{} is not a non-negative number", self.l2),
+            ));
+        }
+        if self.l2 > MAX_L2 {
+            return Err(Error::param(
+                "l2",
+                format!(
+                    "{:e} is above {MAX_L2:e}, the largest λ accepted: the optimiser's squares of \
+                     gradients of about 2λ‖θ‖ would leave the range of a double, and a far smaller λ \
+                     already fits θ̂ = 0",
+                    self.l2
+                ),
             ));
         }
         if self.max_iterations == 0 {
@@ -258,16 +274,16 @@ impl FitParams {
             self.l2 / objective.n_actions() as f64,
         );
         let linesearch = MoreThuenteLineSearch::new();
-        let (objective, state) = match self.optimizer {
+        let state = match self.optimizer {
             Optimizer::Lbfgs { memory } => {
                 let lbfgs = LBFGS::new(linesearch, memory)
                     .with_tolerance_grad(0.0)
                     .and_then(|s| s.with_tolerance_cost(0.0))
                     .map_err(|e| Error::param("optimizer", e.to_string()))?;
-                self.run(objective, lbfgs, initial, observer)?
+                self.run(&objective, lbfgs, initial, observer)?
             }
             Optimizer::GradientDescent => self.run(
-                objective,
+                &objective,
                 SteepestDescent::new(linesearch),
                 initial,
                 observer,
@@ -341,15 +357,18 @@ impl FitParams {
         combined.check("this fit", self.settings.memory_limit)
     }
 
-    fn run<S>(
+    /// Run the optimiser on `objective`, lent to it: argmin keeps only the text of an
+    /// evaluation's error (and after a failed line search not even the problem), so the
+    /// error itself is read back from the objective.
+    fn run<'o, S>(
         &self,
-        objective: Objective,
+        objective: &'o Objective,
         solver: S,
         initial: Array1<f64>,
         observer: Recorder,
-    ) -> Result<(Objective, FirstOrderState)>
+    ) -> Result<FirstOrderState>
     where
-        S: argmin::core::Solver<Objective, FirstOrderState>,
+        S: argmin::core::Solver<&'o Objective, FirstOrderState>,
     {
         let solver = WithStoppingRules {
             inner: solver,
@@ -360,18 +379,14 @@ impl FitParams {
             .configure(|state| state.param(initial).max_iters(self.max_iterations))
             .add_observer(observer, ObserverMode::Always)
             .run()
-            .map_err(|e| match e.downcast::<Error>() {
-                Ok(ours) => ours,
-                Err(other) => Error::Numerical {
-                    what: "optimiser",
-                    message: other.to_string(),
-                },
-            })?;
-        let objective = result.problem.problem.ok_or_else(|| Error::Numerical {
-            what: "optimiser",
-            message: "argmin did not return the problem".into(),
-        })?;
-        Ok((objective, result.state))
+            .map_err(|e| Error::Numerical {
+                what: "optimiser",
+                message: e.to_string(),
+            });
+        if let Some(failure) = objective.take_failure() {
+            return Err(failure);
+        }
+        Ok(result?.state)
     }
 }
 
@@ -423,6 +438,37 @@ mod tests {
             message.contains("this fit would need") && message.contains("values 1008 B"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn a_prior_weight_past_the_largest_accepted_is_refused_before_any_pass() {
+        let mdp = random_mdp(4, 6, 2, 2, 2, false, &[]);
+        let demos = random_demos(&mdp, 4, &[3, 2]);
+        for l2 in [1e101, 1e308] {
+            let params = FitParams {
+                l2,
+                ..FitParams::new(SoftSettings::finite(5, 1.0))
+            };
+            let message = params.fit(&mdp, &demos).unwrap_err().to_string();
+            assert!(
+                message.contains("invalid parameter `l2`") && message.contains("above 1e100"),
+                "{message}"
+            );
+        }
+        let pinned = FitParams {
+            l2: MAX_L2,
+            ..FitParams::new(SoftSettings::finite(5, 1.0))
+        };
+        let model = pinned.fit(&mdp, &demos).unwrap();
+        assert!(
+            model.weights.iter().all(|w| w.abs() < 1e-90),
+            "{:?}",
+            model.weights
+        );
+        let records = &model.training.iterations;
+        assert!(records
+            .iter()
+            .all(|r| r.objective.is_finite() && r.gradient_norm.is_finite()));
     }
 
     #[test]

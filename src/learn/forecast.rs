@@ -22,7 +22,8 @@ use rayon::prelude::*;
 use super::goals::{goal_mdp, Goal};
 use crate::error::{Error, Result};
 use crate::inference::{
-    backward, on_pool, Carry, KernelLayout, Propagator, SoftProblem, SoftSettings, Totals,
+    backward, name_weights, on_pool, Carry, KernelLayout, Propagator, SoftProblem, SoftSettings,
+    Totals,
 };
 use crate::mdp::Mdp;
 
@@ -148,7 +149,7 @@ fn towards(
         mdp.features().reward(theta, mdp.n_actions()),
         settings.clone(),
     );
-    let values = backward(&problem)?;
+    let values = backward(&problem).map_err(|e| name_weights(e, theta, mdp.features().names()))?;
     let n = mdp.n_states();
     let mut d = vec![0.0; n];
     d[start] = 1.0;

@@ -37,8 +37,8 @@ use ndarray::ArrayView1;
 use super::demo_steps::DemoSteps;
 use crate::error::{Error, Result};
 use crate::inference::{
-    add_acting, backward_reusing, on_pool, Carry, KernelLayout, Propagator, SoftProblem,
-    SoftSettings, SoftValues, Totals,
+    add_acting, backward_reusing, name_weights, on_pool, Carry, KernelLayout, Propagator,
+    SoftProblem, SoftSettings, SoftValues, Totals,
 };
 use crate::mdp::Mdp;
 
@@ -120,7 +120,8 @@ pub fn nll_and_gradient_reusing(
     on_pool(settings.parallel, || {
         let reward = mdp.features().reward(theta, mdp.n_actions());
         let problem = SoftProblem::with_layout(mdp, Arc::clone(layout), reward, settings.clone());
-        let values = backward_reusing(&problem, spare)?;
+        let values = backward_reusing(&problem, spare)
+            .map_err(|e| name_weights(e, theta, mdp.features().names()))?;
         let mut adjoint = Adjoint::new(&problem);
         let nll = match settings.horizon {
             Some(horizon) => adjoint.finite(&values, steps, horizon),

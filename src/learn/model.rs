@@ -19,7 +19,8 @@ use super::weights::check_feature_names;
 use super::MODEL_FORMAT;
 use crate::error::Result;
 use crate::inference::{
-    backward, q_and_policy, ActionPrior, Backup, MemoryEstimate, SoftProblem, SoftSettings,
+    backward, name_weights, q_and_policy, ActionPrior, Backup, MemoryEstimate, SoftProblem,
+    SoftSettings,
 };
 use crate::json::from_reader;
 use crate::mdp::{Mdp, Reward};
@@ -102,7 +103,8 @@ impl FittedModel {
         MemoryEstimate::solve(mdp, &self.settings, true)
             .check("this policy", self.settings.memory_limit)?;
         let problem = SoftProblem::new(mdp, reward, self.settings.clone());
-        let values = backward(&problem)?;
+        let values = backward(&problem)
+            .map_err(|e| name_weights(e, self.theta(), mdp.features().names()))?;
         Ok(q_and_policy(&problem, &values).1)
     }
 

@@ -64,6 +64,9 @@ pub struct Objective {
     evaluations: Mutex<usize>,
     /// The value rows of the last evaluation, one entry per task.
     spare_values: Mutex<Vec<Option<SoftValues>>>,
+    /// The first error of an evaluation the optimiser asked for that stops the fit:
+    /// argmin keeps only its text (and a failed line search, not even the problem).
+    failure: Mutex<Option<Error>>,
 }
 
 impl Objective {
@@ -87,7 +90,25 @@ impl Objective {
             last: Mutex::new(None),
             evaluations: Mutex::new(0),
             spare_values: Mutex::new(Vec::new()),
+            failure: Mutex::new(None),
         }
+    }
+
+    /// The error that stopped the optimiser, if one of its evaluations failed with an
+    /// error other than the soft values' divergence or overflow.
+    pub fn take_failure(&self) -> Option<Error> {
+        self.failure.lock().expect("unpoisoned").take()
+    }
+
+    /// Keep `error` as the optimiser's failure (the first one stays) and give argmin its
+    /// text.
+    fn fail(&self, error: Error) -> ArgminError {
+        let text = error.to_string();
+        self.failure
+            .lock()
+            .expect("unpoisoned")
+            .get_or_insert(error);
+        ArgminError::msg(text)
     }
 
     /// Total number of demonstrated actions n.
@@ -168,8 +189,21 @@ impl Objective {
             nll_gradient += &ArrayView1::from(&part.gradient);
         }
         let n = self.n_actions as f64;
-        let cost = (nll + self.l2 * theta.dot(&theta)) / n;
+        let penalty = self.l2 * theta.dot(&theta);
+        let cost = (nll + penalty) / n;
         let gradient = (&nll_gradient + &(&theta * (2.0 * self.l2))) / n;
+        if !(cost.is_finite() && gradient.iter().all(|g| g.is_finite())) {
+            return Err(Error::Overflow {
+                what: "the fit's objective",
+                message: format!(
+                    "at a θ of largest weight {:e}, NLL = {nll:e}, λ‖θ‖² = {penalty:e} (λ = {:e}) \
+                     give J = {cost:e} and a gradient of largest entry {:e}",
+                    theta.iter().fold(0.0f64, |m, w| m.max(w.abs())),
+                    self.l2,
+                    gradient.iter().fold(0.0f64, |m, g| m.max(g.abs()))
+                ),
+            });
+        }
         let value = ObjectiveValue {
             theta: theta.to_owned(),
             nll,
@@ -185,26 +219,27 @@ impl Objective {
     }
 }
 
-/// The cost of a θ whose soft values diverge.
+/// The cost of a θ whose soft values diverge or overflow.
 pub const DIVERGENT_COST: f64 = 1e10;
 
-impl CostFunction for Objective {
+impl CostFunction for &Objective {
     type Param = Array1<f64>;
     type Output = f64;
 
     /// A θ whose soft values do not converge (an undiscounted problem whose steps cost
-    /// too little) costs [`DIVERGENT_COST`], so that a line search backs off from it
-    /// (a finite number keeps the line search's interpolation finite).
+    /// too little) or leave the range of a double (a step far too long) costs
+    /// [`DIVERGENT_COST`], so that a line search backs off from it (a finite number keeps
+    /// the line search's interpolation finite).
     fn cost(&self, theta: &Self::Param) -> std::result::Result<f64, ArgminError> {
         match self.evaluate(theta.view()) {
             Ok(value) => Ok(value.cost),
-            Err(Error::NotConverged { .. }) => Ok(DIVERGENT_COST),
-            Err(e) => Err(e.into()),
+            Err(Error::NotConverged { .. } | Error::Overflow { .. }) => Ok(DIVERGENT_COST),
+            Err(e) => Err(self.fail(e)),
         }
     }
 }
 
-impl Gradient for Objective {
+impl Gradient for &Objective {
     type Param = Array1<f64>;
     type Gradient = Array1<f64>;
 
@@ -212,8 +247,10 @@ impl Gradient for Objective {
     fn gradient(&self, theta: &Self::Param) -> std::result::Result<Array1<f64>, ArgminError> {
         match self.evaluate(theta.view()) {
             Ok(value) => Ok(value.gradient),
-            Err(Error::NotConverged { .. }) => Ok(Array1::zeros(theta.len())),
-            Err(e) => Err(e.into()),
+            Err(Error::NotConverged { .. } | Error::Overflow { .. }) => {
+                Ok(Array1::zeros(theta.len()))
+            }
+            Err(e) => Err(self.fail(e)),
         }
     }
 }
@@ -291,5 +328,44 @@ mod tests {
         }
         assert_eq!(value.nll, nll);
         assert_eq!(value.nll_gradient, gradient);
+    }
+
+    /// A θ whose soft values overflow costs [`DIVERGENT_COST`], so that a line search
+    /// backs off; any other error of an evaluation is kept for the fit to report as
+    /// itself (argmin keeps only its text), the first one only.
+    #[test]
+    fn an_overflow_costs_the_divergent_cost_and_any_other_error_is_kept() {
+        let mdp = random_mdp(5, 7, 3, 2, 3, false, &[]);
+        let demos = random_demos(&mdp, 3, &[4, 2]);
+        let steps = DemoSteps::new(&demos, Some(5), Alignment::Start).unwrap();
+        let (s, a) = demos.trajectories[0].steps().next().unwrap();
+        let task = Task {
+            mdp: mdp.clone(),
+            steps,
+        };
+        let objective = Objective::new(vec![task.clone()], SoftSettings::finite(5, 1.0), 0.1);
+        let huge = Array1::from(vec![1e308, -1e308, 1e308]);
+        assert_eq!((&objective).cost(&huge).unwrap(), DIVERGENT_COST);
+        assert_eq!(
+            (&objective).gradient(&huge).unwrap(),
+            Array1::<f64>::zeros(3)
+        );
+        assert!(objective.take_failure().is_none());
+        // A prior that forbids a demonstrated action: the likelihood is 0 at every θ.
+        let mut rho = ndarray::Array2::ones((7, 3));
+        rho[[s, a]] = 0.0;
+        let forbidding = SoftSettings {
+            action_prior: crate::inference::ActionPrior::PerState(rho),
+            ..SoftSettings::finite(5, 1.0)
+        };
+        let objective = Objective::new(vec![task], forbidding, 0.1);
+        let zero = Array1::<f64>::zeros(3);
+        let text = (&objective).cost(&zero).unwrap_err().to_string();
+        assert!(text.contains("probability 0"), "{text}");
+        assert!((&objective).gradient(&Array1::ones(3)).is_err());
+        let kept = objective.take_failure().expect("the failure is kept");
+        assert_eq!(kept.to_string(), text);
+        assert!(matches!(kept, Error::Numerical { .. }), "{kept}");
+        assert!(objective.take_failure().is_none());
     }
 }

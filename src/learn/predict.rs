@@ -28,7 +28,8 @@ use super::goals::{goal_mdp, Goal};
 use super::model::FittedModel;
 use crate::error::{Error, Result};
 use crate::inference::{
-    backward, draw, product, q_and_policy, KernelLayout, MemoryEstimate, MemoryLimit, SoftProblem,
+    backward, draw, name_weights, product, q_and_policy, KernelLayout, MemoryEstimate, MemoryLimit,
+    SoftProblem,
 };
 use crate::mdp::Mdp;
 
@@ -77,7 +78,8 @@ impl GoalPolicies {
                     reward,
                     model.settings.clone(),
                 );
-                let values = backward(&problem)?;
+                let values = backward(&problem)
+                    .map_err(|e| name_weights(e, model.theta(), mdp.features().names()))?;
                 let (_, pi) = q_and_policy(&problem, &values);
                 Ok(pi.into_raw_vec_and_offset().0)
             })

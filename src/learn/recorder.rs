@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use argmin::core::observers::Observe;
 use argmin::core::{State, KV};
+use ndarray::Array1;
 
 use super::model::IterationRecord;
 use super::stopping::FirstOrderState;
@@ -40,20 +41,26 @@ impl Recorder {
         let (Some(theta), Some(gradient)) = (state.get_param(), state.get_gradient()) else {
             return;
         };
-        let residual = (gradient - &(theta * (2.0 * self.l2_per_action)))
-            .mapv(|g| g * g)
-            .sum()
-            .sqrt()
-            * self.temperature;
+        let residual = norm(&(gradient - &(theta * (2.0 * self.l2_per_action)))) * self.temperature;
         let record = IterationRecord {
             iteration,
             objective: state.get_cost(),
-            gradient_norm: gradient.mapv(|g| g * g).sum().sqrt(),
+            gradient_norm: norm(gradient),
             feature_residual: residual,
         };
         (self.on_iteration)(&record);
         self.records.lock().expect("unpoisoned").push(record);
     }
+}
+
+/// ‖v‖₂, scaled by the largest |v_k| so that entries past 10¹⁵⁴ do not overflow as
+/// their squares would.
+fn norm(v: &Array1<f64>) -> f64 {
+    let largest = v.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+    if largest == 0.0 || !largest.is_finite() {
+        return largest;
+    }
+    largest * v.mapv(|x| (x / largest).powi(2)).sum().sqrt()
 }
 
 impl Observe<FirstOrderState> for Recorder {

@@ -21,6 +21,11 @@ pub const MIN_EIGENVALUE_RATIO: f64 = 1e-10;
 pub fn standard_errors(objective: &Objective, theta: ArrayView1<f64>) -> Result<Vec<f64>, String> {
     let hessian =
         observed_information(objective, theta).map_err(|e| format!("not computed: {e}"))?;
+    if let Some(((i, j), h)) = hessian.indexed_iter().find(|(_, h)| !h.is_finite()) {
+        return Err(format!(
+            "not computed: entry ({i}, {j}) of the observed information is {h}, out of the range of a double"
+        ));
+    }
     let (eigenvalues, eigenvectors) = hessian
         .eigh(UPLO::Lower)
         .map_err(|e| format!("eigen-decomposition failed: {e}"))?;
@@ -34,7 +39,14 @@ pub fn standard_errors(objective: &Objective, theta: ArrayView1<f64>) -> Result<
     }
     let inverse_values = eigenvalues.mapv(|v| 1.0 / v);
     let covariance_diagonal = (&eigenvectors * &eigenvectors).dot(&inverse_values);
-    Ok(covariance_diagonal.mapv(f64::sqrt).to_vec())
+    let errors = covariance_diagonal.mapv(f64::sqrt).to_vec();
+    match errors.iter().position(|e| !e.is_finite()) {
+        Some(k) => Err(format!(
+            "not computed: the standard error of weight {k} is {}, out of the range of a double",
+            errors[k]
+        )),
+        None => Ok(errors),
+    }
 }
 
 /// H of P = NLL + λ‖θ‖² at θ by central differences of its exact gradient.

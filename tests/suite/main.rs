@@ -4,6 +4,7 @@
 mod common;
 
 mod cli_bench;
+mod cli_extreme_values;
 mod cli_fit;
 mod cli_forecast_plot;
 mod cli_mdp_errors;
