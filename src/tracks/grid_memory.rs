@@ -82,8 +82,8 @@ impl GridMemory {
         let a = LATTICE_ACTIONS as u64;
         let n: u64 = (0..lattice.n_displacements())
             .flat_map(|v| (0..LATTICE_ACTIONS).map(move |action| (v, action)))
-            .filter_map(|(v, action)| lattice.next_displacement(lattice.displacement(v), action))
-            .map(|d| listed_cells(w, h, d))
+            .filter_map(|(v, action)| lattice.step(lattice.displacement(v), action))
+            .map(|step| listed_cells(w, h, step.moved))
             .sum();
         let rows = product(&[l, a]).saturating_add(1);
         Ok(Self {
@@ -222,8 +222,8 @@ mod tests {
 
     #[test]
     fn a_lattice_is_counted_from_the_steps_it_lists() {
-        // A 3 × 2 scene, m = 1: V = 9, L = 54 states, 10 actions; one cell feature
-        // table of K_cells = 1·1 + 2 = 3, so K = 10.
+        // A 3 × 2 scene, m = 1: V = 9, L = 54 states, 11 actions; one cell feature
+        // table of K_cells = 1·1 + 2 = 3, so K = 11.
         let scene = Scene::new(0.0, 0.0, 0.5, 3, 2).unwrap();
         let lattice = Lattice {
             max_displacement: 1,
@@ -234,12 +234,12 @@ mod tests {
         let cells = grid_features(&scene, &visited, &features).unwrap();
         let mdp = lattice_mdp(&scene, lattice, &cells, 0.4, None).unwrap();
         let n = mdp.transitions().nnz() as u64;
-        assert_eq!(m.transitions, 4 * (540 + 1) + 12 * n);
+        assert_eq!(m.transitions, 4 * (594 + 1) + 12 * n);
         assert_eq!(
             m.features,
-            8 * 540 * mdp.features().dim() as u64 + 8 * 6 * 3
+            8 * 594 * mdp.features().dim() as u64 + 8 * 6 * 3
         );
         assert_eq!(m.cell_arrays, 44 * 6 + 9 * 54);
-        assert_eq!(m.working, 52 * n + 12 * 541);
+        assert_eq!(m.working, 52 * n + 12 * 595);
     }
 }

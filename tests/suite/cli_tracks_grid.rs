@@ -321,7 +321,7 @@ fn a_stray_row_that_makes_the_grid_too_large_is_named_and_nothing_is_built() {
         ),
         (
             &["--time-step", "0.4", "--fps", "25", "--lattice"][..],
-            "features 666 TiB",
+            "features 733 TiB",
         ),
     ] {
         let mut extra = vec!["--cell", "0.05", "--memory-limit", "64M"];
