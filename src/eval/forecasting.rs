@@ -10,11 +10,14 @@
 //! (see [`displacement`](super::displacement) for the errors):
 //! - `model`: the posterior mixture over the training goals ([`GoalPolicies`]); its
 //!   expected position, and K samples for minADE_K / minFDE_K;
-//! - `model_true_goal`: the same with the track's destination known: its last cell;
+//! - `model_true_goal`: the same with the track's destination known: the goal its step
+//!   NLLs are scored under ([`GoalPolicies::destination_of`]: the training goal that holds
+//!   its last state, else the region of the model's goal rule around it), so the forecast
+//!   is asked for the kind of destination the model was fitted to reach;
 //! - `constant_velocity` from the last two observed positions;
 //! - `straight_walk` to the track's last position at the training tracks' median speed.
 //!
-//! **Whole tracks.** Given its destination (its last cell) and its first two positions, the model's expected
+//! **Whole tracks.** Given its destination (as for `model_true_goal`) and its first two positions, the model's expected
 //! position at every later step of the track against the straight walk from the second
 //! position to the last at the median speed: ADE over all those steps.
 //!
@@ -41,9 +44,7 @@ use super::walkers::{
 use crate::demos::Demonstrations;
 use crate::error::{Error, Result};
 use crate::inference::MemoryEstimate;
-use crate::learn::{
-    goal_around, group_by_goal, FittedModel, Goal, GoalGroup, GoalPolicies, GoalRule,
-};
+use crate::learn::{goal_of, group_by_goal, FittedModel, Goal, GoalGroup, GoalPolicies};
 use crate::mdp::Mdp;
 use crate::tracks::match_positions;
 use rayon::prelude::*;
@@ -339,7 +340,7 @@ fn forecast_track(
     let mut part = TrackPart::default();
     let n = track.positions.len();
     let last_state = *track.states.last().expect("a state");
-    let goal = goal_around(mdp, last_state, GoalRule::LastCell);
+    let goal = policies.destination_of(last_state);
     let g = policies
         .goals()
         .iter()
@@ -403,7 +404,7 @@ fn forecast_track(
 }
 
 /// Score forecasts of held-out `tracks` (see the module documentation). `policies` holds
-/// the training goals and the tracks' last cells ([`policies_for`]); `train_positions`
+/// the training goals and the tracks' destinations ([`policies_for`]); `train_positions`
 /// give the median speed. Tracks are forecast in parallel, each with its own random
 /// stream (seed + track index).
 pub fn evaluate_forecasts(
@@ -469,7 +470,8 @@ pub fn evaluate_forecasts(
 }
 
 /// The goal policies that scoring `demos` needs: the model's training goals, then the
-/// last cells of the demonstrations as goals of their own (count 0: never inferred, only
+/// destinations of the demonstrations outside them ([`goal_of`] under the model's goal
+/// rule) as goals of their own (count 0: never inferred, only
 /// given as the known destination).
 pub fn policies_for(
     mdp: &Mdp,
@@ -479,7 +481,7 @@ pub fn policies_for(
     let mut goals = model.goals.clone();
     for t in &demos.trajectories {
         let last = *t.states.last().expect("a trajectory has a state");
-        let goal = goal_around(mdp, last, GoalRule::LastCell);
+        let goal = goal_of(mdp, &model.goals, last, model.goal_rule);
         if !goals.iter().any(|g| g.states == goal.states) {
             goals.push(Goal { count: 0, ..goal });
         }

@@ -24,7 +24,7 @@ use std::sync::Arc;
 use rand::Rng;
 use rayon::prelude::*;
 
-use super::goals::{goal_mdp, Goal};
+use super::goals::{goal_mdp, goal_of, Goal, GoalRule};
 use super::model::FittedModel;
 use crate::error::{Error, Result};
 use crate::inference::{
@@ -43,6 +43,9 @@ pub struct GoalPolicies {
     mdp: Mdp,
     /// The model's memory limit, which forecasts with these policies keep to.
     memory_limit: MemoryLimit,
+    /// The model's training goals and goal rule, which say where a track is going.
+    training_goals: Vec<Goal>,
+    goal_rule: GoalRule,
 }
 
 /// The smallest mass a forecast follows into a state.
@@ -96,7 +99,16 @@ impl GoalPolicies {
             policies,
             mdp: mdp.clone(),
             memory_limit: model.settings.memory_limit,
+            training_goals: model.goals.clone(),
+            goal_rule: model.goal_rule,
         })
+    }
+
+    /// The destination of a track that ends in `state`, as the model scores it: the
+    /// training goal that holds the state, else the region the model's goal rule draws
+    /// around it ([`goal_of`]).
+    pub fn destination_of(&self, state: usize) -> Goal {
+        goal_of(&self.mdp, &self.training_goals, state, self.goal_rule)
     }
 
     /// What forecasting `steps` steps with `samples` sampled continuations allocates: the

@@ -143,6 +143,31 @@ fn the_destination_posterior_is_bayes_rule_over_the_goal_policies() {
 }
 
 #[test]
+fn a_known_destination_is_the_goal_the_model_was_fitted_to_reach() {
+    let (d, mdp) = world();
+    let fit = FitParams {
+        max_iterations: 2,
+        ..stationary_fit()
+    };
+    let model = fit.fit(&mdp, &d.demos).unwrap();
+    let policies = GoalPolicies::new(&model, &mdp, &model.goals).unwrap();
+    let v = 9;
+    // A track ending in walker a's last cell (4, 0) is going to a's training goal.
+    let a_goal = model.goals.iter().find(|g| g.contains(4 * v)).unwrap();
+    assert_eq!(policies.destination_of(4 * v + 3).states, a_goal.states);
+    // One ending in cell (2, 1), 1 m or more from both training ends, gets the model's
+    // rule around it: the cells within 1 m of (2.5, 1.5) are (2, 1) and its four
+    // neighbours, with every displacement.
+    let goal = policies.destination_of(7 * v);
+    assert!(model.goals.iter().all(|g| !g.contains(7 * v)));
+    let mut cells: Vec<usize> = goal.states.iter().map(|s| s / v).collect();
+    cells.dedup();
+    assert_eq!(cells, vec![2, 6, 7, 8, 12]);
+    assert_eq!(goal.states.len(), 5 * v);
+    assert_eq!(goal.centre, Some([2.5, 1.5]));
+}
+
+#[test]
 fn the_fitted_goal_directed_beta_is_a_stationary_point_of_the_likelihood() {
     let (d, mdp) = world();
     let goal = |t: &irl::demos::Trajectory| {
