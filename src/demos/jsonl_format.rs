@@ -5,7 +5,8 @@
 //! ```
 //!
 //! with states s_0..s_L and actions a_0..a_{L−1} (so one state more than actions, and
-//! L ≥ 1). The id is a non-empty string or an integer; actions are indices, or names when
+//! L ≥ 1), or states s_0..s_{L−1}, as many as actions, when the last action has no
+//! observed successor. The id is a non-empty string or an integer; actions are indices, or names when
 //! the MDP names its actions. Other fields are ignored, blank lines are skipped, and each
 //! id appears once. Lines count from 1.
 
@@ -24,8 +25,9 @@ use crate::mdp::Mdp;
 /// Errors name the line and the field (`line 4, states[2]`): an empty file, a line that
 /// is not a JSON object, a missing field, an index that is not a whole number ≥ 0 or out
 /// of range, an action unavailable in its state or taken in a terminal state, an arrival
-/// of zero probability (named at the arriving state), a state count that is not the
-/// action count plus one, a trajectory without actions, and an id seen before.
+/// of zero probability (named at the arriving state), a state count that is neither the
+/// action count plus one nor the action count, a trajectory without actions, and an id
+/// seen before.
 pub fn read_demos_jsonl(reader: impl Read, mdp: &Mdp) -> Result<Demonstrations> {
     let mut reader = BufReader::new(reader);
     let mut bytes = Vec::new();
@@ -137,11 +139,11 @@ fn parse_line(text: &str, line: usize, mdp: &Mdp) -> Result<Trajectory> {
             format!("trajectory {id} has no action; a trajectory needs at least one"),
         ));
     }
-    if states.len() != actions.len() + 1 {
+    if states.len() != actions.len() + 1 && states.len() != actions.len() {
         return Err(Error::demos(
             at("states"),
             format!(
-                "{} states for {} actions; a trajectory lists one state more than actions",
+                "{} states for {} actions; a trajectory lists one state more than actions, or as many when its last action has no successor",
                 states.len(),
                 actions.len()
             ),
@@ -150,8 +152,10 @@ fn parse_line(text: &str, line: usize, mdp: &Mdp) -> Result<Trajectory> {
     for (t, &a) in actions.iter().enumerate() {
         action_available(mdp, states[t], a)
             .map_err(|m| Error::demos(at(&format!("actions[{t}]")), m))?;
-        transition_possible(mdp, states[t], a, states[t + 1])
-            .map_err(|m| Error::demos(at(&format!("states[{}]", t + 1)), m))?;
+        if let Some(&next) = states.get(t + 1) {
+            transition_possible(mdp, states[t], a, next)
+                .map_err(|m| Error::demos(at(&format!("states[{}]", t + 1)), m))?;
+        }
     }
     Ok(Trajectory {
         id,

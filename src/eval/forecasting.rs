@@ -42,7 +42,7 @@ use crate::demos::Demonstrations;
 use crate::error::{Error, Result};
 use crate::inference::MemoryEstimate;
 use crate::learn::{
-    goal_around, group_by_goal, FittedModel, Goal, GoalGroup, GoalPolicies, GoalRule,
+    goal_around, group_by_goal, FittedModel, Goal, GoalGroup, GoalPolicies, GoalRule, GOAL_NEEDS,
 };
 use crate::mdp::Mdp;
 use crate::tracks::match_positions;
@@ -166,8 +166,8 @@ pub fn step_nlls(
     train: &Demonstrations,
     demos: &Demonstrations,
 ) -> Result<StepNlls> {
-    let held_groups = group_by_goal(mdp, demos, &model.goals, model.goal_rule);
-    let train_groups = group_by_goal(mdp, train, &model.goals, model.goal_rule);
+    let held_groups = group_by_goal(mdp, demos, &model.goals, model.goal_rule)?;
+    let train_groups = group_by_goal(mdp, train, &model.goals, model.goal_rule)?;
     let cut = |groups: &[GoalGroup]| {
         Demonstrations::new(
             groups
@@ -476,6 +476,7 @@ pub fn policies_for(
     model: &FittedModel,
     demos: &Demonstrations,
 ) -> Result<GoalPolicies> {
+    demos.require_final_states(GOAL_NEEDS)?;
     let mut goals = model.goals.clone();
     for t in &demos.trajectories {
         let last = *t.states.last().expect("a trajectory has a state");

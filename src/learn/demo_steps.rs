@@ -40,6 +40,8 @@ impl DemoSteps {
     /// Arrange `demos` for a problem with `horizon` (`None`: stationary).
     ///
     /// Fails if a demonstration is longer than the horizon or there is no action at all.
+    /// A demonstration's length is its number of actions, so one of n decisions needs
+    /// T ≥ n whether or not it lists the state its last action led to.
     pub fn new(
         demos: &Demonstrations,
         horizon: Option<usize>,

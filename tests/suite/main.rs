@@ -16,6 +16,7 @@ mod cli_tracks;
 mod cli_tracks_grid;
 mod demo;
 mod demos_counts;
+mod demos_last_decision;
 mod demos_read;
 mod enumeration;
 mod formats_doc;
