@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use super::checks::{action_available, transition_possible};
 use super::{Demonstrations, Trajectory};
-use crate::error::{Error, Result};
+use crate::error::{quote, Error, Result};
 use crate::mdp::Mdp;
 
 /// One parsed row: its line in the file and its fields.
@@ -80,7 +80,7 @@ impl<'m> Assembler<'m> {
                 at(row.line, "trajectory"),
                 format!(
                     "trajectory {} already ended on line {ended}; the rows of a trajectory must be consecutive",
-                    row.id
+                    quote(row.id)
                 ),
             ));
         }
@@ -89,7 +89,8 @@ impl<'m> Assembler<'m> {
                 at(row.line, "step"),
                 format!(
                     "trajectory {} starts at step {}; its first row must have step 0",
-                    row.id, row.step
+                    quote(row.id),
+                    row.step
                 ),
             ));
         }
@@ -113,7 +114,8 @@ impl<'m> Assembler<'m> {
                 at(row.line, "step"),
                 format!(
                     "step {} follows step {previous_step} of trajectory {}; steps must count 0, 1, 2, … without gaps or repeats",
-                    row.step, row.id
+                    row.step,
+                    quote(row.id)
                 ),
             ));
         }
@@ -122,7 +124,8 @@ impl<'m> Assembler<'m> {
                 at(open.last_line, "action"),
                 format!(
                     "the action is empty but trajectory {} continues on line {}; only a trajectory's final row has an empty action",
-                    row.id, row.line
+                    quote(row.id),
+                    row.line
                 ),
             ));
         };
@@ -147,7 +150,7 @@ impl<'m> Assembler<'m> {
                 format!("line {}", open.last_line),
                 format!(
                     "trajectory {} has no action: it is a single row without one; a trajectory needs at least one action",
-                    open.trajectory.id
+                    quote(&open.trajectory.id)
                 ),
             ));
         }

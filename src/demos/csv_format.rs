@@ -23,7 +23,7 @@ use csv::{ReaderBuilder, StringRecord, Trim, WriterBuilder};
 use super::assemble::{Assembler, Row};
 use super::checks::{action_index, state_index, whole_number};
 use super::Demonstrations;
-use crate::error::{Error, Result};
+use crate::error::{quote, quote_parser_message, Error, Result};
 use crate::mdp::Mdp;
 
 /// The column names of the demonstration table.
@@ -131,7 +131,7 @@ pub fn write_demos_csv(demos: &Demonstrations, writer: impl Write) -> Result<()>
     for trajectory in &demos.trajectories {
         if !trajectory.is_well_formed() {
             return Err(Error::demos(
-                format!("trajectory {}", trajectory.id),
+                format!("trajectory {}", quote(&trajectory.id)),
                 format!(
                     "has {} states and {} actions; a trajectory has one state more than actions, or as many when its last action has no successor",
                     trajectory.states.len(),
@@ -175,7 +175,7 @@ fn find_columns(header: &StringRecord, line: u64) -> Result<Columns> {
                 format!(
                     "the header has no column {name}; expected the columns {} in any order, found {}",
                     DEMO_COLUMNS.join(", "),
-                    header.iter().collect::<Vec<_>>().join(", ")
+                    quote(&header.iter().collect::<Vec<_>>().join(", "))
                 ),
             )),
         }
@@ -199,7 +199,10 @@ fn read_error(e: csv::Error, lines: &mut LineNumbers) -> Error {
             format!("line {line}"),
             format!("the text is not valid UTF-8 (field {})", err.field() + 1),
         ),
-        other => Error::demos(format!("line {line}"), format!("{other:?}")),
+        other => Error::demos(
+            format!("line {line}"),
+            quote_parser_message(&format!("{other:?}")),
+        ),
     }
 }
 

@@ -17,7 +17,8 @@ use serde_json::{json, Map, Value};
 
 use super::checks::{action_available, action_index, state_index, transition_possible};
 use super::{Demonstrations, Trajectory};
-use crate::error::{Error, Result};
+use crate::error::{quote, Error, Result};
+use crate::json::parser_message;
 use crate::mdp::Mdp;
 
 /// Read demonstrations from JSON Lines and validate them against `mdp` while reading.
@@ -57,7 +58,7 @@ pub fn read_demos_jsonl(reader: impl Read, mdp: &Mdp) -> Result<Demonstrations> 
                 format!("line {line}, trajectory"),
                 format!(
                     "trajectory {} already appeared on line {first}; each trajectory is one line",
-                    trajectory.id
+                    quote(&trajectory.id)
                 ),
             ));
         }
@@ -87,8 +88,12 @@ pub fn write_demos_jsonl(demos: &Demonstrations, mut writer: impl Write) -> Resu
 
 fn parse_line(text: &str, line: usize, mdp: &Mdp) -> Result<Trajectory> {
     let at = |field: &str| format!("line {line}, {field}");
-    let value: Value = serde_json::from_str(text)
-        .map_err(|e| Error::demos(format!("line {line}"), format!("not valid JSON: {e}")))?;
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        Error::demos(
+            format!("line {line}"),
+            format!("not valid JSON: {}", parser_message(&e)),
+        )
+    })?;
     let Value::Object(object) = value else {
         return Err(Error::demos(
             format!("line {line}"),
@@ -102,7 +107,8 @@ fn parse_line(text: &str, line: usize, mdp: &Mdp) -> Result<Trajectory> {
             return Err(Error::demos(
                 at("trajectory"),
                 format!(
-                    "{other} is not a trajectory id; expected a non-empty string or an integer"
+                    "{} is not a trajectory id; expected a non-empty string or an integer",
+                    quote(&other.to_string())
                 ),
             ))
         }
@@ -114,7 +120,8 @@ fn parse_line(text: &str, line: usize, mdp: &Mdp) -> Result<Trajectory> {
             match v {
                 Value::Number(n) => state_index(&n.to_string(), mdp),
                 other => Err(format!(
-                    "{other} is not a number; expected a state index in 0..{}",
+                    "{} is not a number; expected a state index in 0..{}",
+                    quote(&other.to_string()),
                     mdp.n_states()
                 )),
             }
@@ -128,7 +135,10 @@ fn parse_line(text: &str, line: usize, mdp: &Mdp) -> Result<Trajectory> {
             match v {
                 Value::Number(n) => action_index(&n.to_string(), mdp),
                 Value::String(s) => action_index(s, mdp),
-                other => Err(format!("{other} is not an action index or name")),
+                other => Err(format!(
+                    "{} is not an action index or name",
+                    quote(&other.to_string())
+                )),
             }
             .map_err(|m| Error::demos(at(&format!("actions[{i}]")), m))
         })
@@ -136,7 +146,10 @@ fn parse_line(text: &str, line: usize, mdp: &Mdp) -> Result<Trajectory> {
     if actions.is_empty() {
         return Err(Error::demos(
             at("actions"),
-            format!("trajectory {id} has no action; a trajectory needs at least one"),
+            format!(
+                "trajectory {} has no action; a trajectory needs at least one",
+                quote(&id)
+            ),
         ));
     }
     if states.len() != actions.len() + 1 && states.len() != actions.len() {
@@ -175,7 +188,7 @@ fn array<'a>(object: &'a Map<String, Value>, name: &str, line: usize) -> Result<
         Value::Array(items) => Ok(items),
         other => Err(Error::demos(
             format!("line {line}, {name}"),
-            format!("{other} is not an array"),
+            format!("{} is not an array", quote(&other.to_string())),
         )),
     }
 }

@@ -7,7 +7,7 @@
 //! them.
 
 use super::checks::{action_available, transition_possible};
-use crate::error::{Error, Result};
+use crate::error::{quote, Error, Result};
 use crate::mdp::Mdp;
 
 /// One trajectory: actions a_0..a_{L−1} and states s_0..s_L, or s_0..s_{L−1} when the last
@@ -94,7 +94,7 @@ impl Demonstrations {
         match self.trajectories.iter().find(|t| t.final_state().is_none()) {
             None => Ok(()),
             Some(t) => Err(Error::demos(
-                format!("trajectory {}", t.id),
+                format!("trajectory {}", quote(&t.id)),
                 format!(
                     "its last action (step {}) has no successor state, but {purpose} needs the state each trajectory ends in",
                     t.len() - 1
@@ -108,7 +108,7 @@ impl Demonstrations {
     /// probability, no step out of a terminal state. Errors name the trajectory and step.
     pub fn validate(&self, mdp: &Mdp) -> Result<()> {
         for traj in &self.trajectories {
-            let place = |t: usize| format!("trajectory {}, step {t}", traj.id);
+            let place = |t: usize| format!("trajectory {}, step {t}", quote(&traj.id));
             if !traj.is_well_formed() {
                 return Err(Error::demos(
                     place(0),

@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::demos::Demonstrations;
-use crate::error::{Error, Result};
+use crate::error::{quote, Error, Result};
 use crate::inference::SoftSettings;
 
 /// How a demonstration's steps map onto the decisions of a finite-horizon problem.
@@ -53,7 +53,7 @@ impl DemoSteps {
             let offset = match (horizon, alignment) {
                 (Some(h), _) if len > h => {
                     return Err(Error::LongerThanHorizon {
-                        trajectory: traj.id.clone(),
+                        trajectory: quote(&traj.id).into_owned(),
                         actions: len,
                         horizon: h,
                     })
