@@ -2,8 +2,52 @@
 //!
 //! Every variant that comes from user input says where the problem is: the file (when
 //! the caller knows it), the field or line, the index, and what was expected.
+//!
+//! A message quotes each piece of input it repeats (a field, a name, a JSON value, a
+//! parser's own message) through [`quote`] or [`quote_parser_message`], so that no
+//! message grows with the input: a piece longer than [`QUOTE_LIMIT`] characters is cut
+//! there, with a marker of how much was left out.
 
+use std::borrow::Cow;
 use std::path::PathBuf;
+
+/// The most characters of one piece of input that an error message quotes.
+pub const QUOTE_LIMIT: usize = 200;
+
+/// `text` as an error message quotes it: whole when it has at most `limit` characters,
+/// else its first `limit` followed by `… (N more characters)`.
+fn cut(text: &str, limit: usize) -> Cow<'_, str> {
+    match text.char_indices().nth(limit) {
+        None => Cow::Borrowed(text),
+        Some((end, _)) => {
+            let more = text[end..].chars().count();
+            Cow::Owned(format!("{}… ({more} more characters)", &text[..end]))
+        }
+    }
+}
+
+/// A piece of input as an error message quotes it: whole when it has at most
+/// [`QUOTE_LIMIT`] characters, else its first [`QUOTE_LIMIT`] followed by
+/// `… (N more characters)`.
+pub fn quote(text: &str) -> Cow<'_, str> {
+    cut(text, QUOTE_LIMIT)
+}
+
+/// A message of a parser (serde_json, csv) that may repeat its input: each stretch
+/// between quotation marks (`"` or `` ` ``), inside a quotation or not, is cut as
+/// [`quote`] cuts, and the whole at 4 · [`QUOTE_LIMIT`] characters.
+pub fn quote_parser_message(message: &str) -> String {
+    let mut capped = String::new();
+    for piece in message.split_inclusive(['"', '`']) {
+        let (stretch, mark) = match piece.strip_suffix(['"', '`']) {
+            Some(stretch) => (stretch, &piece[stretch.len()..]),
+            None => (piece, ""),
+        };
+        capped.push_str(&quote(stretch));
+        capped.push_str(mark);
+    }
+    cut(&capped, 4 * QUOTE_LIMIT).into_owned()
+}
 
 /// Errors raised by the `irl` library.
 #[derive(Debug, thiserror::Error)]
@@ -141,3 +185,36 @@ impl Error {
 
 /// Result with the library's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_keep_short_input_and_cut_long_input_with_a_marker() {
+        assert_eq!(quote("walk-1"), "walk-1");
+        let exact = "é".repeat(QUOTE_LIMIT);
+        assert_eq!(quote(&exact), exact);
+        let long = format!("{exact}xyz");
+        assert_eq!(quote(&long), format!("{exact}… (3 more characters)"));
+    }
+
+    #[test]
+    fn parser_messages_keep_their_words_and_cut_what_they_quote() {
+        let name = "n".repeat(100_000);
+        let message =
+            format!("invalid type: string \"{name}\", expected f64 at line 3 column 100012");
+        let capped = quote_parser_message(&message);
+        let kept = "n".repeat(QUOTE_LIMIT);
+        assert_eq!(
+            capped,
+            format!("invalid type: string \"{kept}… (99800 more characters)\", expected f64 at line 3 column 100012")
+        );
+        assert_eq!(
+            quote_parser_message("unknown variant `x`, expected `a`"),
+            "unknown variant `x`, expected `a`"
+        );
+        let quotes = "\"".repeat(10_000);
+        assert!(quote_parser_message(&quotes).chars().count() < 5 * QUOTE_LIMIT);
+    }
+}

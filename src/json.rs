@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::{quote_parser_message, Error, Result};
 
 /// Parse a JSON document of the named format, turning parser errors into messages that
 /// name the line and column and say when the text is truncated or holds NaN / Infinity.
@@ -30,10 +30,22 @@ pub fn from_reader<T: DeserializeOwned>(mut reader: impl Read, format: &'static 
                     e.column()
                 )
             }
-            _ => e.to_string(),
+            _ => parser_message(&e),
         };
         Error::InvalidJson { format, message }
     })
+}
+
+/// A serde_json error in words: its message, with what it quotes of the input cut
+/// ([`quote_parser_message`]), then the line and column it names.
+pub(crate) fn parser_message(e: &serde_json::Error) -> String {
+    let full = e.to_string();
+    if e.line() == 0 {
+        return quote_parser_message(&full);
+    }
+    let place = format!(" at line {} column {}", e.line(), e.column());
+    let body = full.strip_suffix(&place).unwrap_or(&full);
+    format!("{}{place}", quote_parser_message(body))
 }
 
 fn non_finite_literal_at(text: &str, line: usize, column: usize) -> bool {

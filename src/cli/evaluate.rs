@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::Args;
 use irl::demos::Demonstrations;
+use irl::error::quote;
 use irl::eval::{
     evaluate_forecasts, evaluate_model, policies_for, step_nlls, ForecastReport, ForecastSettings,
     HeldOutTrack, StepNlls,
@@ -193,13 +194,17 @@ fn positions(
         .iter()
         .map(|t| {
             let track = by_id.get(t.id.as_str()).with_context(|| {
-                format!("{}: no track {} of the demonstrations", path.display(), t.id)
+                format!(
+                    "{}: no track {} of the demonstrations",
+                    path.display(),
+                    quote(&t.id)
+                )
             })?;
             if track.points.len() != t.states.len() {
                 anyhow::bail!(
                     "{}: track {} has {} positions, but its demonstration has {} states (one position per state is needed)",
                     path.display(),
-                    t.id,
+                    quote(&t.id),
                     track.points.len(),
                     t.states.len()
                 );

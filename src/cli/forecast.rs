@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::Args;
+use irl::error::quote;
 use irl::io::open;
 use irl::learn::{FittedModel, GoalPolicies};
 use irl::tracks::{match_positions, read_tracks_file};
@@ -105,7 +106,7 @@ fn observed(
         Some(id) => tracks
             .iter()
             .find(|t| &t.id == id)
-            .with_context(|| format!("{}: there is no track {id}", path.display()))?,
+            .with_context(|| format!("{}: there is no track {}", path.display(), quote(id)))?,
         None => tracks
             .first()
             .with_context(|| format!("{}: there is no track", path.display()))?,

@@ -1,6 +1,7 @@
 //! `--memory-limit`: a size in binary units (`2G`, `512M`, `1.5GiB`, `300000000` bytes),
 //! `available` (the memory free when the command starts) or `none` (no check).
 
+use irl::error::quote;
 use irl::inference::MemoryLimit;
 
 /// Parse a size such as `2G`, `512M`, `1.5GiB`, `300000000` (bytes), or `none`.
@@ -16,9 +17,10 @@ pub fn parse_memory_limit(text: &str) -> std::result::Result<MemoryLimit, String
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(t.len());
     let (number, unit) = t.split_at(split);
+    let shown = quote(text);
     let value: f64 = number
         .parse()
-        .map_err(|_| format!("\"{text}\" is not a size such as 2G, 512M or none"))?;
+        .map_err(|_| format!("\"{shown}\" is not a size such as 2G, 512M or none"))?;
     let scale: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "k" | "kb" | "kib" => 1 << 10,
@@ -27,12 +29,13 @@ pub fn parse_memory_limit(text: &str) -> std::result::Result<MemoryLimit, String
         "t" | "tb" | "tib" => 1 << 40,
         other => {
             return Err(format!(
-                "unknown unit \"{other}\" in \"{text}\"; use B, K, M, G or T (powers of 1024), \"available\" or \"none\""
+                "unknown unit \"{}\" in \"{shown}\"; use B, K, M, G or T (powers of 1024), \"available\" or \"none\"",
+                quote(other)
             ))
         }
     };
     if !value.is_finite() || value <= 0.0 {
-        return Err(format!("\"{text}\" must be a positive size"));
+        return Err(format!("\"{shown}\" must be a positive size"));
     }
     Ok(MemoryLimit::Bytes((value * scale as f64) as u64))
 }

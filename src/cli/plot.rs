@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
+use irl::error::quote;
 use irl::io::open;
 use irl::learn::FittedModel;
 use irl::mdp::Mdp;
@@ -155,8 +156,9 @@ fn recorded_paths(
         for id in &args.track_ids {
             let track = tracks.iter().find(|t| &t.id == id).with_context(|| {
                 format!(
-                    "{}: no track \"{id}\" (the file has {} tracks)",
+                    "{}: no track \"{}\" (the file has {} tracks)",
                     path.display(),
+                    quote(id),
                     tracks.len()
                 )
             })?;
@@ -243,7 +245,9 @@ pub fn run(args: PlotArgs) -> Result<()> {
                     d.trajectories
                         .iter()
                         .find(|t| &t.id == id)
-                        .with_context(|| format!("no trajectory \"{id}\" in the demonstrations"))?,
+                        .with_context(|| {
+                            format!("no trajectory \"{}\" in the demonstrations", quote(id))
+                        })?,
                 ),
                 (None, Some(_)) => bail!("--trajectory needs --demos"),
                 _ => None,

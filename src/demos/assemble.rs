@@ -1,16 +1,18 @@
 //! Assembling trajectories from the rows of a demonstration table.
 //!
 //! Row t of trajectory i holds (i, t, s_t, a_t) for t < L; the final row, t = L, holds
-//! s_L and an empty action. The rows of one trajectory are consecutive and their steps
-//! count 0, 1, …, L. Every action must be available in its state, every arrival must
-//! have p(s_{t+1} | s_t, a_t) > 0, and a trajectory needs at least one action (two rows).
-//! Errors name the line, and the column when one field is at fault.
+//! s_L and an empty action. When the last action has no observed successor, the final
+//! row is instead t = L − 1 with its action a_{L−1}, and the trajectory lists L states.
+//! The rows of one trajectory are consecutive and their steps count 0, 1, …. Only the
+//! final row may have an empty action. Every action must be available in its state, every
+//! arrival must have p(s_{t+1} | s_t, a_t) > 0, and a trajectory needs at least one
+//! action. Errors name the line, and the column when one field is at fault.
 
 use std::collections::HashMap;
 
 use super::checks::{action_available, transition_possible};
 use super::{Demonstrations, Trajectory};
-use crate::error::{Error, Result};
+use crate::error::{quote, Error, Result};
 use crate::mdp::Mdp;
 
 /// One parsed row: its line in the file and its fields.
@@ -78,7 +80,7 @@ impl<'m> Assembler<'m> {
                 at(row.line, "trajectory"),
                 format!(
                     "trajectory {} already ended on line {ended}; the rows of a trajectory must be consecutive",
-                    row.id
+                    quote(row.id)
                 ),
             ));
         }
@@ -87,7 +89,8 @@ impl<'m> Assembler<'m> {
                 at(row.line, "step"),
                 format!(
                     "trajectory {} starts at step {}; its first row must have step 0",
-                    row.id, row.step
+                    quote(row.id),
+                    row.step
                 ),
             ));
         }
@@ -111,7 +114,8 @@ impl<'m> Assembler<'m> {
                 at(row.line, "step"),
                 format!(
                     "step {} follows step {previous_step} of trajectory {}; steps must count 0, 1, 2, … without gaps or repeats",
-                    row.step, row.id
+                    row.step,
+                    quote(row.id)
                 ),
             ));
         }
@@ -120,7 +124,8 @@ impl<'m> Assembler<'m> {
                 at(open.last_line, "action"),
                 format!(
                     "the action is empty but trajectory {} continues on line {}; only a trajectory's final row has an empty action",
-                    row.id, row.line
+                    quote(row.id),
+                    row.line
                 ),
             ));
         };
@@ -136,25 +141,21 @@ impl<'m> Assembler<'m> {
         Ok(())
     }
 
-    fn close(&mut self, open: Open) -> Result<()> {
-        let id = &open.trajectory.id;
+    fn close(&mut self, mut open: Open) -> Result<()> {
         if let Some(action) = open.last_action {
-            return Err(Error::demos(
-                at(open.last_line, "action"),
-                format!(
-                    "trajectory {id} ends on this line with action {action}; its final row (its last state) must have an empty action"
-                ),
-            ));
+            open.trajectory.actions.push(action);
         }
         if open.trajectory.actions.is_empty() {
             return Err(Error::demos(
                 format!("line {}", open.last_line),
                 format!(
-                    "trajectory {id} has no action: it is a single row; a trajectory needs at least two rows (states s_0, s_1 and action a_0)"
+                    "trajectory {} has no action: it is a single row without one; a trajectory needs at least one action",
+                    quote(&open.trajectory.id)
                 ),
             ));
         }
-        self.ended_on_line.insert(id.clone(), open.last_line);
+        self.ended_on_line
+            .insert(open.trajectory.id.clone(), open.last_line);
         self.done.push(open.trajectory);
         Ok(())
     }

@@ -8,6 +8,7 @@
 //!
 //! Each check returns only the message; the reader adds the place (line, column or field).
 
+use crate::error::quote;
 use crate::mdp::Mdp;
 
 /// Largest whole number that an `f64` represents exactly (2^53).
@@ -21,13 +22,14 @@ pub(crate) fn whole_number(text: &str) -> Result<usize, String> {
     if let Ok(n) = text.parse::<usize>() {
         return Ok(n);
     }
+    let shown = quote(text);
     match text.parse::<f64>() {
-        Ok(x) if !x.is_finite() => Err(format!("{text} is not a finite number")),
-        Ok(x) if x < 0.0 => Err(format!("{text} is negative; expected a whole number ≥ 0")),
-        Ok(x) if x.fract() != 0.0 => Err(format!("{text} is not a whole number")),
-        Ok(x) if x > LARGEST_EXACT_WHOLE => Err(format!("{text} is too large")),
+        Ok(x) if !x.is_finite() => Err(format!("{shown} is not a finite number")),
+        Ok(x) if x < 0.0 => Err(format!("{shown} is negative; expected a whole number ≥ 0")),
+        Ok(x) if x.fract() != 0.0 => Err(format!("{shown} is not a whole number")),
+        Ok(x) if x > LARGEST_EXACT_WHOLE => Err(format!("{shown} is too large")),
         Ok(x) => Ok(x as usize),
-        Err(_) => Err(format!("\"{text}\" is not a number")),
+        Err(_) => Err(format!("\"{shown}\" is not a number")),
     }
 }
 
@@ -55,7 +57,7 @@ pub(crate) fn action_index(text: &str, mdp: &Mdp) -> Result<usize, String> {
         } else {
             format!(
                 "expected an action index in 0..{n_actions} or one of the action names {}",
-                names.join(", ")
+                quote(&names.join(", "))
             )
         }
     };
@@ -104,7 +106,7 @@ pub(crate) fn transition_possible(
 /// "action 2" or, when the MDP names its actions, "action 2 (north)".
 fn describe_action(mdp: &Mdp, a: usize) -> String {
     match mdp.action_names() {
-        Some(names) => format!("action {a} ({})", names[a]),
+        Some(names) => format!("action {a} ({})", quote(&names[a])),
         None => format!("action {a}"),
     }
 }

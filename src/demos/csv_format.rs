@@ -9,9 +9,10 @@
 //! The header names the columns `trajectory`, `step`, `state` and `action` in any order;
 //! other columns are ignored. Each row is one visited state: the trajectory id (any
 //! non-empty text), the step t = 0, 1, …, L, the state s_t, and the action a_t, which is
-//! empty on the trajectory's final row (t = L). Actions are indices, or names when the MDP
-//! names its actions. The rows of a trajectory are consecutive, and a trajectory has at
-//! least one action. Fields are trimmed, a short row counts its missing trailing fields as
+//! empty on the trajectory's final row (t = L). A final row with an action is a last
+//! decision without an observed successor (the trajectory then lists L states). Actions
+//! are indices, or names when the MDP names its actions. The rows of a trajectory are
+//! consecutive, and a trajectory has at least one action. Fields are trimmed, a short row counts its missing trailing fields as
 //! empty, and blank rows (no field with text) are skipped. Lines count from 1, blank ones
 //! included; the header is the first line that is not blank.
 
@@ -22,7 +23,7 @@ use csv::{ReaderBuilder, StringRecord, Trim, WriterBuilder};
 use super::assemble::{Assembler, Row};
 use super::checks::{action_index, state_index, whole_number};
 use super::Demonstrations;
-use crate::error::{Error, Result};
+use crate::error::{quote, quote_parser_message, Error, Result};
 use crate::mdp::Mdp;
 
 /// The column names of the demonstration table.
@@ -44,7 +45,8 @@ struct Columns {
 /// or action out of range, an action unavailable in its state or taken in a terminal
 /// state, an arrival of zero probability (named at the arriving row), a step that does not
 /// follow its predecessor, rows of a trajectory that are not consecutive, a non-final row
-/// without an action or a final row with one, and a trajectory with a single row.
+/// without an action, and a trajectory of a single row without an action. A final row
+/// with an action ends a trajectory whose last action has no observed successor.
 pub fn read_demos_csv(mut reader: impl Read, mdp: &Mdp) -> Result<Demonstrations> {
     let mut text = Vec::new();
     reader.read_to_end(&mut text).map_err(|source| Error::Io {
@@ -118,18 +120,20 @@ pub fn read_demos_csv(mut reader: impl Read, mdp: &Mdp) -> Result<Demonstrations
 }
 
 /// Write demonstrations as CSV: the header `trajectory,step,state,action`, then one row per
-/// visited state, the final row of each trajectory with an empty action.
+/// visited state, the final row of each trajectory with an empty action, or with its
+/// action when the last action has no observed successor.
 ///
-/// A trajectory whose state count is not its action count plus one is an error naming it.
+/// A trajectory whose state count is neither its action count plus one nor its action
+/// count (at least one) is an error naming it.
 pub fn write_demos_csv(demos: &Demonstrations, writer: impl Write) -> Result<()> {
     let mut csv = WriterBuilder::new().from_writer(writer);
     csv.write_record(DEMO_COLUMNS).map_err(write_error)?;
     for trajectory in &demos.trajectories {
-        if trajectory.states.len() != trajectory.actions.len() + 1 {
+        if !trajectory.is_well_formed() {
             return Err(Error::demos(
-                format!("trajectory {}", trajectory.id),
+                format!("trajectory {}", quote(&trajectory.id)),
                 format!(
-                    "has {} states and {} actions; a trajectory has one state more than actions",
+                    "has {} states and {} actions; a trajectory has one state more than actions, or as many when its last action has no successor",
                     trajectory.states.len(),
                     trajectory.actions.len()
                 ),
@@ -171,7 +175,7 @@ fn find_columns(header: &StringRecord, line: u64) -> Result<Columns> {
                 format!(
                     "the header has no column {name}; expected the columns {} in any order, found {}",
                     DEMO_COLUMNS.join(", "),
-                    header.iter().collect::<Vec<_>>().join(", ")
+                    quote(&header.iter().collect::<Vec<_>>().join(", "))
                 ),
             )),
         }
@@ -195,7 +199,10 @@ fn read_error(e: csv::Error, lines: &mut LineNumbers) -> Error {
             format!("line {line}"),
             format!("the text is not valid UTF-8 (field {})", err.field() + 1),
         ),
-        other => Error::demos(format!("line {line}"), format!("{other:?}")),
+        other => Error::demos(
+            format!("line {line}"),
+            quote_parser_message(&format!("{other:?}")),
+        ),
     }
 }
 

@@ -5,7 +5,8 @@
 //! ```
 //!
 //! with states s_0..s_L and actions a_0..a_{L−1} (so one state more than actions, and
-//! L ≥ 1). The id is a non-empty string or an integer; actions are indices, or names when
+//! L ≥ 1), or states s_0..s_{L−1}, as many as actions, when the last action has no
+//! observed successor. The id is a non-empty string or an integer; actions are indices, or names when
 //! the MDP names its actions. Other fields are ignored, blank lines are skipped, and each
 //! id appears once. Lines count from 1.
 
@@ -16,7 +17,8 @@ use serde_json::{json, Map, Value};
 
 use super::checks::{action_available, action_index, state_index, transition_possible};
 use super::{Demonstrations, Trajectory};
-use crate::error::{Error, Result};
+use crate::error::{quote, Error, Result};
+use crate::json::parser_message;
 use crate::mdp::Mdp;
 
 /// Read demonstrations from JSON Lines and validate them against `mdp` while reading.
@@ -24,8 +26,9 @@ use crate::mdp::Mdp;
 /// Errors name the line and the field (`line 4, states[2]`): an empty file, a line that
 /// is not a JSON object, a missing field, an index that is not a whole number ≥ 0 or out
 /// of range, an action unavailable in its state or taken in a terminal state, an arrival
-/// of zero probability (named at the arriving state), a state count that is not the
-/// action count plus one, a trajectory without actions, and an id seen before.
+/// of zero probability (named at the arriving state), a state count that is neither the
+/// action count plus one nor the action count, a trajectory without actions, and an id
+/// seen before.
 pub fn read_demos_jsonl(reader: impl Read, mdp: &Mdp) -> Result<Demonstrations> {
     let mut reader = BufReader::new(reader);
     let mut bytes = Vec::new();
@@ -55,7 +58,7 @@ pub fn read_demos_jsonl(reader: impl Read, mdp: &Mdp) -> Result<Demonstrations> 
                 format!("line {line}, trajectory"),
                 format!(
                     "trajectory {} already appeared on line {first}; each trajectory is one line",
-                    trajectory.id
+                    quote(&trajectory.id)
                 ),
             ));
         }
@@ -85,8 +88,12 @@ pub fn write_demos_jsonl(demos: &Demonstrations, mut writer: impl Write) -> Resu
 
 fn parse_line(text: &str, line: usize, mdp: &Mdp) -> Result<Trajectory> {
     let at = |field: &str| format!("line {line}, {field}");
-    let value: Value = serde_json::from_str(text)
-        .map_err(|e| Error::demos(format!("line {line}"), format!("not valid JSON: {e}")))?;
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        Error::demos(
+            format!("line {line}"),
+            format!("not valid JSON: {}", parser_message(&e)),
+        )
+    })?;
     let Value::Object(object) = value else {
         return Err(Error::demos(
             format!("line {line}"),
@@ -100,7 +107,8 @@ fn parse_line(text: &str, line: usize, mdp: &Mdp) -> Result<Trajectory> {
             return Err(Error::demos(
                 at("trajectory"),
                 format!(
-                    "{other} is not a trajectory id; expected a non-empty string or an integer"
+                    "{} is not a trajectory id; expected a non-empty string or an integer",
+                    quote(&other.to_string())
                 ),
             ))
         }
@@ -112,7 +120,8 @@ fn parse_line(text: &str, line: usize, mdp: &Mdp) -> Result<Trajectory> {
             match v {
                 Value::Number(n) => state_index(&n.to_string(), mdp),
                 other => Err(format!(
-                    "{other} is not a number; expected a state index in 0..{}",
+                    "{} is not a number; expected a state index in 0..{}",
+                    quote(&other.to_string()),
                     mdp.n_states()
                 )),
             }
@@ -126,7 +135,10 @@ fn parse_line(text: &str, line: usize, mdp: &Mdp) -> Result<Trajectory> {
             match v {
                 Value::Number(n) => action_index(&n.to_string(), mdp),
                 Value::String(s) => action_index(s, mdp),
-                other => Err(format!("{other} is not an action index or name")),
+                other => Err(format!(
+                    "{} is not an action index or name",
+                    quote(&other.to_string())
+                )),
             }
             .map_err(|m| Error::demos(at(&format!("actions[{i}]")), m))
         })
@@ -134,14 +146,17 @@ fn parse_line(text: &str, line: usize, mdp: &Mdp) -> Result<Trajectory> {
     if actions.is_empty() {
         return Err(Error::demos(
             at("actions"),
-            format!("trajectory {id} has no action; a trajectory needs at least one"),
+            format!(
+                "trajectory {} has no action; a trajectory needs at least one",
+                quote(&id)
+            ),
         ));
     }
-    if states.len() != actions.len() + 1 {
+    if states.len() != actions.len() + 1 && states.len() != actions.len() {
         return Err(Error::demos(
             at("states"),
             format!(
-                "{} states for {} actions; a trajectory lists one state more than actions",
+                "{} states for {} actions; a trajectory lists one state more than actions, or as many when its last action has no successor",
                 states.len(),
                 actions.len()
             ),
@@ -150,8 +165,10 @@ fn parse_line(text: &str, line: usize, mdp: &Mdp) -> Result<Trajectory> {
     for (t, &a) in actions.iter().enumerate() {
         action_available(mdp, states[t], a)
             .map_err(|m| Error::demos(at(&format!("actions[{t}]")), m))?;
-        transition_possible(mdp, states[t], a, states[t + 1])
-            .map_err(|m| Error::demos(at(&format!("states[{}]", t + 1)), m))?;
+        if let Some(&next) = states.get(t + 1) {
+            transition_possible(mdp, states[t], a, next)
+                .map_err(|m| Error::demos(at(&format!("states[{}]", t + 1)), m))?;
+        }
     }
     Ok(Trajectory {
         id,
@@ -171,7 +188,7 @@ fn array<'a>(object: &'a Map<String, Value>, name: &str, line: usize) -> Result<
         Value::Array(items) => Ok(items),
         other => Err(Error::demos(
             format!("line {line}, {name}"),
-            format!("{other} is not an array"),
+            format!("{} is not an array", quote(&other.to_string())),
         )),
     }
 }

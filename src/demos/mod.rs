@@ -1,6 +1,7 @@
 //! Demonstrations: state-action sequences, their readers, and feature counts.
 //!
 //! A trajectory visits states s_0..s_L and takes actions a_0..a_{L−1}; it has L actions.
+//! When its last action has no observed successor it lists only s_0..s_{L−1}.
 
 mod assemble;
 mod checks;

@@ -44,7 +44,9 @@ use super::walkers::{
 use crate::demos::Demonstrations;
 use crate::error::{Error, Result};
 use crate::inference::MemoryEstimate;
-use crate::learn::{goal_of, group_by_goal, FittedModel, Goal, GoalGroup, GoalPolicies};
+use crate::learn::{
+    goal_of, group_by_goal, FittedModel, Goal, GoalGroup, GoalPolicies, GOAL_NEEDS,
+};
 use crate::mdp::Mdp;
 use crate::tracks::match_positions;
 use rayon::prelude::*;
@@ -167,8 +169,8 @@ pub fn step_nlls(
     train: &Demonstrations,
     demos: &Demonstrations,
 ) -> Result<StepNlls> {
-    let held_groups = group_by_goal(mdp, demos, &model.goals, model.goal_rule);
-    let train_groups = group_by_goal(mdp, train, &model.goals, model.goal_rule);
+    let held_groups = group_by_goal(mdp, demos, &model.goals, model.goal_rule)?;
+    let train_groups = group_by_goal(mdp, train, &model.goals, model.goal_rule)?;
     let cut = |groups: &[GoalGroup]| {
         Demonstrations::new(
             groups
@@ -478,6 +480,7 @@ pub fn policies_for(
     model: &FittedModel,
     demos: &Demonstrations,
 ) -> Result<GoalPolicies> {
+    demos.require_final_states(GOAL_NEEDS)?;
     let mut goals = model.goals.clone();
     for t in &demos.trajectories {
         let last = *t.states.last().expect("a trajectory has a state");

@@ -162,7 +162,7 @@ pub fn evaluate_by_goal(
     goals: &[Goal],
     rule: GoalRule,
 ) -> Result<HeldOutMetrics> {
-    let groups = group_by_goal(mdp, demos, goals, rule);
+    let groups = group_by_goal(mdp, demos, goals, rule)?;
     // Goals are evaluated in parallel, one per thread.
     let per_goal = MemoryEstimate::solve(mdp, settings, false);
     let mut memory = MemoryEstimate::default();

@@ -8,7 +8,7 @@
 use ndarray::ArrayView1;
 
 use super::kernel::SoftProblem;
-use crate::error::Error;
+use crate::error::{quote, Error};
 
 /// The first soft value outside the range of a double.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -131,7 +131,7 @@ pub(crate) fn name_weights(error: Error, theta: ArrayView1<f64>, names: &[String
             let Some(k) = largest else {
                 return Error::Overflow { what, message };
             };
-            let name = names.get(k).map_or("", String::as_str);
+            let name = quote(names.get(k).map_or("", String::as_str));
             Error::Overflow {
                 what,
                 message: format!(

@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::demos::Demonstrations;
-use crate::error::{Error, Result};
+use crate::error::{quote, Error, Result};
 use crate::inference::SoftSettings;
 
 /// How a demonstration's steps map onto the decisions of a finite-horizon problem.
@@ -40,6 +40,8 @@ impl DemoSteps {
     /// Arrange `demos` for a problem with `horizon` (`None`: stationary).
     ///
     /// Fails if a demonstration is longer than the horizon or there is no action at all.
+    /// A demonstration's length is its number of actions, so one of n decisions needs
+    /// T ≥ n whether or not it lists the state its last action led to.
     pub fn new(
         demos: &Demonstrations,
         horizon: Option<usize>,
@@ -51,7 +53,7 @@ impl DemoSteps {
             let offset = match (horizon, alignment) {
                 (Some(h), _) if len > h => {
                     return Err(Error::LongerThanHorizon {
-                        trajectory: traj.id.clone(),
+                        trajectory: quote(&traj.id).into_owned(),
                         actions: len,
                         horizon: h,
                     })

@@ -169,7 +169,7 @@ impl FitParams {
         let horizon = self.settings.horizon;
         if self.goal_conditioned {
             let goals = training_goals(mdp, demos, self.goal_rule)?;
-            let groups = group_by_goal(mdp, demos, &goals, self.goal_rule);
+            let groups = group_by_goal(mdp, demos, &goals, self.goal_rule)?;
             let tasks = goal_tasks(mdp, &groups, horizon, self.alignment)?;
             Ok((tasks, groups.into_iter().map(|g| g.goal).collect()))
         } else {

@@ -18,6 +18,9 @@
 //!
 //! A demonstration that ends outside every training goal (a held-out one, say) heads for
 //! [`goal_around`] its last cell: the cells within `radius` of it, or the cell itself.
+//!
+//! A demonstration whose last action has no observed successor has no last state, so no
+//! goal: goal-conditioned fitting and evaluation refuse it, naming it.
 
 use std::collections::BTreeMap;
 
@@ -28,6 +31,10 @@ use super::objective::Task;
 use crate::demos::{Demonstrations, Trajectory};
 use crate::error::{Error, Result};
 use crate::mdp::{Grid, Mdp};
+
+/// What needs each demonstration's final state, for the error that names one without it.
+pub(crate) const GOAL_NEEDS: &str =
+    "a goal-conditioned model (each demonstration's last state is its goal)";
 
 /// A goal: the states that end a walk there, and how many demonstrations ended there.
 /// Documents may give a goal of one state as `"state": s` instead of `"states": [s]`.
@@ -186,6 +193,7 @@ pub fn goal_around(mdp: &Mdp, state: usize, rule: GoalRule) -> Goal {
 /// that end in it (see the module documentation).
 pub fn training_goals(mdp: &Mdp, demos: &Demonstrations, rule: GoalRule) -> Result<Vec<Goal>> {
     rule.check()?;
+    demos.require_final_states(GOAL_NEEDS)?;
     let grid = mdp.grid();
     let mut ends: BTreeMap<usize, usize> = BTreeMap::new();
     for t in &demos.trajectories {
@@ -260,12 +268,16 @@ pub fn goal_of(mdp: &Mdp, goals: &[Goal], state: usize, rule: GoalRule) -> Goal 
 /// at its first arrival there; trajectories keep their file order, groups come in the
 /// order of `goals` and then of the goals made for demonstrations outside them. A
 /// demonstration that starts in its goal is left out (it has no step to score).
+///
+/// Fails, naming it, if a demonstration's last action has no observed successor: it has no
+/// last state to give its goal.
 pub fn group_by_goal(
     mdp: &Mdp,
     demos: &Demonstrations,
     goals: &[Goal],
     rule: GoalRule,
-) -> Vec<GoalGroup> {
+) -> Result<Vec<GoalGroup>> {
+    demos.require_final_states(GOAL_NEEDS)?;
     let mut groups: Vec<GoalGroup> = goals
         .iter()
         .map(|g| GoalGroup {
@@ -306,7 +318,7 @@ pub fn group_by_goal(
         groups[i].demos.trajectories.push(cut);
     }
     groups.retain(|g| !g.demos.is_empty());
-    groups
+    Ok(groups)
 }
 
 /// The MDP with the states of `goal` made terminal (besides the MDP's own terminal states).

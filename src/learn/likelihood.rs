@@ -15,6 +15,11 @@
 //! ∇_θ Σ log π = (1/α) Σ_t Σ_{s,a} μ_t(s,a) f(s,a).
 //! ```
 //!
+//! Only the demonstrated pairs enter: the state a trajectory ends in, when it lists one,
+//! is neither counted in c nor scored, so a last action without an observed successor
+//! adds exactly −log π_t(a|s) to the NLL and its pair's term to the gradient, whose
+//! future is the model's expectation over p(·|s, a) either way.
+//!
 //! So one forward pass of signed mass, started at the demonstrated states, gives the
 //! exact gradient for any demonstration lengths, terminal states, discount and backup:
 //! demonstrated minus expected feature counts, where each demonstrated decision is

@@ -29,6 +29,7 @@ mod weights;
 pub use demo_steps::{Alignment, DemoSteps};
 pub use fit::{FitParams, Optimizer, DEFAULT_L2, MAX_L2};
 pub use forecast::{forecast, Forecast};
+pub(crate) use goals::GOAL_NEEDS;
 pub use goals::{
     goal_around, goal_mdp, goal_of, group_by_goal, training_goals, Goal, GoalGroup, GoalRule,
 };

@@ -17,7 +17,7 @@ use super::goals::{Goal, GoalRule};
 use super::model_checks::model_error;
 use super::weights::check_feature_names;
 use super::MODEL_FORMAT;
-use crate::error::Result;
+use crate::error::{quote, Result};
 use crate::inference::{
     backward, name_weights, q_and_policy, ActionPrior, Backup, MemoryEstimate, SoftProblem,
     SoftSettings,
@@ -227,7 +227,7 @@ impl FittedModel {
         if doc.format != MODEL_FORMAT {
             return Err(model_error(format!(
                 "format is \"{}\", expected \"{MODEL_FORMAT}\"",
-                doc.format
+                quote(&doc.format)
             )));
         }
         if doc.weights.len() != doc.feature_names.len() {
@@ -242,7 +242,8 @@ impl FittedModel {
             "uniform" => ActionPrior::Uniform,
             other => {
                 return Err(model_error(format!(
-                    "solver.action_prior \"{other}\" is not \"none\" or \"uniform\""
+                    "solver.action_prior \"{}\" is not \"none\" or \"uniform\"",
+                    quote(other)
                 )))
             }
         };

@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use ndarray::Array1;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{quote, Error, Result};
 use crate::json::from_reader;
 use crate::mdp::Features;
 
@@ -56,7 +56,8 @@ pub(super) fn check_feature_names(
     match (0..names.len()).find(|&i| names[i] != expected[i]) {
         Some(i) => Err(format!(
             "feature_names[{i}] is \"{}\" but the MDP's feature {i} is \"{}\"",
-            names[i], expected[i]
+            quote(&names[i]),
+            quote(&expected[i])
         )),
         None => Ok(()),
     }
@@ -75,7 +76,7 @@ pub fn read_weights(reader: impl Read) -> Result<Weights> {
     if raw.format != WEIGHTS_FORMAT && raw.format != crate::learn::MODEL_FORMAT {
         return Err(weights_error(format!(
             "format is \"{}\", expected \"{WEIGHTS_FORMAT}\" or \"{}\"",
-            raw.format,
+            quote(&raw.format),
             crate::learn::MODEL_FORMAT
         )));
     }

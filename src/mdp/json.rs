@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use super::declared::Declared;
 use super::{read_transitions_npz, FeatureTable, Features, Grid, Mdp, MdpParts, Transitions};
-use crate::error::{Error, Result};
+use crate::error::{quote, Error, Result};
 use crate::inference::MemoryLimit;
 use crate::json::{from_reader, index_array};
 
@@ -83,7 +83,10 @@ pub(super) fn read_mdp_in(
     if raw.format != MDP_FORMAT {
         return Err(Error::mdp(
             "format",
-            format!("found \"{}\", expected \"{MDP_FORMAT}\"", raw.format),
+            format!(
+                "found \"{}\", expected \"{MDP_FORMAT}\"",
+                quote(&raw.format)
+            ),
         ));
     }
     let n_states = count("n_states", raw.n_states)?;
@@ -151,8 +154,9 @@ fn read_transitions(
             return Err(Error::mdp(
                 "transitions.npz",
                 format!(
-                    "\"{npz}\" is relative to the folder of the MDP file, which a stream does \
-                     not have; read the document from its file"
+                    "\"{}\" is relative to the folder of the MDP file, which a stream does \
+                     not have; read the document from its file",
+                    quote(npz)
                 ),
             ))
         }
@@ -219,7 +223,10 @@ fn read_features(raw: RawFeatures, n_states: usize, n_actions: usize) -> Result<
         other => {
             return Err(Error::mdp(
                 "features.kind",
-                format!("found \"{other}\", expected \"state\", \"state_action\" or \"onehot\""),
+                format!(
+                    "found \"{}\", expected \"state\", \"state_action\" or \"onehot\"",
+                    quote(other)
+                ),
             ))
         }
     };

@@ -30,7 +30,7 @@ use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
 use super::npy::{write_header, write_vector, NpyMember};
 use super::Transitions;
-use crate::error::{Error, Result};
+use crate::error::{quote, Error, Result};
 use crate::inference::{MemoryEstimate, MemoryLimit};
 use crate::io::{open, write_atomic};
 
@@ -77,7 +77,10 @@ pub fn read_csr_npz(
     if format != "csr" {
         return Err(Error::mdp(
             "format.npy",
-            format!("the sparse format is '{format}', expected 'csr' (save `matrix.tocsr()`)"),
+            format!(
+                "the sparse format is '{}', expected 'csr' (save `matrix.tocsr()`)",
+                quote(&format)
+            ),
         ));
     }
     let mut shape = Vec::with_capacity(2);

@@ -21,7 +21,7 @@ use super::colormap::Rgb;
 use super::curve::{line_chart, AxisScale, LineChartSpec, Series};
 use super::heatmap::{heatmap, ColorScale, HeatmapSpec, Marker, MarkerShape, Track};
 use crate::demos::Trajectory;
-use crate::error::{Error, Result};
+use crate::error::{quote, Error, Result};
 use crate::learn::IterationRecord;
 use crate::mdp::{Grid, GridGeometry, Mdp};
 
@@ -72,7 +72,7 @@ pub fn cell_path(mdp: &Mdp, trajectory: &Trajectory, label: &str) -> Result<Trac
             "trajectory",
             format!(
                 "trajectory {}: state {s} is out of range 0..{n}",
-                trajectory.id
+                quote(&trajectory.id)
             ),
         ));
     }
@@ -113,7 +113,7 @@ pub fn recorded_path(mdp: &Mdp, track: &crate::tracks::Track, label: &str) -> Re
         .find(|p| !(inside(p.x, x_range) && inside(p.y, y_range)))
     {
         return Err(Error::InvalidTracks {
-            place: format!("track {}, frame {}", track.id, p.frame),
+            place: format!("track {}, frame {}", quote(&track.id), p.frame),
             message: format!(
                 "({}, {}) m lies outside the MDP's grid, which covers x ∈ [{}, {}] and \
                  y ∈ [{}, {}] m",

@@ -3,7 +3,7 @@
 //! make it so — typically a stray position, or positions in pixels rather than metres.
 
 use super::reader::Track;
-use crate::error::{Error, Result};
+use crate::error::{quote, Error, Result};
 
 /// One side of the bounding box: the extreme coordinate and the row it comes from.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,7 +38,7 @@ impl Extent {
             for p in &track.points {
                 if !(p.x.is_finite() && p.y.is_finite()) {
                     return Err(Error::InvalidTracks {
-                        place: format!("track {}, frame {}", track.id, p.frame),
+                        place: format!("track {}, frame {}", quote(&track.id), p.frame),
                         message: format!("position ({}, {}) is not finite", p.x, p.y),
                     });
                 }

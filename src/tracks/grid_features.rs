@@ -27,7 +27,7 @@ use ndarray::Array2;
 
 use super::scene::Scene;
 use crate::demos::Demonstrations;
-use crate::error::{Error, Result};
+use crate::error::{quote, Error, Result};
 use crate::mdp::{FeatureTable, Features};
 
 /// Parameters of [`grid_features`].
@@ -49,7 +49,7 @@ pub fn visited_cells(demos: &Demonstrations, n_cells: usize) -> Result<Vec<bool>
     for traj in &demos.trajectories {
         for (t, &s) in traj.states.iter().enumerate() {
             *visited.get_mut(s).ok_or_else(|| Error::InvalidDemos {
-                place: format!("trajectory {}, step {t}", traj.id),
+                place: format!("trajectory {}, step {t}", quote(&traj.id)),
                 message: format!("state {s} is out of range 0..{n_cells}"),
             })? = true;
         }

@@ -13,7 +13,7 @@
 use super::discretize::{empirical_initial, trace, Connectivity, Discretized, GridMoves};
 use super::reader::Track;
 use super::scene::Scene;
-use crate::error::{Error, Result};
+use crate::error::{quote, Error, Result};
 use crate::mdp::Mdp;
 
 /// The connectivity and `stay` of a grid MDP, read from its action names.
@@ -23,7 +23,7 @@ pub fn grid_moves_of(mdp: &Mdp) -> Result<(Connectivity, bool)> {
         let found = if names.is_empty() {
             "no action names".to_string()
         } else {
-            format!("the actions {}", names.join(", "))
+            format!("the actions {}", quote(&names.join(", ")))
         };
         Error::InvalidMdp {
             place: "action_names".into(),

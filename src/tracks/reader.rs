@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 
-use crate::error::{Error, Result};
+use crate::error::{quote, quote_parser_message, Error, Result};
 use crate::io::open;
 
 /// One annotated position of a track.
@@ -75,7 +75,7 @@ pub fn read_tracks(reader: impl Read, source: &str) -> Result<Vec<Track>> {
                     1,
                     format!(
                         "missing column `{name}`; the header must contain track, frame, x, y (found: {})",
-                        header.iter().collect::<Vec<_>>().join(", ")
+                        quote(&header.iter().collect::<Vec<_>>().join(", "))
                     ),
                 ));
             }
@@ -113,19 +113,20 @@ pub fn read_tracks(reader: impl Read, source: &str) -> Result<Vec<Track>> {
                 line,
                 format!(
                     "frame `{}` is not an integer frame number",
-                    &record[frame_col]
+                    quote(&record[frame_col])
                 ),
             )
         })?;
         let coordinate = |name: &str, col: usize| -> Result<f64> {
             let text = &record[col];
+            let shown = quote(text);
             match text.parse::<f64>() {
                 Ok(v) if v.is_finite() => Ok(v),
                 Ok(_) => Err(invalid(
                     line,
-                    format!("{name} = `{text}` is not a finite number of metres"),
+                    format!("{name} = `{shown}` is not a finite number of metres"),
                 )),
-                Err(_) => Err(invalid(line, format!("{name} = `{text}` is not a number"))),
+                Err(_) => Err(invalid(line, format!("{name} = `{shown}` is not a number"))),
             }
         };
         let point = TrackPoint {
@@ -140,7 +141,8 @@ pub fn read_tracks(reader: impl Read, source: &str) -> Result<Vec<Track>> {
                     return Err(invalid(
                         line,
                         format!(
-                            "frame {frame} of track {id} does not follow frame {previous}; frames must increase within a track"
+                            "frame {frame} of track {} does not follow frame {previous}; frames must increase within a track",
+                            quote(id)
                         ),
                     ));
                 }
@@ -158,8 +160,9 @@ pub fn read_tracks(reader: impl Read, source: &str) -> Result<Vec<Track>> {
                     return Err(invalid(
                         line,
                         format!(
-                            "track {id} appears again after other tracks' rows (first seen at {seen}); \
-                             rows of a track must be consecutive — sort the file by track, then frame"
+                            "track {} appears again after other tracks' rows (first seen at {seen}); \
+                             rows of a track must be consecutive — sort the file by track, then frame",
+                            quote(id)
                         ),
                     ));
                 }
@@ -183,7 +186,7 @@ pub fn read_tracks(reader: impl Read, source: &str) -> Result<Vec<Track>> {
             lines[k].0,
             format!(
                 "track {} has a single position; a track needs at least two",
-                tracks[k].id
+                quote(&tracks[k].id)
             ),
         ));
     }
@@ -209,7 +212,10 @@ fn from_csv_error(e: csv::Error, source: &str, place: &impl Fn(u64) -> String, l
             expected_len, len, ..
         } => format!("has {len} fields, expected {expected_len} as in the header"),
         csv::ErrorKind::Utf8 { .. } => "is not valid UTF-8 text".to_string(),
-        other => format!("cannot be read as CSV: {other:?}"),
+        other => format!(
+            "cannot be read as CSV: {}",
+            quote_parser_message(&format!("{other:?}"))
+        ),
     };
     Error::InvalidTracks {
         place: place(line),

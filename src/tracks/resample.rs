@@ -9,7 +9,7 @@
 //! nearest frame.
 
 use super::reader::{Track, TrackPoint};
-use crate::error::{Error, Result};
+use crate::error::{quote, Error, Result};
 
 /// The time grid of a resampling.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
@@ -62,7 +62,7 @@ pub fn resample(track: &Track, step: TimeStep) -> Result<Track> {
         (Some(a), Some(b)) => (a.frame as f64, b.frame as f64),
         _ => {
             return Err(Error::InvalidTracks {
-                place: format!("track {}", track.id),
+                place: format!("track {}", quote(&track.id)),
                 message: "has no positions".into(),
             })
         }
@@ -70,7 +70,7 @@ pub fn resample(track: &Track, step: TimeStep) -> Result<Track> {
     let steps = ((last - first) / step.frames() + 1e-9).floor();
     if steps.is_nan() || steps >= MAX_SAMPLES_PER_TRACK as f64 {
         return Err(Error::InvalidTracks {
-            place: format!("track {}", track.id),
+            place: format!("track {}", quote(&track.id)),
             message: format!(
                 "frames {first} to {last} at {} frames a step need more than {MAX_SAMPLES_PER_TRACK} \
                  samples; check the frame numbers, --fps and --time-step",

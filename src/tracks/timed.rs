@@ -21,7 +21,7 @@ use super::reader::Track;
 use super::resample::{resample, TimeStep};
 use super::scene::{Cell, Scene};
 use crate::demos::{Demonstrations, Trajectory};
-use crate::error::{Error, Result};
+use crate::error::{quote, Error, Result};
 use crate::mdp::{Features, Lattice, Mdp};
 
 /// Parameters of [`discretize_timed`].
@@ -136,7 +136,7 @@ pub fn discretize_timed(
             .iter()
             .map(|p| {
                 scene.cell_at(p.x, p.y).ok_or_else(|| Error::InvalidTracks {
-                    place: format!("track {}, frame {}", track.id, p.frame),
+                    place: format!("track {}, frame {}", quote(&track.id), p.frame),
                     message: format!("position ({}, {}) lies outside the scene", p.x, p.y),
                 })
             })

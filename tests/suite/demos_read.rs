@@ -204,22 +204,11 @@ fn csv_step_order_and_consecutive_rows() {
 }
 
 #[test]
-fn csv_empty_actions_only_on_final_rows_and_single_rows_rejected() {
+fn csv_empty_actions_only_on_final_rows_and_single_rows_without_action_rejected() {
     assert_rejected(
         csv(&format!("{HEADER}a,0,0,\na,1,0,0\na,2,1,\n")),
         "line 2, column action",
         &["continues on line 3"],
-    );
-    // A final row with an action, followed by another trajectory and at the end of file.
-    assert_rejected(
-        csv(&format!("{HEADER}a,0,0,0\na,1,1,0\nb,0,0,0\nb,1,1,\n")),
-        "line 3, column action",
-        &["trajectory a ends on this line with action 0"],
-    );
-    assert_rejected(
-        csv(&format!("{HEADER}a,0,0,0\na,1,1,\nb,0,0,0\nb,1,1,0\n")),
-        "line 5, column action",
-        &["trajectory b ends on this line"],
     );
     assert_rejected(
         csv(&format!(
@@ -399,12 +388,12 @@ fn csv_and_jsonl_round_trip() {
 }
 
 #[test]
-fn writer_rejects_a_trajectory_without_one_state_more_than_actions() {
-    let bad = Demonstrations::new(vec![trajectory("x", &[0, 1], &[0, 0])]);
+fn writer_rejects_a_trajectory_with_too_few_or_too_many_states() {
+    let bad = Demonstrations::new(vec![trajectory("x", &[0, 1, 1, 1], &[0, 0])]);
     match write_demos_csv(&bad, Vec::new()) {
         Err(Error::InvalidDemos { place, message }) => {
             assert_eq!(place, "trajectory x");
-            assert!(message.contains("2 states and 2 actions"), "{message}");
+            assert!(message.contains("4 states and 2 actions"), "{message}");
         }
         other => panic!("expected InvalidDemos, got {other:?}"),
     }

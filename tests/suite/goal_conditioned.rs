@@ -119,7 +119,7 @@ fn objective_matches_the_reference_and_its_gradient_matches_finite_differences()
     let horizon = 12;
     let demos = small_demos(&world, &mdp, horizon);
     let goals = training_goals(&mdp, &demos, GoalRule::LastCell).unwrap();
-    let groups = group_by_goal(&mdp, &demos, &goals, GoalRule::LastCell);
+    let groups = group_by_goal(&mdp, &demos, &goals, GoalRule::LastCell).unwrap();
     // Three goals: the one where a demonstration starts (state 9) gets no group.
     let goals: Vec<usize> = groups.iter().map(|g| g.goal.states[0]).collect();
     assert_eq!(goals, vec![4, 15, 19]);
@@ -256,7 +256,7 @@ fn known_weights_are_recovered_from_goal_directed_demonstrations() {
         "{arrived} {held_arrived}"
     );
     let settings = SoftSettings::finite(HORIZON, 1.0);
-    let groups = group_by_goal(&mdp, &train, &[], GoalRule::LastCell);
+    let groups = group_by_goal(&mdp, &train, &[], GoalRule::LastCell).unwrap();
     assert_eq!(groups.len(), 4);
     let params = FitParams {
         settings: settings.clone(),

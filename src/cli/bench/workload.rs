@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use ndarray::Array1;
 
+use irl::error::quote;
 use irl::inference::{KernelLayout, SoftProblem, SoftSettings};
 use irl::mdp::Mdp;
 use irl::worlds::{
@@ -58,7 +59,10 @@ impl FromStr for BenchCase {
         let malformed = || {
             Error::param(
                 "extra",
-                format!("`{text}` is not SIDE:ACTIONS:HORIZON such as 100:4:50"),
+                format!(
+                    "`{}` is not SIDE:ACTIONS:HORIZON such as 100:4:50",
+                    quote(text)
+                ),
             )
         };
         let fields: Vec<usize> = text
@@ -71,7 +75,7 @@ impl FromStr for BenchCase {
         };
         let actions = GridActions::from_count(actions).map_err(|e| match e {
             Error::InvalidParameter { message, .. } => {
-                Error::param("extra", format!("`{text}`: {message}"))
+                Error::param("extra", format!("`{}`: {message}", quote(text)))
             }
             other => other,
         })?;
