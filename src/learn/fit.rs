@@ -30,7 +30,7 @@ use super::recorder::Recorder;
 use super::stopping::{
     FirstOrderState, WithStoppingRules, GRADIENT_SMALL, ITERATION_CAP, OBJECTIVE_FLAT,
 };
-use super::uncertainty::standard_errors;
+use super::uncertainty::standard_errors_observed;
 use crate::demos::Demonstrations;
 use crate::error::{Error, Result};
 use crate::inference::{MemoryEstimate, SoftSettings};
@@ -55,6 +55,20 @@ pub enum Optimizer {
     GradientDescent,
 }
 
+/// What a fit shows its caller while it runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FitProgress<'a> {
+    /// The optimiser finished an iteration (iteration 0 is the starting point).
+    Iteration(&'a IterationRecord),
+    /// The standard errors: `done` of the `total` columns of the observed information
+    /// computed, each two likelihood evaluations; shown with `done` = 0 before the first.
+    StandardErrors { done: usize, total: usize },
+}
+
+/// The caller's progress callback, shared by the optimiser's observer and the standard
+/// errors that follow it.
+pub(super) type ProgressCallback = Arc<Mutex<Box<dyn FnMut(FitProgress<'_>) + Send>>>;
+
 /// Hyper-parameters of a fit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FitParams {
@@ -77,9 +91,15 @@ pub struct FitParams {
     pub objective_tolerance: f64,
     /// Starting θ (zeros when `None`).
     pub initial: Option<Array1<f64>>,
-    /// Compute standard errors from the observed information when K is at most this.
+    /// Compute standard errors from the observed information (2K likelihood
+    /// evaluations after the optimiser's).
+    pub standard_errors: bool,
+    /// Compute standard errors only when K is at most this.
     pub max_features_for_standard_errors: usize,
 }
+
+/// The standard-error note of a fit told not to compute them.
+pub const STANDARD_ERRORS_NOT_REQUESTED: &str = "not computed: not requested";
 
 impl Default for FitParams {
     fn default() -> Self {
@@ -94,6 +114,7 @@ impl Default for FitParams {
             gradient_tolerance: 1e-6,
             objective_tolerance: 1e-10,
             initial: None,
+            standard_errors: true,
             max_features_for_standard_errors: 256,
         }
     }
@@ -212,15 +233,16 @@ impl FitParams {
 
     /// Fit θ to `demos` (validated against `mdp`).
     pub fn fit(&self, mdp: &Mdp, demos: &Demonstrations) -> Result<FittedModel> {
-        self.fit_observed(mdp, demos, |_| {})
+        self.fit_observed(mdp, demos, |_: FitProgress<'_>| {})
     }
 
-    /// [`fit`](Self::fit), showing `on_iteration` each iteration's record as it happens.
+    /// [`fit`](Self::fit), showing `on_progress` each iteration's record and the
+    /// standard errors' progress as they happen.
     pub fn fit_observed(
         &self,
         mdp: &Mdp,
         demos: &Demonstrations,
-        on_iteration: impl FnMut(&IterationRecord) + Send + 'static,
+        on_progress: impl FnMut(FitProgress<'_>) + Send + 'static,
     ) -> Result<FittedModel> {
         self.check(mdp)?;
         let (tasks, goals) = self.tasks(mdp, demos)?;
@@ -228,7 +250,7 @@ impl FitParams {
             initial: Some(self.starting_point(mdp)),
             ..self.clone()
         };
-        let mut model = params.fit_tasks(tasks, on_iteration)?;
+        let mut model = params.fit_tasks(tasks, on_progress)?;
         model.goals = goals;
         model.goal_rule = self.goal_rule;
         Ok(model)
@@ -239,8 +261,9 @@ impl FitParams {
     pub fn fit_tasks(
         &self,
         tasks: Vec<Task>,
-        on_iteration: impl FnMut(&IterationRecord) + Send + 'static,
+        on_progress: impl FnMut(FitProgress<'_>) + Send + 'static,
     ) -> Result<FittedModel> {
+        let on_progress: ProgressCallback = Arc::new(Mutex::new(Box::new(on_progress)));
         let first = tasks
             .first()
             .ok_or_else(|| Error::demos("demonstrations", "there is nothing to fit"))?;
@@ -269,7 +292,7 @@ impl FitParams {
         let records = Arc::new(Mutex::new(Vec::new()));
         let observer = Recorder::new(
             Arc::clone(&records),
-            Box::new(on_iteration),
+            Arc::clone(&on_progress),
             self.settings.temperature,
             self.l2 / objective.n_actions() as f64,
         );
@@ -303,8 +326,13 @@ impl FitParams {
             .map_or_else(|| "stopped".to_string(), describe);
         let converged = reason == GRADIENT_SMALL || reason == OBJECTIVE_FLAT;
         let iterations = records.lock().expect("unpoisoned").clone();
-        let errors = if features.dim() <= self.max_features_for_standard_errors {
-            standard_errors(&objective, best.view())
+        let errors = if !self.standard_errors {
+            Err(STANDARD_ERRORS_NOT_REQUESTED.into())
+        } else if features.dim() <= self.max_features_for_standard_errors {
+            let mut show = on_progress.lock().expect("unpoisoned");
+            standard_errors_observed(&objective, best.view(), |done, total| {
+                show(FitProgress::StandardErrors { done, total })
+            })
         } else {
             Err(format!(
                 "not computed: {} features exceed the limit of {}",
@@ -321,7 +349,7 @@ impl FitParams {
             alignment: self.alignment,
             goals: Vec::new(),
             goal_rule: self.goal_rule,
-            training: TrainingHistory {
+            training: Some(TrainingHistory {
                 iterations,
                 converged,
                 stop_reason: reason,
@@ -332,7 +360,7 @@ impl FitParams {
                 optimizer: self.optimizer,
                 evaluations: objective.evaluations(),
                 seconds: clock.elapsed().as_secs_f64(),
-            },
+            }),
         })
     }
 
@@ -433,7 +461,10 @@ mod tests {
             },
             ..FitParams::default()
         };
-        let message = params.fit_tasks(tasks, |_| {}).unwrap_err().to_string();
+        let message = params
+            .fit_tasks(tasks, |_: FitProgress<'_>| {})
+            .unwrap_err()
+            .to_string();
         assert!(
             message.contains("this fit would need") && message.contains("values 1008 B"),
             "{message}"
@@ -465,7 +496,7 @@ mod tests {
             "{:?}",
             model.weights
         );
-        let records = &model.training.iterations;
+        let records = &model.training.as_ref().unwrap().iterations;
         assert!(records
             .iter()
             .all(|r| r.objective.is_finite() && r.gradient_norm.is_finite()));
@@ -477,7 +508,7 @@ mod tests {
         let demos = random_demos(&mdp, 4, &[3, 2]);
         let params = FitParams::new(SoftSettings::finite(5, 1.0));
         let message = params
-            .fit_tasks(vec![task(&mdp, &demos, Some(4))], |_| {})
+            .fit_tasks(vec![task(&mdp, &demos, Some(4))], |_: FitProgress<'_>| {})
             .unwrap_err()
             .to_string();
         assert!(
@@ -485,7 +516,7 @@ mod tests {
             "{message}"
         );
         let message = params
-            .fit_tasks(vec![task(&mdp, &demos, None)], |_| {})
+            .fit_tasks(vec![task(&mdp, &demos, None)], |_: FitProgress<'_>| {})
             .unwrap_err()
             .to_string();
         assert!(message.contains("arranged for no horizon"), "{message}");
@@ -509,7 +540,11 @@ mod tests {
             ..FitParams::default()
         };
         let model = params.fit(&mdp, &demos).unwrap();
-        assert!(model.training.converged, "{}", model.training.stop_reason);
+        assert!(
+            model.training.as_ref().unwrap().converged,
+            "{}",
+            model.training.as_ref().unwrap().stop_reason
+        );
         let se = model.standard_errors.clone().unwrap();
         for k in 0..3 {
             let z = (model.weights[k] - truth[k]) / se[k];
@@ -522,7 +557,7 @@ mod tests {
             );
             assert!(se[k] < 0.2, "se {k} = {}", se[k]);
         }
-        let objective = &model.training.iterations;
+        let objective = &model.training.as_ref().unwrap().iterations;
         assert!(objective.last().unwrap().objective < objective[0].objective);
         assert!(objective
             .iter()
@@ -566,7 +601,10 @@ mod tests {
             ..FitParams::default()
         };
         let model = params.fit(&mdp, &demos).unwrap();
-        assert_eq!(model.training.stop_reason, super::GRADIENT_SMALL);
+        assert_eq!(
+            model.training.as_ref().unwrap().stop_reason,
+            super::GRADIENT_SMALL
+        );
         let theta = Array1::from(model.weights.clone());
         // Expected counts: forward pass from the demonstrations' start states.
         let mut start = vec![0.0; n];

@@ -8,6 +8,7 @@ mod cli_extreme_values;
 mod cli_fit;
 mod cli_forecast_plot;
 mod cli_mdp_errors;
+mod cli_minimal_model;
 mod cli_model_errors;
 mod cli_npz;
 mod cli_outputs;
