@@ -35,10 +35,15 @@ pub struct FitArgs {
     /// Iteration cap of the optimiser.
     #[arg(long, default_value_t = FitParams::default().max_iterations)]
     max_iters: u64,
-    /// Stop when the per-action gradient norm falls to this.
+    /// Converged when the per-action gradient norm falls to this (0: only the relative
+    /// rule).
     #[arg(long, default_value_t = FitParams::default().gradient_tolerance)]
     gradient_tolerance: f64,
-    /// Stop when the relative change of the objective falls to this.
+    /// Converged when the gradient norm falls to this times its value at the start.
+    #[arg(long, default_value_t = FitParams::default().relative_gradient_tolerance)]
+    relative_gradient_tolerance: f64,
+    /// Stall guard: stop, not converged, when the relative change of the objective
+    /// falls to this before the gradient is small.
     #[arg(long, default_value_t = FitParams::default().objective_tolerance)]
     objective_tolerance: f64,
     /// With --horizon: treat each demonstration of L actions as an L-step problem
@@ -95,6 +100,7 @@ pub fn run(args: FitArgs) -> Result<()> {
         },
         max_iterations: args.max_iters,
         gradient_tolerance: args.gradient_tolerance,
+        relative_gradient_tolerance: args.relative_gradient_tolerance,
         objective_tolerance: args.objective_tolerance,
         standard_errors: !args.no_standard_errors,
         ..FitParams::default()

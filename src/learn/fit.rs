@@ -26,10 +26,9 @@ use super::demo_steps::{Alignment, DemoSteps};
 use super::goals::{goal_tasks, group_by_goal, training_goals, Goal, GoalRule};
 use super::model::{FittedModel, IterationRecord, TrainingHistory};
 use super::objective::{Objective, Task};
+use super::recorder::norm;
 use super::recorder::Recorder;
-use super::stopping::{
-    FirstOrderState, WithStoppingRules, GRADIENT_SMALL, ITERATION_CAP, OBJECTIVE_FLAT,
-};
+use super::stopping::{FirstOrderState, WithStoppingRules, GRADIENT_SMALL, ITERATION_CAP};
 use super::uncertainty::standard_errors_observed;
 use crate::demos::Demonstrations;
 use crate::error::{Error, Result};
@@ -44,6 +43,14 @@ pub const DEFAULT_L2: f64 = 0.01;
 /// norms and curvature pairs), which leave the range of a double from about λ = 10¹⁵⁰ on,
 /// while a λ far smaller already pins θ̂ to 0 (to within 10⁻⁶ at λ = 10⁶).
 pub const MAX_L2: f64 = 1e100;
+
+/// The default relative gradient tolerance: a fit has converged when ‖∇J‖₂ has fallen
+/// to 10⁻⁶ of its value at the start.
+pub const DEFAULT_RELATIVE_GRADIENT_TOLERANCE: f64 = 1e-6;
+
+/// The default stall guard: a relative change of J of a few units in the last place of
+/// a double, where J no longer moves in floating point.
+pub const DEFAULT_OBJECTIVE_TOLERANCE: f64 = 1e-15;
 
 /// The optimiser.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -85,9 +92,12 @@ pub struct FitParams {
     pub l2: f64,
     pub optimizer: Optimizer,
     pub max_iterations: u64,
-    /// Stop when ‖∇J‖ falls to this (J is per action).
+    /// Converged when ‖∇J‖₂ falls to this (J is per action); 0 leaves the decision to
+    /// `relative_gradient_tolerance`.
     pub gradient_tolerance: f64,
-    /// Stop when |ΔJ|/|J| falls to this.
+    /// Converged when ‖∇J‖₂ falls to this times ‖∇J‖₂ at the starting point.
+    pub relative_gradient_tolerance: f64,
+    /// Stopped as stalled, not converged, when |ΔJ|/|J| falls to this first.
     pub objective_tolerance: f64,
     /// Starting θ (zeros when `None`).
     pub initial: Option<Array1<f64>>,
@@ -111,8 +121,9 @@ impl Default for FitParams {
             l2: DEFAULT_L2,
             optimizer: Optimizer::Lbfgs { memory: 10 },
             max_iterations: 200,
-            gradient_tolerance: 1e-6,
-            objective_tolerance: 1e-10,
+            gradient_tolerance: 0.0,
+            relative_gradient_tolerance: DEFAULT_RELATIVE_GRADIENT_TOLERANCE,
+            objective_tolerance: DEFAULT_OBJECTIVE_TOLERANCE,
             initial: None,
             standard_errors: true,
             max_features_for_standard_errors: 256,
@@ -160,6 +171,10 @@ impl FitParams {
         }
         for (name, tol) in [
             ("gradient_tolerance", self.gradient_tolerance),
+            (
+                "relative_gradient_tolerance",
+                self.relative_gradient_tolerance,
+            ),
             ("objective_tolerance", self.objective_tolerance),
         ] {
             if !(tol >= 0.0 && tol.is_finite()) {
@@ -287,8 +302,12 @@ impl FitParams {
             .clone()
             .unwrap_or_else(|| Array1::zeros(features.dim()));
         // Evaluate once up front so that solver errors (a horizon too short, a diverging
-        // fixed point) surface as themselves rather than through argmin.
-        objective.evaluate(initial.view())?;
+        // fixed point) surface as themselves rather than through argmin; the gradient
+        // there scales the relative gradient tolerance.
+        let start = objective.evaluate(initial.view())?;
+        let gradient_threshold = self
+            .gradient_tolerance
+            .max(self.relative_gradient_tolerance * norm(&start.gradient));
         let records = Arc::new(Mutex::new(Vec::new()));
         let observer = Recorder::new(
             Arc::clone(&records),
@@ -303,12 +322,13 @@ impl FitParams {
                     .with_tolerance_grad(0.0)
                     .and_then(|s| s.with_tolerance_cost(0.0))
                     .map_err(|e| Error::param("optimizer", e.to_string()))?;
-                self.run(&objective, lbfgs, initial, observer)?
+                self.run(&objective, lbfgs, initial, gradient_threshold, observer)?
             }
             Optimizer::GradientDescent => self.run(
                 &objective,
                 SteepestDescent::new(linesearch),
                 initial,
+                gradient_threshold,
                 observer,
             )?,
         };
@@ -324,7 +344,7 @@ impl FitParams {
         let reason = state
             .get_termination_reason()
             .map_or_else(|| "stopped".to_string(), describe);
-        let converged = reason == GRADIENT_SMALL || reason == OBJECTIVE_FLAT;
+        let converged = reason == GRADIENT_SMALL;
         let iterations = records.lock().expect("unpoisoned").clone();
         let errors = if !self.standard_errors {
             Err(STANDARD_ERRORS_NOT_REQUESTED.into())
@@ -393,6 +413,7 @@ impl FitParams {
         objective: &'o Objective,
         solver: S,
         initial: Array1<f64>,
+        gradient_threshold: f64,
         observer: Recorder,
     ) -> Result<FirstOrderState>
     where
@@ -400,7 +421,7 @@ impl FitParams {
     {
         let solver = WithStoppingRules {
             inner: solver,
-            gradient_tolerance: self.gradient_tolerance,
+            gradient_threshold,
             objective_tolerance: self.objective_tolerance,
         };
         let result = Executor::new(objective, solver)

@@ -31,7 +31,8 @@ mod weights;
 
 pub use demo_steps::{Alignment, DemoSteps};
 pub use fit::{
-    FitParams, FitProgress, Optimizer, DEFAULT_L2, MAX_L2, STANDARD_ERRORS_NOT_REQUESTED,
+    FitParams, FitProgress, Optimizer, DEFAULT_L2, DEFAULT_OBJECTIVE_TOLERANCE,
+    DEFAULT_RELATIVE_GRADIENT_TOLERANCE, MAX_L2, STANDARD_ERRORS_NOT_REQUESTED,
 };
 pub use forecast::{forecast, Forecast};
 pub use goals::{
@@ -42,7 +43,7 @@ pub use model::{FittedModel, IterationRecord, TrainingHistory};
 pub use model_file::{GivenSettings, ModelFile};
 pub use objective::{Objective, ObjectiveValue, Task};
 pub use predict::{GoalPolicies, Occupancy, NEGLIGIBLE_MASS};
-pub use stopping::{relative_change_over, ITERATION_CAP};
+pub use stopping::{relative_change_over, GRADIENT_SMALL, ITERATION_CAP, OBJECTIVE_STALLED};
 pub use uncertainty::{
     observed_information, observed_information_observed, standard_errors, standard_errors_observed,
 };

@@ -56,7 +56,7 @@ impl Recorder {
 
 /// ‖v‖₂, scaled by the largest |v_k| so that entries past 10¹⁵⁴ do not overflow as
 /// their squares would.
-fn norm(v: &Array1<f64>) -> f64 {
+pub(super) fn norm(v: &Array1<f64>) -> f64 {
     let largest = v.iter().fold(0.0f64, |m, x| m.max(x.abs()));
     if largest == 0.0 || !largest.is_finite() {
         return largest;

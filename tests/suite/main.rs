@@ -29,5 +29,6 @@ mod recovery;
 mod reference;
 mod solve_without_arrays;
 mod standard_errors;
+mod stopping_rule;
 mod timed_lattice;
 mod ucy_tracks;
