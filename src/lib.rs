@@ -24,7 +24,7 @@
 //! let demos = expert_demonstrations(&world.mdp, &world.true_reward(), &expert, 2)?;
 //! let model = FitParams::new(SoftSettings::infinite(expert.discount)).fit(&world.mdp, &demos)?;
 //! let policy = model.policy(&world.mdp)?; // π[0, s, a]: stationary without a horizon
-//! assert!(model.training.converged);
+//! assert!(model.training.as_ref().is_some_and(|t| t.converged));
 //! assert!((policy.sum() - world.mdp.n_states() as f64).abs() < 1e-9);
 //! # Ok::<(), irl::Error>(())
 //! ```

@@ -69,7 +69,7 @@ pub fn execute(design: &Design, seeds: &[SeedData], key: RunKey) -> Result<RunRe
     )
     .with_context(place)?;
     let heldout = evaluate_model(&world.mdp, &model, &data.heldout, None).with_context(place)?;
-    let training = &model.training;
+    let training = model.training.as_ref().expect("a fit records its history");
     Ok(RunRecord {
         features: feature_set_name(*features),
         n_demos: key.n_demos,

@@ -13,23 +13,25 @@ use irl::eval::{
     evaluate_forecasts, evaluate_model, policies_for, step_nlls, ForecastReport, ForecastSettings,
     HeldOutTrack, StepNlls,
 };
-use irl::io::open;
-use irl::learn::FittedModel;
 use irl::mdp::Mdp;
 use irl::tracks::read_tracks_file;
 use irl::Error;
 
 use super::console::print;
-use super::files::{load_demos, load_mdp, load_true_reward};
+use super::files::{load_demos, load_mdp, load_model, load_true_reward};
+use super::solver_args::ModelSolverArgs;
 
 #[derive(Args)]
 pub struct EvaluateArgs {
     /// The MDP (irl-mdp/1).
     #[arg(long)]
     mdp: PathBuf,
-    /// The fitted model (irl-model/1).
+    /// The fitted model (irl-model/1), or weights (irl-weights/1) to score under the
+    /// solver flags.
     #[arg(long)]
     model: PathBuf,
+    #[command(flatten)]
+    solver: ModelSolverArgs,
     /// Held-out demonstrations.
     #[arg(long)]
     demos: PathBuf,
@@ -68,8 +70,7 @@ pub struct EvaluateArgs {
 
 pub fn run(args: EvaluateArgs) -> Result<()> {
     let mdp = load_mdp(&args.mdp)?;
-    let model = FittedModel::read(open(&args.model)?).map_err(|e| e.in_file(&args.model))?;
-    model.check_mdp(&mdp).map_err(|e| e.in_file(&args.model))?;
+    let model = load_model(&args.model, &mdp, &args.solver)?;
     let demos = load_demos(&args.demos, &mdp)?;
     let truth = args
         .true_weights

@@ -6,8 +6,10 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use irl::demos::{read_demos, Demonstrations};
 use irl::io::{check_folder, check_output_file, describe, open, write_atomic, Kind, Temporary};
-use irl::learn::{read_weights, Weights};
+use irl::learn::{read_weights, FittedModel, Weights};
 use irl::mdp::{read_mdp_file, Features, Mdp, Reward};
+
+use super::solver_args::ModelSolverArgs;
 
 /// Read and validate an `irl-mdp/1` file (with its `.npz` transitions, if it has them).
 /// Its declared sizes are checked against the available memory, which no flag changes
@@ -27,6 +29,18 @@ pub fn load_weights(path: &Path, mdp: &Mdp) -> Result<Weights> {
         .check_against(mdp.features())
         .map_err(|e| e.in_file(path))?;
     Ok(weights)
+}
+
+/// Read a model (`irl-model/1`, or `irl-weights/1` used as one) that must fit the MDP:
+/// the settings the file gives, the flags for the rest. The flags are checked first, so
+/// that an error of the file's is the file's; then that they do not contradict the file.
+pub fn load_model(path: &Path, mdp: &Mdp, flags: &ModelSolverArgs) -> Result<FittedModel> {
+    let fallback = flags.fallback();
+    fallback.check_ranges()?;
+    let file = FittedModel::read_with(open(path)?, &fallback).map_err(|e| e.in_file(path))?;
+    flags.check_against(&file.given, path)?;
+    file.model.check_mdp(mdp).map_err(|e| e.in_file(path))?;
+    Ok(file.model)
 }
 
 /// Read a true reward: weights over the MDP's features, or weights named `s0`, `s1`, …

@@ -7,8 +7,8 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use irl::learn::{
-    relative_change_over, Alignment, FitParams, FittedModel, GoalRule, IterationRecord, Optimizer,
-    TrainingHistory, DEFAULT_L2, ITERATION_CAP,
+    relative_change_over, Alignment, FitParams, FitProgress, FittedModel, GoalRule,
+    IterationRecord, Optimizer, TrainingHistory, DEFAULT_L2, ITERATION_CAP,
 };
 use irl::Error;
 
@@ -35,10 +35,15 @@ pub struct FitArgs {
     /// Iteration cap of the optimiser.
     #[arg(long, default_value_t = FitParams::default().max_iterations)]
     max_iters: u64,
-    /// Stop when the per-action gradient norm falls to this.
+    /// Converged when the per-action gradient norm falls to this (0: only the relative
+    /// rule).
     #[arg(long, default_value_t = FitParams::default().gradient_tolerance)]
     gradient_tolerance: f64,
-    /// Stop when the relative change of the objective falls to this.
+    /// Converged when the gradient norm falls to this times its value at the start.
+    #[arg(long, default_value_t = FitParams::default().relative_gradient_tolerance)]
+    relative_gradient_tolerance: f64,
+    /// Stall guard: stop, not converged, when the relative change of the objective
+    /// falls to this before the gradient is small.
     #[arg(long, default_value_t = FitParams::default().objective_tolerance)]
     objective_tolerance: f64,
     /// With --horizon: treat each demonstration of L actions as an L-step problem
@@ -53,6 +58,10 @@ pub struct FitArgs {
     /// metres into destinations (without it, each last cell is a goal).
     #[arg(long)]
     goal_radius: Option<f64>,
+    /// Skip the standard errors (2K likelihood evaluations after the fit's); the model
+    /// then has standard_errors null.
+    #[arg(long)]
+    no_standard_errors: bool,
     /// No progress or summary on stderr.
     #[arg(long)]
     quiet: bool,
@@ -91,7 +100,9 @@ pub fn run(args: FitArgs) -> Result<()> {
         },
         max_iterations: args.max_iters,
         gradient_tolerance: args.gradient_tolerance,
+        relative_gradient_tolerance: args.relative_gradient_tolerance,
         objective_tolerance: args.objective_tolerance,
+        standard_errors: !args.no_standard_errors,
         ..FitParams::default()
     };
     let progress = Progress::new(args.quiet, args.max_iters);
@@ -149,14 +160,16 @@ pub fn fit_status(t: &TrainingHistory) -> String {
 
 /// Weight ± standard error per feature, and how the fit ended.
 pub fn summary(model: &FittedModel) -> String {
-    let t = &model.training;
-    let mut text = format!(
-        "fit: {}; NLL per action {:.6} on {} actions, {:.2} s\n",
-        fit_status(t),
-        t.nll_per_action,
-        t.n_actions,
-        t.seconds
-    );
+    let mut text = match &model.training {
+        Some(t) => format!(
+            "fit: {}; NLL per action {:.6} on {} actions, {:.2} s\n",
+            fit_status(t),
+            t.nll_per_action,
+            t.n_actions,
+            t.seconds
+        ),
+        None => "fit: no history recorded\n".into(),
+    };
     let width = model
         .feature_names
         .iter()
@@ -177,9 +190,26 @@ pub fn summary(model: &FittedModel) -> String {
 }
 
 /// Progress on stderr: a bar on a terminal, plain lines otherwise, nothing when quiet.
+/// The bar counts the optimiser's iterations, then the columns of the observed
+/// information; plain lines give every iteration, then the standard errors' start and
+/// each further tenth of their columns.
 pub(super) struct Progress {
     bar: Option<ProgressBar>,
     quiet: bool,
+}
+
+/// The bar's look while it counts the optimiser's iterations.
+const ITERATION_TEMPLATE: &str = "{spinner} iteration {pos}/{len} {wide_msg}";
+/// The bar's look while it counts the columns of the observed information.
+const STANDARD_ERROR_TEMPLATE: &str =
+    "{spinner} standard errors: feature {pos}/{len} [{bar:30}] {elapsed} {wide_msg}";
+
+/// The line announcing the standard errors of `total` features.
+fn standard_errors_start(total: usize) -> String {
+    format!(
+        "standard errors: {} likelihood evaluations for the observed information of {total} features",
+        2 * total
+    )
 }
 
 impl Progress {
@@ -187,15 +217,14 @@ impl Progress {
         let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
             let bar = ProgressBar::new(max_iters);
             bar.set_style(
-                ProgressStyle::with_template("{spinner} iteration {pos}/{len} {wide_msg}")
-                    .expect("valid template"),
+                ProgressStyle::with_template(ITERATION_TEMPLATE).expect("valid template"),
             );
             bar
         });
         Self { bar, quiet }
     }
 
-    pub(super) fn callback(&self) -> Box<dyn FnMut(&IterationRecord) + Send> {
+    pub(super) fn callback(&self) -> Box<dyn FnMut(FitProgress<'_>) + Send> {
         let line = |r: &IterationRecord| {
             format!(
                 "objective {:.8}  |grad| {:.3e}  residual {:.3e}",
@@ -205,15 +234,38 @@ impl Progress {
         match (&self.bar, self.quiet) {
             (Some(bar), _) => {
                 let bar = bar.clone();
-                Box::new(move |r| {
-                    bar.set_position(r.iteration);
-                    bar.set_message(line(r));
+                Box::new(move |event| match event {
+                    FitProgress::Iteration(r) => {
+                        bar.set_position(r.iteration);
+                        bar.set_message(line(r));
+                    }
+                    FitProgress::StandardErrors { done: 0, total } => {
+                        bar.set_style(
+                            ProgressStyle::with_template(STANDARD_ERROR_TEMPLATE)
+                                .expect("valid template"),
+                        );
+                        bar.set_length(total as u64);
+                        bar.set_position(0);
+                        bar.set_message(format!("({} evaluations)", 2 * total));
+                        bar.reset_elapsed();
+                    }
+                    FitProgress::StandardErrors { done, .. } => bar.set_position(done as u64),
                 })
             }
             (None, true) => Box::new(|_| {}),
-            (None, false) => {
-                Box::new(move |r| note(&format!("iteration {:>4}  {}", r.iteration, line(r))))
-            }
+            (None, false) => Box::new(move |event| match event {
+                FitProgress::Iteration(r) => {
+                    note(&format!("iteration {:>4}  {}", r.iteration, line(r)))
+                }
+                FitProgress::StandardErrors { done: 0, total } => {
+                    note(&standard_errors_start(total))
+                }
+                FitProgress::StandardErrors { done, total } => {
+                    if done * 10 / total > (done - 1) * 10 / total {
+                        note(&format!("standard errors: {done}/{total} features"));
+                    }
+                }
+            }),
         }
     }
 
@@ -319,7 +371,7 @@ mod tests {
             weights: vec![-1.0, -3.5],
             standard_errors: Ok(vec![0.1, 0.25]),
             settings: Default::default(),
-            training: history(&capped(1e-8), false, ITERATION_CAP),
+            training: Some(history(&capped(1e-8), false, ITERATION_CAP)),
             goals: Vec::new(),
             goal_rule: GoalRule::LastCell,
             alignment: Alignment::Start,

@@ -7,14 +7,14 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::Args;
 use irl::error::quote;
-use irl::io::open;
 use irl::learn::{FittedModel, GoalPolicies};
 use irl::tracks::{match_positions, read_tracks_file};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::cells::parse_cell;
-use super::files::{check_out, load_mdp, save};
+use super::files::{check_out, load_mdp, load_model, save};
+use super::solver_args::ModelSolverArgs;
 
 /// The format tag of forecast documents.
 pub const FORECAST_FORMAT: &str = "irl-forecast/1";
@@ -24,9 +24,12 @@ pub struct ForecastArgs {
     /// The MDP (irl-mdp/1).
     #[arg(long)]
     mdp: PathBuf,
-    /// The fitted model (irl-model/1).
+    /// The fitted model (irl-model/1), or weights (irl-weights/1) to forecast under the
+    /// solver flags.
     #[arg(long)]
     model: PathBuf,
+    #[command(flatten)]
+    solver: ModelSolverArgs,
     /// Start cell: a state index or X,Y.
     #[arg(
         long,
@@ -63,8 +66,7 @@ pub struct ForecastArgs {
 pub fn run(args: ForecastArgs) -> Result<()> {
     check_out(&args.out)?;
     let mdp = load_mdp(&args.mdp)?;
-    let model = FittedModel::read(open(&args.model)?).map_err(|e| e.in_file(&args.model))?;
-    model.check_mdp(&mdp).map_err(|e| e.in_file(&args.model))?;
+    let model = load_model(&args.model, &mdp, &args.solver)?;
     if let Some(path) = &args.observed {
         return observed(&args, &mdp, &model, path);
     }

@@ -276,14 +276,22 @@ pub fn run(args: PlotArgs) -> Result<()> {
         }
         Figure::Training { model, title, out } => {
             let m = FittedModel::read(open(&model)?).map_err(|e| e.in_file(&model))?;
+            let Some(training) = &m.training else {
+                bail!(
+                    "{}: the model has no complete training section (training.objective, \
+                     gradient_norm, feature_residual, converged, stop_reason and the rest of \
+                     its fields), so there is no training curve to draw",
+                    model.display()
+                );
+            };
             let title = title.unwrap_or_else(|| {
                 format!(
                     "{}: training curve\n{}",
                     file_name(&model),
-                    fit_status(&m.training)
+                    fit_status(training)
                 )
             });
-            training_curve(&m.training.iterations, &title, &out)?;
+            training_curve(&training.iterations, &title, &out)?;
         }
     }
     Ok(())

@@ -26,11 +26,10 @@ use super::demo_steps::{Alignment, DemoSteps};
 use super::goals::{goal_tasks, group_by_goal, training_goals, Goal, GoalRule};
 use super::model::{FittedModel, IterationRecord, TrainingHistory};
 use super::objective::{Objective, Task};
+use super::recorder::norm;
 use super::recorder::Recorder;
-use super::stopping::{
-    FirstOrderState, WithStoppingRules, GRADIENT_SMALL, ITERATION_CAP, OBJECTIVE_FLAT,
-};
-use super::uncertainty::standard_errors;
+use super::stopping::{FirstOrderState, WithStoppingRules, GRADIENT_SMALL, ITERATION_CAP};
+use super::uncertainty::standard_errors_observed;
 use crate::demos::Demonstrations;
 use crate::error::{Error, Result};
 use crate::inference::{MemoryEstimate, SoftSettings};
@@ -45,6 +44,14 @@ pub const DEFAULT_L2: f64 = 0.01;
 /// while a λ far smaller already pins θ̂ to 0 (to within 10⁻⁶ at λ = 10⁶).
 pub const MAX_L2: f64 = 1e100;
 
+/// The default relative gradient tolerance: a fit has converged when ‖∇J‖₂ has fallen
+/// to 10⁻⁶ of its value at the start.
+pub const DEFAULT_RELATIVE_GRADIENT_TOLERANCE: f64 = 1e-6;
+
+/// The default stall guard: a relative change of J of a few units in the last place of
+/// a double, where J no longer moves in floating point.
+pub const DEFAULT_OBJECTIVE_TOLERANCE: f64 = 1e-15;
+
 /// The optimiser.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -54,6 +61,20 @@ pub enum Optimizer {
     /// Steepest descent.
     GradientDescent,
 }
+
+/// What a fit shows its caller while it runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FitProgress<'a> {
+    /// The optimiser finished an iteration (iteration 0 is the starting point).
+    Iteration(&'a IterationRecord),
+    /// The standard errors: `done` of the `total` columns of the observed information
+    /// computed, each two likelihood evaluations; shown with `done` = 0 before the first.
+    StandardErrors { done: usize, total: usize },
+}
+
+/// The caller's progress callback, shared by the optimiser's observer and the standard
+/// errors that follow it.
+pub(super) type ProgressCallback = Arc<Mutex<Box<dyn FnMut(FitProgress<'_>) + Send>>>;
 
 /// Hyper-parameters of a fit.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,15 +92,24 @@ pub struct FitParams {
     pub l2: f64,
     pub optimizer: Optimizer,
     pub max_iterations: u64,
-    /// Stop when ‖∇J‖ falls to this (J is per action).
+    /// Converged when ‖∇J‖₂ falls to this (J is per action); 0 leaves the decision to
+    /// `relative_gradient_tolerance`.
     pub gradient_tolerance: f64,
-    /// Stop when |ΔJ|/|J| falls to this.
+    /// Converged when ‖∇J‖₂ falls to this times ‖∇J‖₂ at the starting point.
+    pub relative_gradient_tolerance: f64,
+    /// Stopped as stalled, not converged, when |ΔJ|/|J| falls to this first.
     pub objective_tolerance: f64,
     /// Starting θ (zeros when `None`).
     pub initial: Option<Array1<f64>>,
-    /// Compute standard errors from the observed information when K is at most this.
+    /// Compute standard errors from the observed information (2K likelihood
+    /// evaluations after the optimiser's).
+    pub standard_errors: bool,
+    /// Compute standard errors only when K is at most this.
     pub max_features_for_standard_errors: usize,
 }
+
+/// The standard-error note of a fit told not to compute them.
+pub const STANDARD_ERRORS_NOT_REQUESTED: &str = "not computed: not requested";
 
 impl Default for FitParams {
     fn default() -> Self {
@@ -91,9 +121,11 @@ impl Default for FitParams {
             l2: DEFAULT_L2,
             optimizer: Optimizer::Lbfgs { memory: 10 },
             max_iterations: 200,
-            gradient_tolerance: 1e-6,
-            objective_tolerance: 1e-10,
+            gradient_tolerance: 0.0,
+            relative_gradient_tolerance: DEFAULT_RELATIVE_GRADIENT_TOLERANCE,
+            objective_tolerance: DEFAULT_OBJECTIVE_TOLERANCE,
             initial: None,
+            standard_errors: true,
             max_features_for_standard_errors: 256,
         }
     }
@@ -139,6 +171,10 @@ impl FitParams {
         }
         for (name, tol) in [
             ("gradient_tolerance", self.gradient_tolerance),
+            (
+                "relative_gradient_tolerance",
+                self.relative_gradient_tolerance,
+            ),
             ("objective_tolerance", self.objective_tolerance),
         ] {
             if !(tol >= 0.0 && tol.is_finite()) {
@@ -212,15 +248,16 @@ impl FitParams {
 
     /// Fit θ to `demos` (validated against `mdp`).
     pub fn fit(&self, mdp: &Mdp, demos: &Demonstrations) -> Result<FittedModel> {
-        self.fit_observed(mdp, demos, |_| {})
+        self.fit_observed(mdp, demos, |_: FitProgress<'_>| {})
     }
 
-    /// [`fit`](Self::fit), showing `on_iteration` each iteration's record as it happens.
+    /// [`fit`](Self::fit), showing `on_progress` each iteration's record and the
+    /// standard errors' progress as they happen.
     pub fn fit_observed(
         &self,
         mdp: &Mdp,
         demos: &Demonstrations,
-        on_iteration: impl FnMut(&IterationRecord) + Send + 'static,
+        on_progress: impl FnMut(FitProgress<'_>) + Send + 'static,
     ) -> Result<FittedModel> {
         self.check(mdp)?;
         let (tasks, goals) = self.tasks(mdp, demos)?;
@@ -228,7 +265,7 @@ impl FitParams {
             initial: Some(self.starting_point(mdp)),
             ..self.clone()
         };
-        let mut model = params.fit_tasks(tasks, on_iteration)?;
+        let mut model = params.fit_tasks(tasks, on_progress)?;
         model.goals = goals;
         model.goal_rule = self.goal_rule;
         Ok(model)
@@ -239,8 +276,9 @@ impl FitParams {
     pub fn fit_tasks(
         &self,
         tasks: Vec<Task>,
-        on_iteration: impl FnMut(&IterationRecord) + Send + 'static,
+        on_progress: impl FnMut(FitProgress<'_>) + Send + 'static,
     ) -> Result<FittedModel> {
+        let on_progress: ProgressCallback = Arc::new(Mutex::new(Box::new(on_progress)));
         let first = tasks
             .first()
             .ok_or_else(|| Error::demos("demonstrations", "there is nothing to fit"))?;
@@ -264,12 +302,16 @@ impl FitParams {
             .clone()
             .unwrap_or_else(|| Array1::zeros(features.dim()));
         // Evaluate once up front so that solver errors (a horizon too short, a diverging
-        // fixed point) surface as themselves rather than through argmin.
-        objective.evaluate(initial.view())?;
+        // fixed point) surface as themselves rather than through argmin; the gradient
+        // there scales the relative gradient tolerance.
+        let start = objective.evaluate(initial.view())?;
+        let gradient_threshold = self
+            .gradient_tolerance
+            .max(self.relative_gradient_tolerance * norm(&start.gradient));
         let records = Arc::new(Mutex::new(Vec::new()));
         let observer = Recorder::new(
             Arc::clone(&records),
-            Box::new(on_iteration),
+            Arc::clone(&on_progress),
             self.settings.temperature,
             self.l2 / objective.n_actions() as f64,
         );
@@ -280,12 +322,13 @@ impl FitParams {
                     .with_tolerance_grad(0.0)
                     .and_then(|s| s.with_tolerance_cost(0.0))
                     .map_err(|e| Error::param("optimizer", e.to_string()))?;
-                self.run(&objective, lbfgs, initial, observer)?
+                self.run(&objective, lbfgs, initial, gradient_threshold, observer)?
             }
             Optimizer::GradientDescent => self.run(
                 &objective,
                 SteepestDescent::new(linesearch),
                 initial,
+                gradient_threshold,
                 observer,
             )?,
         };
@@ -301,10 +344,15 @@ impl FitParams {
         let reason = state
             .get_termination_reason()
             .map_or_else(|| "stopped".to_string(), describe);
-        let converged = reason == GRADIENT_SMALL || reason == OBJECTIVE_FLAT;
+        let converged = reason == GRADIENT_SMALL;
         let iterations = records.lock().expect("unpoisoned").clone();
-        let errors = if features.dim() <= self.max_features_for_standard_errors {
-            standard_errors(&objective, best.view())
+        let errors = if !self.standard_errors {
+            Err(STANDARD_ERRORS_NOT_REQUESTED.into())
+        } else if features.dim() <= self.max_features_for_standard_errors {
+            let mut show = on_progress.lock().expect("unpoisoned");
+            standard_errors_observed(&objective, best.view(), |done, total| {
+                show(FitProgress::StandardErrors { done, total })
+            })
         } else {
             Err(format!(
                 "not computed: {} features exceed the limit of {}",
@@ -321,7 +369,7 @@ impl FitParams {
             alignment: self.alignment,
             goals: Vec::new(),
             goal_rule: self.goal_rule,
-            training: TrainingHistory {
+            training: Some(TrainingHistory {
                 iterations,
                 converged,
                 stop_reason: reason,
@@ -332,7 +380,7 @@ impl FitParams {
                 optimizer: self.optimizer,
                 evaluations: objective.evaluations(),
                 seconds: clock.elapsed().as_secs_f64(),
-            },
+            }),
         })
     }
 
@@ -365,6 +413,7 @@ impl FitParams {
         objective: &'o Objective,
         solver: S,
         initial: Array1<f64>,
+        gradient_threshold: f64,
         observer: Recorder,
     ) -> Result<FirstOrderState>
     where
@@ -372,7 +421,7 @@ impl FitParams {
     {
         let solver = WithStoppingRules {
             inner: solver,
-            gradient_tolerance: self.gradient_tolerance,
+            gradient_threshold,
             objective_tolerance: self.objective_tolerance,
         };
         let result = Executor::new(objective, solver)
@@ -433,7 +482,10 @@ mod tests {
             },
             ..FitParams::default()
         };
-        let message = params.fit_tasks(tasks, |_| {}).unwrap_err().to_string();
+        let message = params
+            .fit_tasks(tasks, |_: FitProgress<'_>| {})
+            .unwrap_err()
+            .to_string();
         assert!(
             message.contains("this fit would need") && message.contains("values 1008 B"),
             "{message}"
@@ -465,7 +517,7 @@ mod tests {
             "{:?}",
             model.weights
         );
-        let records = &model.training.iterations;
+        let records = &model.training.as_ref().unwrap().iterations;
         assert!(records
             .iter()
             .all(|r| r.objective.is_finite() && r.gradient_norm.is_finite()));
@@ -477,7 +529,7 @@ mod tests {
         let demos = random_demos(&mdp, 4, &[3, 2]);
         let params = FitParams::new(SoftSettings::finite(5, 1.0));
         let message = params
-            .fit_tasks(vec![task(&mdp, &demos, Some(4))], |_| {})
+            .fit_tasks(vec![task(&mdp, &demos, Some(4))], |_: FitProgress<'_>| {})
             .unwrap_err()
             .to_string();
         assert!(
@@ -485,7 +537,7 @@ mod tests {
             "{message}"
         );
         let message = params
-            .fit_tasks(vec![task(&mdp, &demos, None)], |_| {})
+            .fit_tasks(vec![task(&mdp, &demos, None)], |_: FitProgress<'_>| {})
             .unwrap_err()
             .to_string();
         assert!(message.contains("arranged for no horizon"), "{message}");
@@ -509,7 +561,11 @@ mod tests {
             ..FitParams::default()
         };
         let model = params.fit(&mdp, &demos).unwrap();
-        assert!(model.training.converged, "{}", model.training.stop_reason);
+        assert!(
+            model.training.as_ref().unwrap().converged,
+            "{}",
+            model.training.as_ref().unwrap().stop_reason
+        );
         let se = model.standard_errors.clone().unwrap();
         for k in 0..3 {
             let z = (model.weights[k] - truth[k]) / se[k];
@@ -522,7 +578,7 @@ mod tests {
             );
             assert!(se[k] < 0.2, "se {k} = {}", se[k]);
         }
-        let objective = &model.training.iterations;
+        let objective = &model.training.as_ref().unwrap().iterations;
         assert!(objective.last().unwrap().objective < objective[0].objective);
         assert!(objective
             .iter()
@@ -566,7 +622,10 @@ mod tests {
             ..FitParams::default()
         };
         let model = params.fit(&mdp, &demos).unwrap();
-        assert_eq!(model.training.stop_reason, super::GRADIENT_SMALL);
+        assert_eq!(
+            model.training.as_ref().unwrap().stop_reason,
+            super::GRADIENT_SMALL
+        );
         let theta = Array1::from(model.weights.clone());
         // Expected counts: forward pass from the demonstrations' start states.
         let mut start = vec![0.0; n];

@@ -7,7 +7,9 @@
 //!
 //! - [`FitParams`] → [`FitParams::fit`] → [`FittedModel`]: the fit, plain or
 //!   goal-conditioned, and the model it returns (θ̂, standard errors, the settings it
-//!   was fitted under; its reward, policy and forecasts).
+//!   was fitted under; its reward, policy and forecasts); [`FittedModel::read_with`]
+//!   reads a model file, minimal or an `irl-weights/1` one, filling in the settings it
+//!   leaves out ([`ModelFile`], [`GivenSettings`]).
 //! - [`Objective`], [`Task`]: the function minimised, for fits of your own.
 //! - [`forecast`]: where a walker goes under a fitted reward.
 //! - [`Weights`], [`read_weights`], [`write_weights`]: `irl-weights/1` documents.
@@ -19,6 +21,7 @@ mod goals;
 mod likelihood;
 mod model;
 mod model_checks;
+mod model_file;
 mod objective;
 mod predict;
 mod recorder;
@@ -27,7 +30,10 @@ mod uncertainty;
 mod weights;
 
 pub use demo_steps::{Alignment, DemoSteps};
-pub use fit::{FitParams, Optimizer, DEFAULT_L2, MAX_L2};
+pub use fit::{
+    FitParams, FitProgress, Optimizer, DEFAULT_L2, DEFAULT_OBJECTIVE_TOLERANCE,
+    DEFAULT_RELATIVE_GRADIENT_TOLERANCE, MAX_L2, STANDARD_ERRORS_NOT_REQUESTED,
+};
 pub use forecast::{forecast, Forecast};
 pub(crate) use goals::GOAL_NEEDS;
 pub use goals::{
@@ -35,10 +41,13 @@ pub use goals::{
 };
 pub use likelihood::{nll_and_gradient, nll_and_gradient_reusing, LikelihoodEvaluation};
 pub use model::{FittedModel, IterationRecord, TrainingHistory};
+pub use model_file::{GivenSettings, ModelFile};
 pub use objective::{Objective, ObjectiveValue, Task};
 pub use predict::{GoalPolicies, Occupancy, NEGLIGIBLE_MASS};
-pub use stopping::{relative_change_over, ITERATION_CAP};
-pub use uncertainty::{observed_information, standard_errors};
+pub use stopping::{relative_change_over, GRADIENT_SMALL, ITERATION_CAP, OBJECTIVE_STALLED};
+pub use uncertainty::{
+    observed_information, observed_information_observed, standard_errors, standard_errors_observed,
+};
 
 pub use weights::{read_weights, write_weights, Weights, WEIGHTS_FORMAT};
 

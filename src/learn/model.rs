@@ -5,7 +5,7 @@
 //! goals of a goal-conditioned fit, and how the fit went. Its reward, policy and
 //! forecasts on an MDP with the same features need nothing else.
 
-use std::io::{Read, Write};
+use std::io::Write;
 
 use ndarray::{Array3, ArrayView1};
 use serde::{Deserialize, Serialize};
@@ -17,12 +17,10 @@ use super::goals::{Goal, GoalRule};
 use super::model_checks::model_error;
 use super::weights::check_feature_names;
 use super::MODEL_FORMAT;
-use crate::error::{quote, Result};
+use crate::error::Result;
 use crate::inference::{
-    backward, name_weights, q_and_policy, ActionPrior, Backup, MemoryEstimate, SoftProblem,
-    SoftSettings,
+    backward, name_weights, q_and_policy, Backup, MemoryEstimate, SoftProblem, SoftSettings,
 };
-use crate::json::from_reader;
 use crate::mdp::{Mdp, Reward};
 
 /// One iteration of the optimiser (iteration 0 is the starting point).
@@ -61,7 +59,9 @@ pub struct FittedModel {
     /// Standard error per weight, or why there is none.
     pub standard_errors: std::result::Result<Vec<f64>, String>,
     pub settings: SoftSettings,
-    pub training: TrainingHistory,
+    /// How the fit went: always there for a fit, `None` for a model read from a file
+    /// whose `training` is absent or lacks some of its fields.
+    pub training: Option<TrainingHistory>,
     /// Goal-conditioned models: the training goals and how many demonstrations ended at
     /// each (empty for a model fitted without goals).
     pub goals: Vec<Goal>,
@@ -133,18 +133,17 @@ impl FittedModel {
     }
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 struct SolverDocument {
     horizon: Option<usize>,
     discount: f64,
     backup: Backup,
     temperature: f64,
     action_prior: String,
-    #[serde(default)]
     alignment: Alignment,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 struct TrainingDocument {
     iterations: usize,
     converged: bool,
@@ -161,29 +160,27 @@ struct TrainingDocument {
     seconds: f64,
 }
 
-#[derive(Serialize, Deserialize)]
+/// The `irl-model/1` document as written; [`model_file`](super::model_file) reads it.
+#[derive(Serialize)]
 struct ModelDocument {
     format: String,
     feature_names: Vec<String>,
     weights: Vec<f64>,
-    #[serde(default)]
     standard_errors: Option<Vec<f64>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     standard_errors_note: Option<String>,
     solver: SolverDocument,
-    training: TrainingDocument,
-    #[serde(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    training: Option<TrainingDocument>,
     goal_conditioned: bool,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     goals: Vec<Goal>,
-    #[serde(default)]
     goal_rule: GoalRule,
 }
 
 impl FittedModel {
     /// Write the `irl-model/1` document.
     pub fn write(&self, writer: impl Write) -> Result<()> {
-        let t = &self.training;
         let s = &self.settings;
         let doc = ModelDocument {
             format: MODEL_FORMAT.into(),
@@ -199,7 +196,7 @@ impl FittedModel {
                 action_prior: s.action_prior.name().into(),
                 alignment: self.alignment,
             },
-            training: TrainingDocument {
+            training: self.training.as_ref().map(|t| TrainingDocument {
                 iterations: t.iterations.len().saturating_sub(1),
                 converged: t.converged,
                 stop_reason: t.stop_reason.clone(),
@@ -213,87 +210,12 @@ impl FittedModel {
                 optimizer: t.optimizer,
                 evaluations: t.evaluations,
                 seconds: t.seconds,
-            },
+            }),
             goal_conditioned: self.is_goal_conditioned(),
             goals: self.goals.clone(),
             goal_rule: self.goal_rule,
         };
         crate::json::to_writer(writer, &doc)
-    }
-
-    /// Read an `irl-model/1` document.
-    pub fn read(reader: impl Read) -> Result<Self> {
-        let doc: ModelDocument = from_reader(reader, MODEL_FORMAT)?;
-        if doc.format != MODEL_FORMAT {
-            return Err(model_error(format!(
-                "format is \"{}\", expected \"{MODEL_FORMAT}\"",
-                quote(&doc.format)
-            )));
-        }
-        if doc.weights.len() != doc.feature_names.len() {
-            return Err(model_error(format!(
-                "{} weights for {} feature_names",
-                doc.weights.len(),
-                doc.feature_names.len()
-            )));
-        }
-        let action_prior = match doc.solver.action_prior.as_str() {
-            "none" => ActionPrior::None,
-            "uniform" => ActionPrior::Uniform,
-            other => {
-                return Err(model_error(format!(
-                    "solver.action_prior \"{}\" is not \"none\" or \"uniform\"",
-                    quote(other)
-                )))
-            }
-        };
-        if doc.goal_conditioned && doc.goals.is_empty() {
-            return Err(model_error(
-                "goal_conditioned is true but there are no goals; expected the training goals"
-                    .into(),
-            ));
-        }
-        let t = doc.training;
-        let iterations = (0..t.objective.len())
-            .map(|i| IterationRecord {
-                iteration: i as u64,
-                objective: t.objective[i],
-                gradient_norm: t.gradient_norm.get(i).copied().unwrap_or(f64::NAN),
-                feature_residual: t.feature_residual.get(i).copied().unwrap_or(f64::NAN),
-            })
-            .collect();
-        let model = Self {
-            feature_names: doc.feature_names,
-            weights: doc.weights,
-            standard_errors: doc
-                .standard_errors
-                .ok_or_else(|| doc.standard_errors_note.unwrap_or_default()),
-            settings: SoftSettings {
-                horizon: doc.solver.horizon,
-                discount: doc.solver.discount,
-                backup: doc.solver.backup,
-                temperature: doc.solver.temperature,
-                action_prior,
-                ..SoftSettings::default()
-            },
-            training: TrainingHistory {
-                iterations,
-                converged: t.converged,
-                stop_reason: t.stop_reason,
-                nll_per_action: t.nll_per_action,
-                n_actions: t.n_actions,
-                n_tasks: t.n_tasks,
-                l2: t.l2,
-                optimizer: t.optimizer,
-                evaluations: t.evaluations,
-                seconds: t.seconds,
-            },
-            goals: doc.goals,
-            goal_rule: doc.goal_rule,
-            alignment: doc.solver.alignment,
-        };
-        model.check_fields()?;
-        Ok(model)
     }
 }
 
@@ -350,7 +272,11 @@ mod tests {
     fn the_policy_and_reward_are_those_of_the_fitted_weights() {
         let mdp = leave_or_stay();
         let model = fitted(&mdp);
-        assert!(model.training.converged, "{}", model.training.stop_reason);
+        assert!(
+            model.training.as_ref().unwrap().converged,
+            "{}",
+            model.training.as_ref().unwrap().stop_reason
+        );
         let theta = model.weights[0];
         assert_eq!(model.theta().to_vec(), vec![theta]);
         assert_eq!(model.reward(&mdp).unwrap().values(), &[theta, 0.0]);

@@ -10,13 +10,14 @@ use argmin::core::observers::Observe;
 use argmin::core::{State, KV};
 use ndarray::Array1;
 
+use super::fit::{FitProgress, ProgressCallback};
 use super::model::IterationRecord;
 use super::stopping::FirstOrderState;
 
 /// Records each iteration and forwards it to the caller's callback.
 pub(super) struct Recorder {
     records: Arc<Mutex<Vec<IterationRecord>>>,
-    on_iteration: Box<dyn FnMut(&IterationRecord) + Send>,
+    on_progress: ProgressCallback,
     temperature: f64,
     l2_per_action: f64,
 }
@@ -25,13 +26,13 @@ impl Recorder {
     /// A recorder appending to `records`; `l2_per_action` is λ/n.
     pub(super) fn new(
         records: Arc<Mutex<Vec<IterationRecord>>>,
-        on_iteration: Box<dyn FnMut(&IterationRecord) + Send>,
+        on_progress: ProgressCallback,
         temperature: f64,
         l2_per_action: f64,
     ) -> Self {
         Self {
             records,
-            on_iteration,
+            on_progress,
             temperature,
             l2_per_action,
         }
@@ -48,14 +49,14 @@ impl Recorder {
             gradient_norm: norm(gradient),
             feature_residual: residual,
         };
-        (self.on_iteration)(&record);
+        (self.on_progress.lock().expect("unpoisoned"))(FitProgress::Iteration(&record));
         self.records.lock().expect("unpoisoned").push(record);
     }
 }
 
 /// ‖v‖₂, scaled by the largest |v_k| so that entries past 10¹⁵⁴ do not overflow as
 /// their squares would.
-fn norm(v: &Array1<f64>) -> f64 {
+pub(super) fn norm(v: &Array1<f64>) -> f64 {
     let largest = v.iter().fold(0.0f64, |m, x| m.max(x.abs()));
     if largest == 0.0 || !largest.is_finite() {
         return largest;

@@ -1,12 +1,16 @@
 //! Stopping rules wrapped around any argmin solver, and how far a finished fit was from
 //! stopping by them.
 //!
-//! Stop when ‖∇J‖₂ ≤ `gradient_tolerance`, or when the relative objective change
-//! |J_k − J_{k−1}| / max(|J_k|, ε) ≤ `objective_tolerance`; the iteration cap is argmin's.
-//! The wrapped solver's own tests still apply (L-BFGS is given zero tolerances so that
-//! these rules, and their recorded reasons, decide). A fit that the cap stopped may have
-//! been flat for many iterations, each step a little above the objective tolerance, or
-//! still be making progress; [`relative_change_over`] its last iterations tells which.
+//! A fit converges when the gradient is small: ‖∇J‖₂ ≤ `gradient_threshold`, which the
+//! fit sets to the larger of its absolute gradient tolerance and its relative one times
+//! ‖∇J‖₂ at the starting point (so the rule asks for the same reduction whatever the
+//! scale of the features). The relative objective change |J_k − J_{k−1}| / max(|J_k|, ε)
+//! ≤ `objective_tolerance` is only a guard against a stall, where J no longer changes in
+//! floating point before the gradient is small; it stops the fit as not converged, and
+//! says so. The iteration cap is argmin's. The wrapped solver's own tests still apply
+//! (L-BFGS is given zero tolerances so that these rules, and their recorded reasons,
+//! decide). A fit that the cap stopped may have been flat for many iterations or still be
+//! making progress; [`relative_change_over`] its last iterations tells which.
 
 use argmin::core::{IterState, Problem, Solver, TerminationReason, TerminationStatus, KV};
 use argmin_math::ArgminL2Norm;
@@ -19,8 +23,9 @@ pub type FirstOrderState = IterState<Array1<f64>, Array1<f64>, (), (), (), f64>;
 
 /// Reason text when the gradient rule stops the fit.
 pub const GRADIENT_SMALL: &str = "gradient norm below tolerance";
-/// Reason text when the objective rule stops the fit.
-pub const OBJECTIVE_FLAT: &str = "relative objective change below tolerance";
+/// Reason text when the stall guard stops the fit.
+pub const OBJECTIVE_STALLED: &str =
+    "objective stalled: relative change below tolerance while the gradient norm is above its threshold";
 
 /// Reason text when the iteration cap stops the fit.
 pub const ITERATION_CAP: &str = "iteration cap reached";
@@ -42,7 +47,9 @@ pub fn relative_change_over(iterations: &[IterationRecord], window: usize) -> Op
 /// An argmin solver with the stopping rules above.
 pub struct WithStoppingRules<S> {
     pub inner: S,
-    pub gradient_tolerance: f64,
+    /// Converged once ‖∇J‖₂ is at most this.
+    pub gradient_threshold: f64,
+    /// Stalled once the relative change of J is at most this.
     pub objective_tolerance: f64,
 }
 
@@ -69,7 +76,7 @@ impl<O, S: Solver<O, FirstOrderState>> Solver<O, FirstOrderState> for WithStoppi
 
     fn terminate(&mut self, state: &FirstOrderState) -> TerminationStatus {
         if let Some(g) = state.get_gradient() {
-            if g.l2_norm() <= self.gradient_tolerance {
+            if g.l2_norm() <= self.gradient_threshold {
                 return TerminationStatus::Terminated(TerminationReason::SolverExit(
                     GRADIENT_SMALL.into(),
                 ));
@@ -81,7 +88,7 @@ impl<O, S: Solver<O, FirstOrderState>> Solver<O, FirstOrderState> for WithStoppi
                 <= self.objective_tolerance * current.abs().max(f64::MIN_POSITIVE)
         {
             return TerminationStatus::Terminated(TerminationReason::SolverExit(
-                OBJECTIVE_FLAT.into(),
+                OBJECTIVE_STALLED.into(),
             ));
         }
         self.inner.terminate(state)

@@ -8,6 +8,9 @@
 //! whose smallest eigenvalue is not clearly positive (below 1e-10 of the largest) is
 //! reported as singular or ill-conditioned instead of being inverted: some combination of
 //! weights is then not identified by the demonstrations.
+//!
+//! The Hessian costs 2K likelihood evaluations, often more than the fit itself; the
+//! `_observed` variants report each column as it is done.
 
 use ndarray::{Array1, Array2, ArrayView1, Axis};
 use ndarray_linalg::{Eigh, UPLO};
@@ -19,8 +22,18 @@ pub const MIN_EIGENVALUE_RATIO: f64 = 1e-10;
 
 /// Standard error of each weight, or the reason they cannot be given.
 pub fn standard_errors(objective: &Objective, theta: ArrayView1<f64>) -> Result<Vec<f64>, String> {
-    let hessian =
-        observed_information(objective, theta).map_err(|e| format!("not computed: {e}"))?;
+    standard_errors_observed(objective, theta, |_, _| {})
+}
+
+/// [`standard_errors`], telling `on_column(done, K)` after each column of the observed
+/// information (two likelihood evaluations), and once with `done` = 0 before the first.
+pub fn standard_errors_observed(
+    objective: &Objective,
+    theta: ArrayView1<f64>,
+    on_column: impl FnMut(usize, usize),
+) -> Result<Vec<f64>, String> {
+    let hessian = observed_information_observed(objective, theta, on_column)
+        .map_err(|e| format!("not computed: {e}"))?;
     if let Some(((i, j), h)) = hessian.indexed_iter().find(|(_, h)| !h.is_finite()) {
         return Err(format!(
             "not computed: entry ({i}, {j}) of the observed information is {h}, out of the range of a double"
@@ -54,7 +67,18 @@ pub fn observed_information(
     objective: &Objective,
     theta: ArrayView1<f64>,
 ) -> crate::Result<Array2<f64>> {
+    observed_information_observed(objective, theta, |_, _| {})
+}
+
+/// [`observed_information`], telling `on_column(done, K)` as
+/// [`standard_errors_observed`] does.
+pub fn observed_information_observed(
+    objective: &Objective,
+    theta: ArrayView1<f64>,
+    mut on_column: impl FnMut(usize, usize),
+) -> crate::Result<Array2<f64>> {
     let k = theta.len();
+    on_column(0, k);
     let n = objective.n_actions() as f64;
     let mut hessian = Array2::zeros((k, k));
     for j in 0..k {
@@ -67,6 +91,7 @@ pub fn observed_information(
         hessian
             .index_axis_mut(Axis(1), j)
             .assign(&((plus - minus) / (2.0 * h)));
+        on_column(j + 1, k);
     }
     let symmetric = (&hessian + &hessian.t()) / 2.0;
     Ok(symmetric)

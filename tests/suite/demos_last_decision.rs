@@ -419,7 +419,13 @@ fn the_binary_fits_a_panel_ending_in_decisions_as_the_library_does() {
     };
     let library = params.fit(&mdp, &panel).unwrap();
     let with_successors = params.fit(&mdp, &completed).unwrap();
-    assert!(library.training.converged);
+    assert!(
+        library
+            .training
+            .as_ref()
+            .expect("a fitted model has its history")
+            .converged
+    );
     for k in 0..2 {
         let (binary, library, appended) = (
             fitted.theta()[k],

@@ -266,11 +266,17 @@ fn known_weights_are_recovered_from_goal_directed_demonstrations() {
     };
     let model = params.fit(&mdp, &train).unwrap();
     assert_eq!(model.goals.len(), groups.len());
-    assert!(model.training.converged, "{}", model.training.stop_reason);
+    assert!(
+        model.training.as_ref().unwrap().converged,
+        "{}",
+        model.training.as_ref().unwrap().stop_reason
+    );
     let se = model.standard_errors.clone().unwrap();
     println!(
         "{} training actions; fitted {:?} ± {:?}, truth {TRUTH:?}",
-        model.training.n_actions, model.weights, se
+        model.training.as_ref().unwrap().n_actions,
+        model.weights,
+        se
     );
     for k in 0..3 {
         let z = (model.weights[k] - TRUTH[k]) / se[k];

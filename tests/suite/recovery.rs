@@ -117,7 +117,11 @@ fn fitted_reward_predicts_held_out_actions_and_earns_nearly_the_optimal_value() 
     let heldout = demonstrations(&world, 12);
     assert_ne!(training, heldout);
     let model = fit(&world, &training);
-    assert!(model.training.converged, "{}", model.training.stop_reason);
+    assert!(
+        model.training.as_ref().unwrap().converged,
+        "{}",
+        model.training.as_ref().unwrap().stop_reason
+    );
     let theta = Array1::from(model.weights.clone());
 
     let metrics = held_out(&world, &theta, &heldout);
@@ -143,8 +147,8 @@ fn fitted_reward_predicts_held_out_actions_and_earns_nearly_the_optimal_value() 
         world.true_weights.weights,
         model.weights,
         metrics.nll_per_action,
-        model.training.iterations.len() - 1,
-        model.training.seconds
+        model.training.as_ref().unwrap().iterations.len() - 1,
+        model.training.as_ref().unwrap().seconds
     );
     assert!(
         evd <= 0.05 * optimal_p0.abs(),

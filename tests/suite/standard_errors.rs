@@ -73,7 +73,11 @@ fn standard_errors_match_the_spread_of_the_estimates() {
     let mut errors = Vec::new();
     for replicate in 0..REPLICATES {
         let model = fit(&world.mdp, &demonstrations(&world, 1000 + replicate));
-        assert!(model.training.converged, "{}", model.training.stop_reason);
+        assert!(
+            model.training.as_ref().unwrap().converged,
+            "{}",
+            model.training.as_ref().unwrap().stop_reason
+        );
         let se = model
             .standard_errors
             .clone()

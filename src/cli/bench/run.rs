@@ -14,7 +14,7 @@ use super::report::{BenchReport, CaseReport, FitReport, ScalingReport, BENCH_FOR
 use super::traffic::{backward_bytes_per_second, backward_bytes_per_step};
 use super::workload::{demonstration_seed, BenchCase, Workload, REGION_COLUMNS, REGION_ROWS};
 use irl::inference::{backward, backward_reusing, forward, sample, MemoryEstimate};
-use irl::learn::{nll_and_gradient_reusing, Alignment, DemoSteps, FitParams, Task};
+use irl::learn::{nll_and_gradient_reusing, Alignment, DemoSteps, FitParams, FitProgress, Task};
 use irl::{Error, Result};
 
 /// Receives one line of progress at a time.
@@ -209,19 +209,21 @@ fn measure_fit(case: &BenchCase, params: &BenchParams, progress: &Progress) -> R
     let fit_params = FitParams {
         settings,
         l2: FIT_L2,
-        max_features_for_standard_errors: 0,
+        standard_errors: false,
         ..FitParams::default()
     };
     let report_iteration = Arc::clone(progress);
     let clock = Instant::now();
-    let model = fit_params.fit_tasks(vec![Task { mdp, steps }], move |record| {
-        report_iteration(&format!(
-            "fit iteration {}: objective {:.6}, |gradient| {:.2e}",
-            record.iteration, record.objective, record.gradient_norm
-        ))
+    let model = fit_params.fit_tasks(vec![Task { mdp, steps }], move |event| {
+        if let FitProgress::Iteration(record) = event {
+            report_iteration(&format!(
+                "fit iteration {}: objective {:.6}, |gradient| {:.2e}",
+                record.iteration, record.objective, record.gradient_norm
+            ))
+        }
     })?;
     let seconds = clock.elapsed().as_secs_f64();
-    let training = &model.training;
+    let training = model.training.as_ref().expect("a fit records its history");
     Ok(FitReport {
         side: case.side,
         states,

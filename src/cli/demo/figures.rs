@@ -29,7 +29,12 @@ pub fn write_figures(study: &SceneStudy, dir: &Path) -> Result<Vec<PathBuf>> {
     }
     let path = dir.join(format!("{name}_training.png"));
     training_curve(
-        &study.model.training.iterations,
+        &study
+            .model
+            .training
+            .as_ref()
+            .expect("a fit records its history")
+            .iterations,
         &format!("{name}: training curve"),
         &path,
     )?;

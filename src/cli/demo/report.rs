@@ -33,6 +33,7 @@ impl StudyReport {
     /// Summarise a study.
     pub fn of(study: &SceneStudy) -> Self {
         let m = &study.model;
+        let training = m.training.as_ref().expect("a fit records its history");
         let mut order: Vec<usize> = (0..m.weights.len()).collect();
         order.sort_by(|&a, &b| m.weights[b].abs().total_cmp(&m.weights[a].abs()));
         let se = m.standard_errors.as_ref().ok();
@@ -46,10 +47,10 @@ impl StudyReport {
             train_trajectories: study.train.len(),
             held_out_trajectories: study.held_out.len(),
             goals: m.goals.len(),
-            iterations: m.training.iterations.len().saturating_sub(1),
-            converged: m.training.converged,
-            stop_reason: m.training.stop_reason.clone(),
-            train_nll_per_action: m.training.nll_per_action,
+            iterations: training.iterations.len().saturating_sub(1),
+            converged: training.converged,
+            stop_reason: training.stop_reason.clone(),
+            train_nll_per_action: training.nll_per_action,
             baselines: study.nlls.clone(),
             forecast: study.forecasts.clone(),
             seconds: study.seconds,

@@ -22,7 +22,7 @@ use irl::eval::{
     StepNlls,
 };
 use irl::inference::SoftSettings;
-use irl::learn::{FitParams, FittedModel, GoalPolicies, GoalRule, IterationRecord};
+use irl::learn::{FitParams, FitProgress, FittedModel, GoalPolicies, GoalRule};
 use irl::mdp::Mdp;
 use irl::tracks::{
     discretize_timed, grid_features, GridFeatureParams, Scene, TimeStep, TimedParams,
@@ -101,12 +101,12 @@ pub struct SceneStudy {
     pub seconds: f64,
 }
 
-/// Run the study on one scene's tracks; `on_iteration` sees the fit's progress.
+/// Run the study on one scene's tracks; `on_progress` sees the fit's progress.
 pub fn study_scene(
     name: &str,
     tracks: &[Track],
     params: &StudyParams,
-    on_iteration: impl FnMut(&IterationRecord) + Send + 'static,
+    on_progress: impl FnMut(FitProgress<'_>) + Send + 'static,
 ) -> Result<SceneStudy> {
     let clock = Instant::now();
     let scene = Scene::covering(tracks, params.cell)?;
@@ -140,10 +140,10 @@ pub fn study_scene(
         max_iterations: params.max_iterations,
         gradient_tolerance: params.gradient_tolerance,
         objective_tolerance: params.objective_tolerance,
-        max_features_for_standard_errors: 0,
+        standard_errors: false,
         ..FitParams::default()
     };
-    let model = fit.fit_observed(&mdp, &split.train, on_iteration)?;
+    let model = fit.fit_observed(&mdp, &split.train, on_progress)?;
     let policies = policies_for(&mdp, &model, &split.held_out)?;
     let nlls = step_nlls(&mdp, &model, &policies, &split.train, &split.held_out)?;
     let held_out_positions = d.positions_of(&split.held_out);
