@@ -19,6 +19,8 @@ mod demos_counts;
 mod demos_read;
 mod enumeration;
 mod formats_doc;
+mod fuzz_regressions;
+mod fuzz_smoke;
 mod goal_conditioned;
 mod gradient_properties;
 mod memory_guard;
