@@ -47,7 +47,7 @@ const PREAMBLE_BYTES: u64 = 12;
 const MAX_HEADER_BYTES: u32 = 1 << 20;
 
 /// Most opening brackets of a header text: the dict's and the shape tuple's of the plain
-/// arrays read here.
+/// arrays read here (a structured type, which is not read, has more).
 const MAX_HEADER_BRACKETS: usize = 2;
 
 /// Element types of the arrays read here.
@@ -488,7 +488,7 @@ mod tests {
                     "{'descr': [('a', '<i4')], 'fortran_order': False, 'shape': (1,)}",
                     &i4,
                 ),
-                "is not supported",
+                "holds 4 opening brackets",
             ),
             (
                 npy(1, &dict("<i4", true, "(1, 1)"), &i4),

@@ -200,7 +200,7 @@ pub fn mutate(data: &mut Vec<u8>, seeds: &[Vec<u8>], rng: &mut Rng) {
                 data.splice(at..cut, other[start..end].iter().copied());
             }
         }
-        9 | 10 | 11 => replace_number(data, rng),
+        9..=11 => replace_number(data, rng),
         12 if len >= 8 => {
             let word = extreme_word(rng);
             let at = rng.below(len / word.len()) * word.len();

@@ -120,9 +120,6 @@ impl Target {
     }
 }
 
-/// The most members of a rebuilt archive, each of at most [`mutate::MAX_LEN`] bytes.
-pub const MAX_MEMBERS: usize = 8;
-
 /// An archive of the members of one seed, some of them mutated, dropped, repeated or
 /// renamed, stored or deflated; `None` when the seed is not a readable archive.
 fn rebuilt_archive(seeds: &[Vec<u8>], rng: &mut Rng) -> Option<Vec<u8>> {
@@ -155,7 +152,6 @@ fn rebuilt_archive(seeds: &[Vec<u8>], rng: &mut Rng) -> Option<Vec<u8>> {
             }
         }
     }
-    members.truncate(MAX_MEMBERS);
     let method = if rng.below(2) == 0 {
         CompressionMethod::Stored
     } else {
