@@ -14,7 +14,10 @@
 //! are refused, as the README states), every error names the member and says what was
 //! expected, and when the container records the member's length, that length must be
 //! what the header declares. A header may declare at most 1 MiB of text, since `npyz`
-//! would allocate whatever length a corrupt file gives. The numeric elements stream in
+//! would allocate whatever length a corrupt file gives, and may hold at most two opening
+//! brackets (its dict's and its shape's), since `npyz`'s parser of the dict literal
+//! backtracks through nested brackets in time exponential in their depth: a header of a
+//! hundred `{` would take hours. The numeric elements stream in
 //! chunks of 64 KiB between the (zip member) stream and the caller's own types, so no
 //! second copy of an array is held.
 //!
@@ -42,6 +45,10 @@ const PREAMBLE_BYTES: u64 = 12;
 /// Longest header text accepted. NumPy's own are under a hundred bytes; `npyz` allocates
 /// the declared length before reading it, up to 4 GiB for a 2.0 or 3.0 header.
 const MAX_HEADER_BYTES: u32 = 1 << 20;
+
+/// Most opening brackets of a header text: the dict's and the shape tuple's of the plain
+/// arrays read here (a structured type, which is not read, has more).
+const MAX_HEADER_BRACKETS: usize = 2;
 
 /// Element types of the arrays read here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,7 +101,14 @@ impl<R: Read> NpyMember<R> {
             .take(PREAMBLE_BYTES)
             .read_to_end(&mut start)
             .map_err(|e| bad(e.to_string()))?;
-        check_header_length(&start).map_err(bad)?;
+        if let Some((text_start, text_len)) = header_text(&start).map_err(bad)? {
+            let rest = (text_start as u64 + text_len).saturating_sub(start.len() as u64);
+            (&mut reader)
+                .take(rest)
+                .read_to_end(&mut start)
+                .map_err(|e| bad(e.to_string()))?;
+            check_header_brackets(start.get(text_start..).unwrap_or_default()).map_err(bad)?;
+        }
         let header = NpyHeader::from_reader(io::Cursor::new(&start).chain(&mut reader))
             .map_err(|e| bad(e.to_string()))?;
         if header.order() == Order::Fortran && header.shape().len() > 1 {
@@ -262,18 +276,38 @@ impl<R: Read> NpyMember<R> {
     }
 }
 
-/// Refuse a 2.0 or 3.0 header longer than [`MAX_HEADER_BYTES`], given the first
-/// [`PREAMBLE_BYTES`] of the array (or all of a shorter one).
-fn check_header_length(start: &[u8]) -> std::result::Result<(), String> {
-    let [b'\x93', b'N', b'U', b'M', b'P', b'Y', 2 | 3, 0, a, b, c, d] = *start else {
-        return Ok(());
-    };
-    match u32::from_le_bytes([a, b, c, d]) {
-        declared if declared > MAX_HEADER_BYTES => Err(format!(
-            "its header declares {declared} bytes; expected at most {MAX_HEADER_BYTES}"
-        )),
-        _ => Ok(()),
+/// Where the header text starts and how long it says it is, given the first
+/// [`PREAMBLE_BYTES`] of the array (or all of a shorter one); `None` when they are not
+/// the preamble of a version 1.0, 2.0 or 3.0 header, which `npyz` then reports. A 2.0 or
+/// 3.0 header longer than [`MAX_HEADER_BYTES`] is refused.
+fn header_text(start: &[u8]) -> std::result::Result<Option<(usize, u64)>, String> {
+    match *start {
+        [b'\x93', b'N', b'U', b'M', b'P', b'Y', 1, 0, a, b, ..] => {
+            Ok(Some((10, u64::from(u16::from_le_bytes([a, b])))))
+        }
+        [b'\x93', b'N', b'U', b'M', b'P', b'Y', 2 | 3, 0, a, b, c, d] => {
+            match u32::from_le_bytes([a, b, c, d]) {
+                declared if declared > MAX_HEADER_BYTES => Err(format!(
+                    "its header declares {declared} bytes; expected at most {MAX_HEADER_BYTES}"
+                )),
+                declared => Ok(Some((12, u64::from(declared)))),
+            }
+        }
+        _ => Ok(None),
     }
+}
+
+/// Refuse a header text with more than [`MAX_HEADER_BRACKETS`] opening brackets, quoted
+/// or not, before `npyz` parses it.
+fn check_header_brackets(text: &[u8]) -> std::result::Result<(), String> {
+    let brackets = text.iter().filter(|b| b"([{".contains(b)).count();
+    if brackets > MAX_HEADER_BRACKETS {
+        return Err(format!(
+            "its header holds {brackets} opening brackets; expected at most \
+             {MAX_HEADER_BRACKETS}, the dict's and the shape's of a plain array"
+        ));
+    }
+    Ok(())
 }
 
 fn bytes<const N: usize>(b: &[u8]) -> [u8; N] {
@@ -350,6 +384,19 @@ mod tests {
     fn dict(descr: &str, fortran: bool, shape: &str) -> String {
         let fortran = if fortran { "True" } else { "False" };
         format!("{{'descr': '{descr}', 'fortran_order': {fortran}, 'shape': {shape}, }}")
+    }
+
+    #[test]
+    fn headers_of_nested_brackets_are_refused_before_parsing() {
+        for version in [1, 2] {
+            let nested = npy(version, &"{".repeat(100), &[]);
+            let Err(e) = NpyMember::open(nested.as_slice(), "m.npy", None) else {
+                panic!("a header of 100 brackets was accepted");
+            };
+            assert!(e.to_string().contains("holds 100 opening brackets"), "{e}");
+        }
+        let plain = npy(1, &dict("<i8", false, "(1,)"), &7i64.to_le_bytes());
+        assert_eq!(integers(&plain).unwrap(), [7]);
     }
 
     fn integers(data: &[u8]) -> Result<Vec<i64>> {
@@ -441,7 +488,7 @@ mod tests {
                     "{'descr': [('a', '<i4')], 'fortran_order': False, 'shape': (1,)}",
                     &i4,
                 ),
-                "is not supported",
+                "holds 4 opening brackets",
             ),
             (
                 npy(1, &dict("<i4", true, "(1, 1)"), &i4),

@@ -22,6 +22,8 @@ mod demos_last_decision;
 mod demos_read;
 mod enumeration;
 mod formats_doc;
+mod fuzz_regressions;
+mod fuzz_smoke;
 mod goal_conditioned;
 mod gradient_properties;
 mod memory_guard;
