@@ -64,11 +64,34 @@ pub(crate) fn io_error(path: &Path, source: std::io::Error) -> Error {
     }
 }
 
-/// Open a file for reading, with an error naming it.
+/// Open a file for reading, with an error naming it. A character or block device
+/// (`/dev/zero`, a disk) is refused: it has no end, or no end the memory checks could
+/// know before reading it. Regular files and pipes are read.
 pub fn open(path: &Path) -> Result<std::io::BufReader<File>> {
-    File::open(path)
-        .map(std::io::BufReader::new)
-        .map_err(|e| io_error(path, e))
+    let file = File::open(path).map_err(|e| io_error(path, e))?;
+    if is_device(&file) {
+        return Err(io_error(
+            path,
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "is a device, not a file; expected a regular file or a pipe",
+            ),
+        ));
+    }
+    Ok(std::io::BufReader::new(file))
+}
+
+#[cfg(unix)]
+fn is_device(file: &File) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    file.metadata()
+        .map(|m| m.file_type().is_char_device() || m.file_type().is_block_device())
+        .unwrap_or(false)
+}
+
+#[cfg(not(unix))]
+fn is_device(_: &File) -> bool {
+    false
 }
 
 #[cfg(test)]
@@ -91,6 +114,20 @@ mod tests {
                 Ok(())
             }
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_device_is_refused_as_input_and_a_file_is_read() {
+        let message = open(Path::new("/dev/zero")).unwrap_err().to_string();
+        assert!(
+            message.contains("/dev/zero") && message.contains("is a device"),
+            "{message}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("x.txt");
+        fs::write(&file, "1").unwrap();
+        assert!(open(&file).is_ok());
     }
 
     #[test]

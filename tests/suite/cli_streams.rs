@@ -2,7 +2,8 @@
 //! bench` and `irl --help` with standard output on a full disk (`/dev/full`) or in a
 //! pipe whose reader has closed it end with status 1 and a message saying that standard
 //! output could not be written, never a panic. Standard error that cannot be written
-//! changes no exit status: a failing command still ends with status 1.
+//! changes no exit status: a failing command still ends with status 1. A device given
+//! as an input file (`/dev/zero`, which never ends) is refused at once.
 
 use crate::common;
 
@@ -150,4 +151,28 @@ fn an_unwritable_standard_error_keeps_the_exit_status() {
         .expect("the irl binary runs");
     assert_eq!(output.status.code(), Some(1));
     assert!(!out.exists());
+}
+
+#[test]
+fn a_device_as_an_input_file_is_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    world(dir.path());
+    let out = dir.path().join("refit.json");
+    let mdp = path(&dir.path().join("mdp.json")).to_string();
+    let demos = path(&dir.path().join("demos.csv")).to_string();
+    for (flag, args) in [
+        ("--mdp", ["fit", "--mdp", "/dev/zero", "--demos", &demos]),
+        ("--demos", ["fit", "--mdp", &mdp, "--demos", "/dev/zero"]),
+    ] {
+        let started = std::time::Instant::now();
+        let output = common::irl(&[&args[..], &["--horizon", "3", "--out", path(&out)]].concat());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{flag}: {stderr}");
+        assert!(
+            stderr.contains("/dev/zero") && stderr.contains("is a device, not a file"),
+            "{flag}: {stderr}"
+        );
+        assert!(started.elapsed().as_secs() < 10, "{flag}");
+        assert!(!out.exists(), "{flag}");
+    }
 }
